@@ -1,0 +1,333 @@
+"""Capture: ``keras.Model -> ModelReport``. The only module that touches Keras objects.
+
+It walks the model's layers in display order (a nested model's row is followed by its inner
+layers), reads every variable's shape, dtype, trainability and role, the shapes of each
+layer's first call and the graph's edges, and returns plain frozen dataclasses holding no
+reference back to Keras. Keras is imported by the caller; this module only reads attributes
+of the objects it is given, so importing it is cheap.
+
+Graph reading follows Keras's own ``summary_utils``: a Functional model's ``_operations``
+and ``_nodes_by_depth`` say which calls (nodes) belong to which graph, so a layer reused in
+several graphs (a nested model's layer seen from the outer model, or a shared layer) gets
+the edges of the graph being walked only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from layerscope.errors import AnalysisError, ModelNotBuiltError
+from layerscope.report import Edge, LayerReport, ModelReport, Shape, Variable
+from layerscope.roles import variable_role
+
+OWN_VARIABLES_ROW = "(own variables)"
+"""Name of the row holding variables a subclassed model created itself, outside any layer."""
+
+
+def capture(model: Any, source: str | None = None) -> ModelReport:
+    """Read a built Keras model into a :class:`ModelReport` (no analysis yet)."""
+    _require_keras_model(model)
+    _require_built(model)
+    trainable_ids = {id(v) for v in model.trainable_weights}
+    walker = _Walker(trainable_ids)
+    try:
+        walker.walk(model, prefix="", depth=0, parent=None)
+        inputs, outputs = _graph_ends(model)
+        input_shapes = _model_input_shapes(model)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+        raise AnalysisError(
+            f"could not read the structure of model {model.name!r}: {error}"
+        ) from error
+    rows = walker.rows
+    covered = {id(v) for row_vars in walker.top_level_variable_ids for v in row_vars}
+    leftovers = [v for v in model.weights if id(v) not in covered]
+    if leftovers:
+        rows.append(
+            LayerReport(
+                name=OWN_VARIABLES_ROW,
+                path=OWN_VARIABLES_ROW,
+                depth=0,
+                class_name=type(model).__name__,
+                variables=tuple(
+                    _variable(v, type(model).__name__, id(v) in trainable_ids) for v in leftovers
+                ),
+                layer_trainable=bool(model.trainable),
+            )
+        )
+    return ModelReport(
+        name=str(model.name),
+        class_name=type(model).__name__,
+        layers=tuple(rows),
+        edges=tuple(walker.edges),
+        inputs=inputs,
+        outputs=outputs,
+        input_shapes=input_shapes,
+        source=source,
+        engine="keras",
+    )
+
+
+# -- checks ----------------------------------------------------------------------------------
+
+
+def _require_keras_model(model: Any) -> None:
+    import keras
+
+    if isinstance(model, keras.Model):
+        return
+    if isinstance(model, keras.layers.Layer):
+        raise AnalysisError(
+            f"expected a keras.Model, got the layer {model.name!r} ({type(model).__name__}); "
+            "wrap it in keras.Sequential([...]) to analyse it"
+        )
+    module = type(model).__module__
+    if module.startswith(("tf_keras", "tensorflow.python.keras", "tensorflow.keras")):
+        raise AnalysisError(
+            f"{type(model).__name__} from {module.split('.')[0]} is a Keras 2 model; "
+            "layerscope reads Keras 3 models (save it as .h5 and load it with Keras 3)"
+        )
+    raise AnalysisError(
+        f"expected a keras.Model or a path to a .keras/.h5 file, got {type(model).__name__}"
+    )
+
+
+def _require_built(model: Any) -> None:
+    if model.built:
+        return
+    raise ModelNotBuiltError(
+        f"model {model.name!r} ({type(model).__name__}) is not built, so its variables do "
+        "not exist yet: call model.build(input_shape) or call it on a batch of data first "
+        "(for a Sequential model, give it a keras.Input)"
+    )
+
+
+# -- the walk --------------------------------------------------------------------------------
+
+
+class _Walker:
+    def __init__(self, trainable_ids: set[int]) -> None:
+        self.trainable_ids = trainable_ids
+        self.rows: list[LayerReport] = []
+        self.edges: list[Edge] = []
+        self.top_level_variable_ids: list[list[Any]] = []
+
+    def walk(self, container: Any, prefix: str, depth: int, parent: str | None) -> None:
+        operations, nodes = _operations_and_nodes(container)
+        is_chain = nodes is None
+        listed = {id(op) for op in operations}
+        previous: Any = None
+        for operation in operations:
+            path = prefix + str(operation.name)
+            calls = [n for n in operation._inbound_nodes if nodes is not None and id(n) in nodes]
+            inbound_names: list[str] = []
+            input_shapes: tuple[Shape, ...] = ()
+            output_shapes: tuple[Shape, ...] = ()
+            for index, node in enumerate(calls):
+                tensors = list(node.input_tensors)
+                if index == 0:
+                    input_shapes = tuple(_shape(t.shape) for t in tensors)
+                    output_shapes = tuple(_shape(t.shape) for t in node.output_tensors)
+                for tensor in tensors:
+                    source_op = tensor._keras_history.operation
+                    if source_op is None or id(source_op) not in listed:
+                        # Sequential's implicit InputLayer is not a row, so not a source.
+                        continue
+                    if source_op.name not in inbound_names:
+                        inbound_names.append(str(source_op.name))
+                    self.edges.append(
+                        Edge(prefix + str(source_op.name), path, _shape(tensor.shape))
+                    )
+            if is_chain and previous is not None:
+                inbound_names.append(str(previous.name))
+                self.edges.append(Edge(prefix + str(previous.name), path, None))
+            if not calls:
+                input_shapes, output_shapes = _standalone_shapes(operation)
+            variables = self._variables(operation)
+            if depth == 0:
+                self.top_level_variable_ids.append(variables[1])
+            is_container = _is_model(operation)
+            self.rows.append(
+                LayerReport(
+                    name=str(operation.name),
+                    path=path,
+                    depth=depth,
+                    class_name=type(operation).__name__,
+                    variables=variables[0],
+                    output_shapes=output_shapes,
+                    input_shapes=input_shapes,
+                    inbound=tuple(inbound_names),
+                    parent=parent,
+                    is_container=is_container,
+                    layer_trainable=bool(getattr(operation, "trainable", True)),
+                    dtype_policy=_policy_name(operation),
+                    config=_config(operation, is_container),
+                    call_count=max(1, len(calls)),
+                )
+            )
+            if is_container:
+                self.walk(operation, prefix=path + "/", depth=depth + 1, parent=path)
+            previous = operation
+
+    def _variables(self, operation: Any) -> tuple[tuple[Variable, ...], list[Any]]:
+        """The operation's variables (its sublayers' included), each with its owner's class."""
+        found: list[Variable] = []
+        raw: list[Any] = []
+        seen: set[int] = set()
+        stack = [operation]
+        while stack:
+            layer = stack.pop(0)
+            owner_class = type(layer).__name__
+            own = list(getattr(layer, "_trainable_variables", ())) + list(
+                getattr(layer, "_non_trainable_variables", ())
+            )
+            for variable in own:
+                if id(variable) in seen or not _is_weight(variable):
+                    continue
+                seen.add(id(variable))
+                raw.append(variable)
+                found.append(_variable(variable, owner_class, id(variable) in self.trainable_ids))
+            stack[0:0] = list(getattr(layer, "_layers", ()))
+        # Keras orders ``layer.weights`` own-variables first, then sublayers depth first,
+        # which is the order this walk produces.
+        return tuple(found), raw
+
+
+def _is_weight(variable: Any) -> bool:
+    # Metric state and seed generators live in the same lists on some layers; Keras's
+    # ``layer.weights`` excludes them, and so do we.
+    return not type(variable).__name__.startswith("SeedGenerator")
+
+
+def _variable(variable: Any, owner_class: str, trainable: bool) -> Variable:
+    name = str(variable.name).rsplit("/", 1)[-1]
+    return Variable(
+        name=name,
+        path=str(getattr(variable, "path", name)),
+        role=variable_role(owner_class, name, trainable),
+        shape=tuple(int(d) for d in variable.shape),
+        dtype=_dtype_name(variable.dtype),
+        trainable=trainable,
+    )
+
+
+def _dtype_name(dtype: Any) -> str:
+    name = getattr(dtype, "name", None)
+    return str(name if isinstance(name, str) else dtype)
+
+
+def _operations_and_nodes(container: Any) -> tuple[list[Any], set[int] | None]:
+    """The operations to list for ``container`` and the ids of the graph's nodes.
+
+    ``None`` for the nodes means no graph is known (a subclassed model, or a Sequential
+    model built without an input): rows are then a plain chain (Sequential) or unconnected.
+    """
+    functional = _functional_of(container)
+    if functional is None:
+        layers = list(container.layers)
+        return layers, None
+    nodes = {id(node) for group in functional._nodes_by_depth.values() for node in group}
+    if _is_sequential(container):
+        # Sequential lists its layers without the implicit InputLayer, as model.summary does.
+        return list(container.layers), nodes
+    return list(functional._operations), nodes
+
+
+def _functional_of(container: Any) -> Any:
+    if hasattr(container, "_nodes_by_depth") and hasattr(container, "_operations"):
+        return container
+    inner = getattr(container, "_functional", None)
+    if inner is not None and hasattr(inner, "_nodes_by_depth"):
+        return inner
+    return None
+
+
+def _is_sequential(container: Any) -> bool:
+    import keras
+
+    return isinstance(container, keras.Sequential)
+
+
+def _is_model(operation: Any) -> bool:
+    import keras
+
+    return isinstance(operation, keras.Model)
+
+
+def _standalone_shapes(operation: Any) -> tuple[tuple[Shape, ...], tuple[Shape, ...]]:
+    """Shapes of a layer that was built without a graph (subclassed models)."""
+    build_shapes: Mapping[str, Any] = getattr(operation, "_build_shapes_dict", None) or {}
+    inputs: list[Shape] = []
+    for value in build_shapes.values():
+        inputs.extend(_flat_shapes(value))
+    outputs: list[Shape] = []
+    if build_shapes:
+        try:
+            result = operation.compute_output_shape(**build_shapes)
+            outputs = _flat_shapes(result)
+        except Exception:  # noqa: BLE001 - many layers cannot say; the shape is then unknown
+            outputs = []
+    return tuple(inputs), tuple(outputs)
+
+
+def _flat_shapes(value: Any) -> list[Shape]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [s for item in value.values() for s in _flat_shapes(item)]
+    if isinstance(value, (list, tuple)):
+        if all(d is None or isinstance(d, int) for d in value):
+            return [_shape(value)]
+        return [s for item in value for s in _flat_shapes(item)]
+    if hasattr(value, "shape"):
+        return [_shape(value.shape)]
+    return []
+
+
+def _shape(shape: Any) -> Shape:
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _policy_name(operation: Any) -> str | None:
+    policy = getattr(operation, "dtype_policy", None)
+    name = getattr(policy, "name", None)
+    return str(name) if name is not None else None
+
+
+def _config(operation: Any, is_container: bool) -> Mapping[str, Any]:
+    if is_container:
+        return {"name": str(operation.name), "trainable": bool(operation.trainable)}
+    try:
+        config = operation.get_config()
+    except Exception:  # noqa: BLE001 - a custom layer without get_config still gets a row
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _graph_ends(model: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    functional = _functional_of(model)
+    if functional is None:
+        return (), ()
+    listed = {id(op) for op in _operations_and_nodes(model)[0]}
+
+    def names(tensors: Any) -> tuple[str, ...]:
+        import keras
+
+        result = []
+        for tensor in keras.tree.flatten(tensors):
+            op = tensor._keras_history.operation
+            if op is not None and id(op) in listed and op.name not in result:
+                result.append(str(op.name))
+        return tuple(result)
+
+    return names(functional.inputs), names(functional.outputs)
+
+
+def _model_input_shapes(model: Any) -> tuple[Shape, ...]:
+    functional = _functional_of(model)
+    if functional is not None:
+        import keras
+
+        return tuple(_shape(t.shape) for t in keras.tree.flatten(functional.inputs))
+    build_shapes = getattr(model, "_build_shapes_dict", None) or {}
+    return tuple(s for value in build_shapes.values() for s in _flat_shapes(value))

@@ -1,0 +1,258 @@
+"""The command line: a thin shell over :func:`layerscope.analyze` and the report's renderers.
+
+Start-up stays light: this module imports click and layerscope's pure modules only;
+TensorFlow/Keras load inside the commands that need them.
+
+Exit status: 0 success; 1 the model could not be read, analysed or rendered (one line on
+stderr, the traceback only with ``--debug``); 2 bad command-line usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from layerscope import __version__
+from layerscope.errors import LayerscopeError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENGINES = ("auto", "static", "keras")
+
+
+def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], int | None]:
+    def convert(ctx: click.Context, param: click.Parameter, value: Any) -> int | None:
+        if value is None:
+            return None
+        text = str(value).strip().replace("_", "").replace(",", "")
+        try:
+            number = int(text)
+        except ValueError:
+            number = 0
+        if number <= 0:
+            raise click.BadParameter(f"must be a positive integer; got {value!r}")
+        return number
+
+    return convert
+
+
+def model_options(function: F) -> F:
+    """Options every command that reads a model shares."""
+    decorators = [
+        click.argument("model", type=click.Path(path_type=str)),
+        click.option(
+            "--samples",
+            "samples",
+            metavar="N",
+            callback=_positive_int("--samples"),
+            help="Training samples the model will see; adds the data-fit analysis.",
+        ),
+        click.option(
+            "--unsafe",
+            is_flag=True,
+            help="Allow a trusted model holding Python lambdas (turns Keras safe mode off).",
+        ),
+        click.option(
+            "--custom-objects",
+            "custom_objects",
+            metavar="FILE.py",
+            type=click.Path(path_type=str),
+            help="A Python file defining the model's custom layers (it is run: trust it).",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(ENGINES),
+            default="auto",
+            show_default=True,
+            help="static reads a .keras file without TensorFlow; keras builds the model.",
+        ),
+        click.option(
+            "--batch-size",
+            "batch_size",
+            metavar="N",
+            callback=_positive_int("--batch-size"),
+            help="Batch size for the activation-memory estimate (default 1).",
+        ),
+        click.option("--debug", is_flag=True, help="Show tracebacks and engine decisions."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def _fail(message: str, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    click.echo(f"layerscope: error: {message}", err=True)
+    sys.exit(1)
+
+
+def handle_errors(function: F) -> F:
+    """Turn library errors into one line on stderr and exit status 1 (2 for bad usage)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool(kwargs.get("debug")) or bool(os.environ.get("LAYERSCOPE_DEBUG"))
+        try:
+            return function(*args, **kwargs)
+        except UsageError as error:
+            if debug:
+                traceback.print_exc()
+            raise click.UsageError(str(error)) from error
+        except LayerscopeError as error:
+            _fail(_one_line(str(error)), debug)
+        except KeyboardInterrupt:
+            click.echo("layerscope: interrupted", err=True)
+            sys.exit(130)
+        except MemoryError:
+            _fail("out of memory while reading the model", debug)
+        except Exception as error:  # noqa: BLE001 - the CLI's promise: one line, no traceback
+            _fail(
+                f"unexpected {type(error).__name__}: {_one_line(str(error))} "
+                "(rerun with --debug for the traceback)",
+                debug,
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _one_line(text: str) -> str:
+    from layerscope.render.escape import visible
+
+    line = " ".join(text.split())
+    if len(line) > 500:
+        line = line[:497] + "..."
+    return visible(line)
+
+
+def _analyze(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
+             engine: str, batch_size: int | None, debug: bool) -> Any:
+    from layerscope.api import analyze
+
+    options: dict[str, Any] = {"engine": engine, "debug": debug}
+    if batch_size is not None:
+        options["batch_size"] = batch_size
+    return analyze(model, training_samples=samples, unsafe=unsafe,
+                   custom_objects=custom_objects, **options)
+
+
+def _write_output(path: str, data: str | bytes, model: str) -> None:
+    from layerscope.io import ensure_distinct, write_atomic
+
+    ensure_distinct(path, model)
+    write_atomic(path, data)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="layerscope")
+def cli() -> None:
+    """Explain a Keras model's parameters: where they live, what they cost, and whether the
+    model is large for its training data.
+
+    MODEL is a .keras file (or a legacy .h5).
+    """
+
+
+@cli.command()
+@model_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Terminal table, Markdown table, or the JSON document.",
+)
+@click.option("-o", "--output", metavar="FILE", type=click.Path(path_type=str),
+              help="Write to FILE instead of standard output.")
+@click.option("--width", type=click.IntRange(40, 1000), default=None,
+              help="Table width for text output (default: the terminal's, or 120).")
+@handle_errors
+def summary(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
+            engine: str, batch_size: int | None, debug: bool, output_format: str,
+            output: str | None, width: int | None) -> None:
+    """Print a per-layer parameter summary of MODEL."""
+    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug)
+    if output_format == "json":
+        text = report.to_json()
+    elif output_format == "markdown":
+        text = report.to_markdown()
+    else:
+        if width is None and output is None and sys.stdout.isatty():
+            width = click.get_terminal_size()[0] if hasattr(click, "get_terminal_size") else None
+            if width is None:
+                import shutil
+
+                width = shutil.get_terminal_size().columns
+        text = report.to_text(width=width)
+    if not text.endswith("\n"):
+        text += "\n"
+    if output:
+        _write_output(output, text, model)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@model_options
+@click.option("-o", "--output", metavar="FILE", type=click.Path(path_type=str), required=True,
+              help="Where to write the diagram: .svg, .png, .pdf or .dot.")
+@click.option("--rankdir", type=click.Choice(["TB", "LR", "BT", "RL"], case_sensitive=False),
+              default="TB", show_default=True, help="Top-to-bottom or left-to-right layout.")
+@click.option("--expand-nested", is_flag=True, help="Draw nested models as clusters of their layers.")
+@handle_errors
+def diagram(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
+            engine: str, batch_size: int | None, debug: bool, output: str, rankdir: str,
+            expand_nested: bool) -> None:
+    """Draw MODEL as a Graphviz diagram (SVG, PNG, PDF or DOT)."""
+    from layerscope.io import ensure_distinct
+
+    ensure_distinct(output, model)
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix not in {".svg", ".png", ".pdf", ".dot", ".gv"}:
+        raise UsageError(f"-o must end in .svg, .png, .pdf or .dot; got {output!r}")
+    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug)
+    report.render_diagram(output, rankdir=rankdir.upper(), expand_nested=expand_nested)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@model_options
+@click.option("-o", "--output", metavar="FILE", type=click.Path(path_type=str),
+              default="report.html", show_default=True, help="Where to write the HTML.")
+@click.option("--fragment", is_flag=True,
+              help="Write an embeddable <div> (scoped styles) instead of a whole page.")
+@click.option("--title", metavar="TEXT", help="The report's title (default: the model's name).")
+@click.option("--template-dir", "template_dir", metavar="DIR",
+              type=click.Path(path_type=str, file_okay=False),
+              help="Templates searched before the defaults ({% extends \"default:report.html\" %}).")
+@click.option("--expand-nested", is_flag=True, help="Draw nested models as clusters in the diagram.")
+@handle_errors
+def report(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
+           engine: str, batch_size: int | None, debug: bool, output: str, fragment: bool,
+           title: str | None, template_dir: str | None, expand_nested: bool) -> None:
+    """Write a self-contained HTML report on MODEL."""
+    from layerscope.io import ensure_distinct
+
+    ensure_distinct(output, model)
+    if template_dir is not None and not os.path.isdir(template_dir):
+        raise UsageError(f"--template-dir must be an existing folder; got {template_dir!r}")
+    result = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug)
+    result.save_html(output, fragment=fragment, title=title, template_dir=template_dir,
+                     expand_nested=expand_nested)
+    click.echo(f"wrote {output}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``layerscope`` console script and ``python -m layerscope``."""
+    cli.main(args=argv, prog_name="layerscope")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

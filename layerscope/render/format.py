@@ -1,0 +1,62 @@
+"""Number and shape formatting shared by the text, Markdown, DOT and HTML renderers."""
+
+from __future__ import annotations
+
+from layerscope.report import LayerReport, Shape
+
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def human_bytes(size: int | float) -> str:
+    """``1267240`` -> ``1.21 MiB`` (binary units, as memory is counted)."""
+    value = float(size)
+    for unit in _UNITS:
+        if abs(value) < 1024 or unit == _UNITS[-1]:
+            return f"{int(value)} B" if unit == "B" else f"{value:.2f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def human_count(count: int | float) -> str:
+    """``3_860_000_000`` -> ``3.86 G`` (decimal units, as MACs and FLOPs are quoted)."""
+    value = float(count)
+    for unit in ("", "K", "M", "G", "T", "P"):
+        if abs(value) < 1000 or unit == "P":
+            return f"{int(value)}" if unit == "" else f"{value:.2f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def thousands(count: int) -> str:
+    """``316810`` -> ``316,810``."""
+    return f"{count:,}"
+
+
+def percent(share: float) -> str:
+    """``0.7433`` -> ``74.3%``; tiny non-zero shares show as ``<0.1%``."""
+    if share == 0:
+        return "0%"
+    if share < 0.001:
+        return "<0.1%"
+    return f"{share * 100:.1f}%"
+
+
+def shape_text(shape: Shape | None) -> str:
+    """``(None, 300)`` -> ``(None, 300)``; unknown -> ``?``."""
+    if shape is None:
+        return "?"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def output_shape_text(row: LayerReport) -> str:
+    """A row's output shape(s): one shape, several joined by commas, or ``?``."""
+    if not row.output_shapes:
+        return "?"
+    return ", ".join(shape_text(s) for s in row.output_shapes)
+
+
+def other_params(row: LayerReport) -> int:
+    """Params that are neither weights nor biases (norm + stats + other)."""
+    roles = row.by_role
+    return roles.norm + roles.stats + roles.other

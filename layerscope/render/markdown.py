@@ -1,0 +1,57 @@
+"""A Markdown table for READMEs and docs (GitHub-flavoured), with totals and insights."""
+
+from __future__ import annotations
+
+from layerscope.render.escape import markdown_cell
+from layerscope.render.format import (
+    human_bytes,
+    other_params,
+    output_shape_text,
+    percent,
+    thousands,
+)
+from layerscope.render.sections import summary_sections
+from layerscope.report import ModelReport
+
+_HEADER = ("Layer", "Type", "Output shape", "Params", "Weights", "Biases", "Other", "Trainable", "Share")
+_ALIGN = (":--", ":--", ":--", "--:", "--:", "--:", "--:", "--:", "--:")
+
+
+def render_markdown(report: ModelReport) -> str:
+    totals = report.totals
+    assert totals is not None
+    lines = [
+        f"### Model `{markdown_cell(report.name)}` ({markdown_cell(report.class_name)})",
+        "",
+        "| " + " | ".join(_HEADER) + " |",
+        "| " + " | ".join(_ALIGN) + " |",
+    ]
+    for row in report.layers:
+        indent = "&nbsp;&nbsp;" * row.depth + ("└ " if row.depth else "")
+        cells = (
+            indent + markdown_cell(row.name),
+            markdown_cell(row.class_name),
+            markdown_cell(output_shape_text(row)),
+            thousands(row.params),
+            thousands(row.by_role.weight),
+            thousands(row.by_role.bias),
+            thousands(other_params(row)),
+            thousands(row.trainable),
+            percent(row.share),
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    roles = totals.by_role
+    lines += [
+        "",
+        f"**Total params:** {thousands(totals.params)} ({human_bytes(totals.bytes)}) · "
+        f"**trainable:** {thousands(totals.trainable)} · "
+        f"**non-trainable:** {thousands(totals.non_trainable)}",
+        "",
+        f"**By role:** weights {thousands(roles.weight)} · biases {thousands(roles.bias)} · "
+        f"norm {thousands(roles.norm)} · stats {thousands(roles.stats)} · "
+        f"other {thousands(roles.other)}",
+    ]
+    for title, section in summary_sections(report):
+        lines += ["", f"#### {title}", ""]
+        lines += [f"- {markdown_cell(line)}" for line in section]
+    return "\n".join(lines) + "\n"
