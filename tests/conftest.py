@@ -46,3 +46,94 @@ def seed_report(seed_model):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return SEED_MODEL
+
+
+def application_names() -> list[str]:
+    """Every model constructor in keras.applications (found, not listed by hand)."""
+    import inspect
+
+    from layerscope._keras import quiet_keras
+
+    keras = quiet_keras()
+    names = []
+    for name in dir(keras.applications):
+        value = getattr(keras.applications, name)
+        if name[:1].isupper() and inspect.isfunction(value):
+            names.append(name)
+    return sorted(names)
+
+
+class ApplicationZoo:
+    """Each keras.applications model (weights=None), built at most once per session.
+
+    Building one takes seconds and the largest hold 350M parameters, so the zoo keeps only
+    what tests need from each model, then lets the model go: the Keras capture's report,
+    Keras's own counts, and the model saved as a .keras file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._entries: dict[str, dict[str, object]] = {}
+
+    def _entry(self, name: str) -> dict[str, object]:
+        if name not in self._entries:
+            import gc
+
+            from layerscope import analyze
+            from layerscope._keras import quiet_keras
+
+            keras = quiet_keras()
+            model = getattr(keras.applications, name)(weights=None)
+            path = self.folder / f"{name}.keras"
+            model.save(path)
+            self._entries[name] = {
+                "report": analyze(model),
+                "file": path,
+                "keras_counts": keras_counts(model),
+            }
+            del model
+            keras.backend.clear_session()
+            gc.collect()
+        return self._entries[name]
+
+    def report(self, name: str):  # type: ignore[no-untyped-def]
+        """The Keras capture's analysed report of the model."""
+        return self._entries_get(name, "report")
+
+    def file(self, name: str) -> Path:
+        """The model saved as a .keras file."""
+        return self._entries_get(name, "file")  # type: ignore[return-value]
+
+    def keras_counts(self, name: str) -> dict[str, object]:
+        """Keras's own counts (see :func:`keras_counts`)."""
+        return self._entries_get(name, "keras_counts")  # type: ignore[return-value]
+
+    def _entries_get(self, name: str, key: str) -> object:
+        return self._entry(name)[key]
+
+
+def keras_counts(model) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Keras's own parameter counts: per depth-0 layer and for the whole model."""
+    import numpy as np
+
+    def count(variables) -> int:  # type: ignore[no-untyped-def]
+        return int(sum(int(np.prod(v.shape)) for v in variables))
+
+    layers = {}
+    for layer in model.layers:
+        layers[layer.name] = {
+            "params": layer.count_params() if layer.built else count(layer.weights),
+            "trainable": count(layer.trainable_weights),
+            "non_trainable": count(layer.non_trainable_weights),
+        }
+    return {
+        "params": model.count_params(),
+        "trainable": count(model.trainable_weights),
+        "non_trainable": count(model.non_trainable_weights),
+        "layers": layers,
+    }
+
+
+@pytest.fixture(scope="session")
+def applications(tmp_path_factory: pytest.TempPathFactory) -> ApplicationZoo:
+    return ApplicationZoo(tmp_path_factory.mktemp("applications"))
