@@ -50,7 +50,9 @@ def capture(model: Any, source: str | None = None) -> ModelReport:
                 depth=0,
                 class_name=type(model).__name__,
                 variables=tuple(
-                    _variable(v, type(model).__name__, id(v) in trainable_ids) for v in leftovers
+                    _variable(v, type(model).__name__, id(v) in trainable_ids,
+                              f"{OWN_VARIABLES_ROW}/{str(v.name).rsplit('/', 1)[-1]}")
+                    for v in leftovers
                 ),
                 layer_trainable=bool(model.trainable),
             )
@@ -111,6 +113,7 @@ class _Walker:
         self.rows: list[LayerReport] = []
         self.edges: list[Edge] = []
         self.top_level_variable_ids: list[list[Any]] = []
+        self.paths_by_id: dict[int, str] = {}
 
     def walk(self, container: Any, prefix: str, depth: int, parent: str | None) -> None:
         operations, nodes = _operations_and_nodes(container)
@@ -143,7 +146,7 @@ class _Walker:
                 self.edges.append(Edge(prefix + str(previous.name), path, None))
             if not calls:
                 input_shapes, output_shapes = _standalone_shapes(operation)
-            variables = self._variables(operation)
+            variables = self._variables(operation, path)
             if depth == 0:
                 self.top_level_variable_ids.append(variables[1])
             is_container = _is_model(operation)
@@ -169,14 +172,21 @@ class _Walker:
                 self.walk(operation, prefix=path + "/", depth=depth + 1, parent=path)
             previous = operation
 
-    def _variables(self, operation: Any) -> tuple[tuple[Variable, ...], list[Any]]:
-        """The operation's variables (its sublayers' included), each with its owner's class."""
+    def _variables(self, operation: Any, path: str) -> tuple[tuple[Variable, ...], list[Any]]:
+        """The operation's variables (its sublayers' included), each with its owner's class.
+
+        Paths are ``<row path>/<sublayer names...>/<variable name>``: Keras's own
+        ``variable.path`` depends on the name scope active when the variable was created
+        (``sequential/Hidden1/kernel`` in memory, ``Hidden1/kernel`` after loading), so
+        layerscope derives a stable one from the layer tree instead.
+        """
         found: list[Variable] = []
         raw: list[Any] = []
         seen: set[int] = set()
-        stack = [operation]
+        used_paths: set[str] = set()
+        stack: list[tuple[Any, str]] = [(operation, path)]
         while stack:
-            layer = stack.pop(0)
+            layer, prefix = stack.pop(0)
             owner_class = type(layer).__name__
             own = list(getattr(layer, "_trainable_variables", ())) + list(
                 getattr(layer, "_non_trainable_variables", ())
@@ -186,8 +196,23 @@ class _Walker:
                     continue
                 seen.add(id(variable))
                 raw.append(variable)
-                found.append(_variable(variable, owner_class, id(variable) in self.trainable_ids))
-            stack[0:0] = list(getattr(layer, "_layers", ()))
+                name = str(variable.name).rsplit("/", 1)[-1]
+                # A variable met before (tied weights, or a nested model's variable seen
+                # again in its inner rows) keeps its first path, so totals count it once.
+                variable_path = self.paths_by_id.get(id(variable), f"{prefix}/{name}")
+                suffix = 1
+                while variable_path in used_paths:
+                    suffix += 1
+                    variable_path = f"{prefix}/{name}_{suffix}"
+                used_paths.add(variable_path)
+                self.paths_by_id.setdefault(id(variable), variable_path)
+                found.append(
+                    _variable(variable, owner_class, id(variable) in self.trainable_ids,
+                              variable_path)
+                )
+            stack[0:0] = [
+                (sub, f"{prefix}/{sub.name}") for sub in getattr(layer, "_layers", ())
+            ]
         # Keras orders ``layer.weights`` own-variables first, then sublayers depth first,
         # which is the order this walk produces.
         return tuple(found), raw
@@ -199,11 +224,11 @@ def _is_weight(variable: Any) -> bool:
     return not type(variable).__name__.startswith("SeedGenerator")
 
 
-def _variable(variable: Any, owner_class: str, trainable: bool) -> Variable:
+def _variable(variable: Any, owner_class: str, trainable: bool, path: str) -> Variable:
     name = str(variable.name).rsplit("/", 1)[-1]
     return Variable(
         name=name,
-        path=str(getattr(variable, "path", name)),
+        path=path,
         role=variable_role(owner_class, name, trainable),
         shape=tuple(int(d) for d in variable.shape),
         dtype=_dtype_name(variable.dtype),

@@ -137,3 +137,33 @@ def keras_counts(model) -> dict[str, object]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def applications(tmp_path_factory: pytest.TempPathFactory) -> ApplicationZoo:
     return ApplicationZoo(tmp_path_factory.mktemp("applications"))
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        help="Rewrite the expected-output files in tests/golden/ from the current output.",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """``golden(name, actual)``: compare with tests/golden/NAME, or rewrite it when asked
+    (``pytest --regen-golden`` or LAYERSCOPE_REGEN_GOLDEN=1). Never edit golden files by hand."""
+    regen = request.config.getoption("--regen-golden") or os.environ.get("LAYERSCOPE_REGEN_GOLDEN")
+
+    def check(name: str, actual: str) -> None:
+        path = GOLDEN / name
+        if regen:
+            GOLDEN.mkdir(exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert path.exists(), f"missing golden file {path}; run pytest --regen-golden"
+        expected = path.read_text(encoding="utf-8")
+        assert actual == expected, f"output differs from {path}; if intended, run pytest --regen-golden"
+
+    return check
