@@ -12,6 +12,7 @@ import io
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -104,5 +105,6 @@ def render_text(report: ModelReport, width: int | None = None, color: bool = Fal
         console.print()
         console.print(Text(title))
         for line in lines:
-            console.print(Text("  " + line))
+            # Escaped here like every other cell; wrapped lines keep the 2-space indent.
+            console.print(Padding(Text(terminal(line)), (0, 0, 0, 2)))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

@@ -1,0 +1,378 @@
+"""Architecture: what the model's shape says, in the seed post's terms.
+
+* ``depth_class``: ``shallow`` with one hidden layer, ``deep`` with two or more (the seed
+  post's definition); a model with no hidden layer at all is ``shallow`` too, with
+  ``hidden_layers`` 0.
+* ``hidden_widths``: units/filters of the hidden layers from input to output (chains only);
+  ``hidden_values`` and ``values_pattern`` read the values each passes on per sample instead
+  (for a convolution, positions x filters), which can tell a different story.
+* ``pattern``: ``funnel``, ``rectangle``, ``expanding``, ``hourglass``, ``mixed`` for chains;
+  ``single`` (one hidden layer), ``none`` (no hidden layer) and ``graph`` for models that are
+  not simple chains (ResNet, Inception), which get ``stages`` and ``weighted_depth`` instead.
+* ``bottlenecks``: hidden layers passing on at most a quarter as many values per sample as
+  both neighbours, or fewer than the output.
+* ``dominant_layer`` / ``dominant_share``: the layer holding the most parameters.
+* ``flattens``: what each Flatten does to the shape, e.g. ``(28, 28) -> 784``.
+* ``explanation``: plain-language lines the renderers print as they are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from layerscope.analysis.cost import shape_elements
+from layerscope.analysis.graph import (
+    group_rows,
+    has_kernel,
+    is_chain,
+    leaves,
+)
+from layerscope.report import LayerReport, ModelReport, Shape
+from layerscope.roles import is_normalization_class
+
+_NOT_HIDDEN = frozenset({"Embedding", "ReversibleEmbedding", "PReLU"})
+"""Layers with a ``weight`` variable that are not a hidden layer: an embedding is the
+input's encoding (a lookup, not a transform), PReLU's alphas are an activation's."""
+
+BOTTLENECK_RATIO = 4
+"""A hidden layer at most 1/4 as wide as both neighbours is a bottleneck."""
+
+_FUNCTIONAL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
+
+
+def is_width_layer(row: LayerReport) -> bool:
+    """A layer that counts as a hidden (or output) layer: it transforms with a kernel."""
+    return (
+        has_kernel(row)
+        and row.class_name not in _NOT_HIDDEN
+        and not is_normalization_class(row.class_name)
+    )
+
+
+def layer_width(row: LayerReport) -> int | None:
+    """Units or filters; otherwise the last axis of the output (Bidirectional, attention)."""
+    for key in ("units", "filters"):
+        value = row.config.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    if row.output_shapes and row.output_shapes[0] and row.output_shapes[0][-1] is not None:
+        return int(row.output_shapes[0][-1])
+    return None
+
+
+def _values_out(row: LayerReport) -> int:
+    """Values per sample a layer passes on (units for Dense, positions x filters for conv)."""
+    return shape_elements(row.output_shapes[0]) if row.output_shapes else 0
+
+
+def _values_in(row: LayerReport) -> int:
+    return shape_elements(row.input_shapes[0]) if row.input_shapes else 0
+
+
+def classify_widths(widths: Sequence[int]) -> str:
+    """The pattern of hidden widths, input to output."""
+    if not widths:
+        return "none"
+    if len(widths) == 1:
+        return "single"
+    steps = [b - a for a, b in itertools.pairwise(widths)]
+    if all(step == 0 for step in steps):
+        return "rectangle"
+    if all(step <= 0 for step in steps):
+        return "funnel"
+    if all(step >= 0 for step in steps):
+        return "expanding"
+    # Narrowing, then widening: the sign of the steps changes once, from - to +.
+    signs = [step for step in steps if step != 0]
+    turn = next(i for i, step in enumerate(signs) if step > 0)
+    if turn > 0 and all(step > 0 for step in signs[turn:]):
+        return "hourglass"
+    return "mixed"
+
+
+def _shape_text(dims: Sequence[int | None]) -> str:
+    inner = ", ".join("None" if d is None else str(d) for d in dims)
+    return f"({inner},)" if len(dims) == 1 else f"({inner})"
+
+
+def _flattens(report: ModelReport) -> list[dict[str, Any]]:
+    found = []
+    for row in report.layers:
+        if row.class_name != "Flatten" or not row.input_shapes or not row.output_shapes:
+            continue
+        before = row.input_shapes[0][1:]
+        after = row.output_shapes[0][-1]
+        found.append(
+            {
+                "layer": row.name,
+                "path": row.path,
+                "from": list(before),
+                "to": after,
+                "text": f"{_shape_text(before)} -> {after if after is not None else '?'}",
+            }
+        )
+    return found
+
+
+def _bottlenecks(hidden: Sequence[LayerReport], first_in: int, out_values: int) -> list[str]:
+    values = [_values_out(row) for row in hidden]
+    names = []
+    for index, row in enumerate(hidden):
+        before = values[index - 1] if index else first_in
+        after = values[index + 1] if index + 1 < len(values) else out_values
+        narrow = values[index] * BOTTLENECK_RATIO <= min(before, after)
+        if values[index] and (narrow or values[index] < out_values):
+            names.append(row.name)
+    return names
+
+
+def _weighted_depth(report: ModelReport, parent: str | None) -> int:
+    """Layers with a kernel on the longest input-to-output path inside ``parent``."""
+    rows = group_rows(report, parent)
+    paths = {row.path: row for row in rows}
+    preds: dict[str, list[str]] = {path: [] for path in paths}
+    for edge in report.edges:
+        if edge.source in paths and edge.target in paths:
+            preds[edge.target].append(edge.source)
+    memo: dict[str, int] = {}
+    for row in rows:  # rows come in topological order, so predecessors are done first
+        if row.is_container:
+            weight = _weighted_depth(report, row.path)
+        else:
+            weight = 1 if is_width_layer(row) else 0
+        memo[row.path] = weight + max((memo.get(p, 0) for p in preds[row.path]), default=0)
+    return max(memo.values(), default=0)
+
+
+def _resolution(shape: Shape) -> str | None:
+    if len(shape) < 4:
+        return None
+    return "x".join("?" if d is None else str(d) for d in shape[1:-1])
+
+
+def _is_point(resolution: str) -> bool:
+    return all(part == "1" for part in resolution.split("x"))
+
+
+def _stages(report: ModelReport) -> list[dict[str, Any]]:
+    """Parameters (and MACs) by stage: by feature-map resolution for convolutional models,
+    otherwise by quarters of the layer order."""
+    rows = leaves(report.layers)
+    total = report.totals.params if report.totals else 0
+    # Only layers with a kernel open a stage: padding, pooling and preprocessing outputs
+    # (230x230, 114x114) stay with their stage; rows before the first such layer join it. A 1x1
+    # feature map (squeeze-and-excitation, a conv head after global pooling) opens no stage
+    # either: it belongs to its block, or to the head once no larger map follows.
+    resolutions: list[str | None] = []
+    for row in rows:
+        shape = row.output_shapes[0] if row.output_shapes else None
+        resolutions.append(
+            _resolution(shape) if shape is not None and (row.macs or has_kernel(row)) else None
+        )
+    spatial = [i for i, r in enumerate(resolutions) if r is not None and not _is_point(r)]
+    last_spatial = spatial[-1] if spatial else -1
+    keys: list[str | None] = []
+    current: str | None = None
+    for index, row in enumerate(rows):
+        if row.macs or has_kernel(row):
+            resolution = resolutions[index]
+            if resolution is not None and not _is_point(resolution):
+                current = resolution
+            elif current is not None and index > last_spatial and row.output_shapes:
+                current = "head"
+        keys.append(current)
+    first = next((key for key in keys if key is not None), None)
+    keys = [key if key is not None else first for key in keys]
+    if len({k for k in keys if k not in (None, "head")}) < 2:
+        quarter = max(1, -(-len(rows) // 4))  # ceil(len / 4) layers per stage
+        keys = []  # no spatial stages: quarters of the layer order instead
+        for index in range(len(rows)):
+            start = index // quarter * quarter
+            keys.append(f"layers {start + 1}-{min(start + quarter, len(rows))}")
+    stages: list[dict[str, Any]] = []
+    for key, row in zip(keys, rows, strict=False):
+        if not stages or stages[-1]["stage"] != key:
+            stages.append({"stage": key, "layers": 0, "params": 0, "macs": 0})
+        stage = stages[-1]
+        stage["layers"] += 1
+        stage["params"] += row.params
+        stage["macs"] += row.macs
+    for stage in stages:
+        stage["share"] = stage["params"] / total if total else 0.0
+    return stages
+
+
+_PATTERN_TEXT = {
+    "funnel": (
+        "Widths narrow from input to output (a funnel): many low-level features are combined "
+        "into fewer high-level ones, the usual layout."
+    ),
+    "rectangle": (
+        "All hidden layers have the same width (a rectangle): one size to tune, and it often "
+        "does as well as a funnel."
+    ),
+    "expanding": (
+        "Widths grow toward the output (expanding): usual in decoders and generators, "
+        "unusual in a classifier."
+    ),
+    "hourglass": (
+        "Widths narrow, then widen again (an hourglass, as in an autoencoder): every later "
+        "layer sees only what fits through the narrowest one."
+    ),
+    "mixed": "Widths rise and fall without a single trend (mixed).",
+}
+
+
+def _dominant_text(row: LayerReport, share: float) -> str:
+    """Where the dominant layer's parameters come from (the seed post's own arithmetic)."""
+    text = f"'{row.name}' holds {share * 100:.1f}% of the parameters"
+    units = row.config.get("units")
+    if row.class_name == "Dense" and row.input_shapes and isinstance(units, int):
+        fan_in = row.input_shapes[0][-1]
+        if isinstance(fan_in, int):
+            bias = f" + {units:,} biases" if row.config.get("use_bias", True) else ""
+            text += f": {fan_in:,} inputs x {units:,} units{bias} = {row.params:,}"
+    return text + "."
+
+
+def analyze_architecture(report: ModelReport) -> ModelReport:
+    """Fill ``report.architecture``."""
+    total = report.totals.params if report.totals else 0
+    layers = leaves(report.layers)
+    dominant = max(layers, key=lambda r: r.params, default=None)
+    dominant_share = (dominant.params / total) if dominant is not None and total else 0.0
+    chain = is_chain(report)
+    explanation: list[str] = []
+    architecture: dict[str, Any] = {
+        "is_chain": chain,
+        "weighted_depth": _weighted_depth(report, None),
+        "dominant_layer": dominant.name if dominant is not None and dominant.params else None,
+        "dominant_path": dominant.path if dominant is not None and dominant.params else None,
+        "dominant_share": dominant_share if dominant is not None and dominant.params else 0.0,
+        "flattens": _flattens(report),
+    }
+    width_rows = [row for row in layers if is_width_layer(row)]
+    if chain:
+        hidden = width_rows[:-1]
+        output = width_rows[-1] if width_rows else None
+        widths = [w for w in (layer_width(row) for row in hidden) if w is not None]
+        pattern = classify_widths(widths)
+        first_in = _values_in(hidden[0]) if hidden else 0
+        out_values = _values_out(output) if output is not None else 0
+        bottlenecks = _bottlenecks(hidden, first_in, out_values)
+        values = [_values_out(row) for row in hidden]
+        values_pattern = classify_widths(values)
+        architecture.update(
+            hidden_layers=len(hidden),
+            hidden_widths=widths,
+            hidden_values=values,
+            values_pattern=values_pattern,
+            hidden_names=[row.name for row in hidden],
+            output_layer=output.name if output is not None else None,
+            output_width=layer_width(output) if output is not None else None,
+            pattern=pattern,
+            bottlenecks=bottlenecks,
+            stages=[],
+        )
+        # A convolution's width is its channel count, but what it passes on is positions x
+        # channels: channel counts that grow while pooling shrinks the maps are the norm, so
+        # the MLP advice on widths (first layer widest...) is not given for them.
+        spatial = any(len(row.output_shapes[0]) > 2 for row in hidden if row.output_shapes)
+        explanation += _chain_explanation(hidden, widths, pattern, bottlenecks, out_values, spatial)
+        if spatial and values_pattern != pattern and values_pattern in _PATTERN_TEXT:
+            explanation.append(
+                f"Counted in values passed on per sample (positions x channels for a "
+                f"convolution) the hidden layers form a {values_pattern}: "
+                f"{' -> '.join(f'{v:,}' for v in values)}."
+            )
+        if report.class_name not in _FUNCTIONAL_CLASSES:
+            explanation.append(
+                "This is a subclassed model: layers are read in the order they were created, "
+                "which may not be the order data flows through them."
+            )
+    else:
+        hidden_count = max(0, architecture["weighted_depth"] - 1)
+        stages = _stages(report)
+        architecture.update(
+            hidden_layers=hidden_count,
+            hidden_widths=[],
+            hidden_names=[],
+            output_layer=None,
+            output_width=None,
+            pattern="graph",
+            bottlenecks=[],
+            stages=stages,
+        )
+        explanation.append(
+            "Not a simple chain (branches, merges, shared layers or several inputs/outputs), "
+            "so no width pattern is claimed; the longest path through the model has "
+            f"{architecture['weighted_depth']} layers with weights."
+        )
+        if stages:
+            top = max(stages, key=lambda s: s["params"])
+            where = top["stage"] if top["stage"].startswith("layers") else f"stage {top['stage']}"
+            explanation.append(
+                f"Most parameters sit in {where} "
+                f"({top['share'] * 100:.1f}% over {top['layers']} layers)."
+            )
+    architecture["depth_class"] = "deep" if architecture["hidden_layers"] >= 2 else "shallow"
+    if dominant is not None and dominant.params:
+        explanation.append(_dominant_text(dominant, dominant_share))
+    architecture["explanation"] = explanation
+    return dataclasses.replace(report, architecture=architecture)
+
+
+def _chain_explanation(
+    hidden: Sequence[LayerReport],
+    widths: Sequence[int],
+    pattern: str,
+    bottlenecks: Sequence[str],
+    out_values: int,
+    spatial: bool,
+) -> list[str]:
+    lines: list[str] = []
+    count = len(hidden)
+    if count == 0:
+        lines.append("No hidden layer: the inputs map straight to the output (a linear model).")
+    elif count == 1:
+        lines.append(
+            "One hidden layer: a shallow network. One wide enough hidden layer can in theory "
+            "approximate any continuous function, but deeper networks usually need far fewer "
+            "units for the same job."
+        )
+    else:
+        lines.append(
+            f"{count} hidden layers: a deep network (two or more hidden layers), able to build "
+            "higher-level features from lower-level ones layer by layer."
+        )
+    if spatial and pattern in ("expanding", "mixed"):
+        lines.append(
+            "Channel counts grow toward the output, as is usual in convolutional networks "
+            "where each step trades spatial resolution for more feature channels."
+        )
+    elif pattern in _PATTERN_TEXT:
+        lines.append(_PATTERN_TEXT[pattern])
+    if count >= 2 and widths and not spatial:
+        if widths[0] == max(widths):
+            lines.append("The first hidden layer is the widest, as is usually recommended.")
+        else:
+            lines.append(
+                f"The first hidden layer ({widths[0]}) is not the widest ({max(widths)}); "
+                "a first layer that is too narrow can lose information early."
+            )
+    by_name = {row.name: row for row in hidden}
+    for name in bottlenecks:
+        values = _values_out(by_name[name])
+        reason = (
+            f"narrower than the output ({out_values})"
+            if values < out_values
+            else "at most a quarter as wide as its neighbours"
+        )
+        lines.append(
+            f"Bottleneck: '{name}' passes on {values:,} values per sample, {reason}; "
+            "whatever does not fit through it is lost to every later layer."
+        )
+    return lines

@@ -1,0 +1,113 @@
+"""Graph helpers shared by the architecture and data-fit analyses (pure, no Keras).
+
+The report's rows come in groups: the model's own rows (``parent is None``) and the rows of
+each nested model. Edges join rows of the same group by path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from layerscope.report import LayerReport, ModelReport
+
+INPUT_CLASSES = frozenset({"InputLayer"})
+
+PASS_THROUGH_CLASSES = frozenset(
+    {
+        "Dropout",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "AlphaDropout",
+        "GaussianDropout",
+        "GaussianNoise",
+        "ActivityRegularization",
+        "Activation",
+        "ReLU",
+        "LeakyReLU",
+        "PReLU",
+        "ELU",
+        "Softmax",
+        "Flatten",
+        "MaxPooling1D",
+        "MaxPooling2D",
+        "MaxPooling3D",
+        "AveragePooling1D",
+        "AveragePooling2D",
+        "AveragePooling3D",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalAveragePooling3D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalMaxPooling3D",
+        "ZeroPadding1D",
+        "ZeroPadding2D",
+        "ZeroPadding3D",
+        "Cropping1D",
+        "Cropping2D",
+        "Cropping3D",
+        "UpSampling1D",
+        "UpSampling2D",
+        "UpSampling3D",
+        "BatchNormalization",
+        "LayerNormalization",
+        "GroupNormalization",
+        "RMSNormalization",
+        "UnitNormalization",
+    }
+)
+"""Layers that keep the channel count: widening or narrowing the layer before them carries
+straight through to the next layer that has a kernel."""
+
+
+def group_rows(report: ModelReport, parent: str | None) -> list[LayerReport]:
+    """The rows directly inside ``parent`` (``None``: the model's own rows), in order."""
+    return [row for row in report.layers if row.parent == parent]
+
+
+def consumers(report: ModelReport, path: str) -> list[LayerReport]:
+    """The rows fed by the row at ``path`` (each once, in row order)."""
+    targets = {edge.target for edge in report.edges if edge.source == path}
+    return [row for row in report.layers if row.path in targets]
+
+
+def producers(report: ModelReport, path: str) -> list[LayerReport]:
+    """The rows feeding the row at ``path`` (each once, in row order)."""
+    sources = {edge.source for edge in report.edges if edge.target == path}
+    return [row for row in report.layers if row.path in sources]
+
+
+def is_chain(report: ModelReport) -> bool:
+    """True when every group of rows is a simple chain: one input, one output, no merges, no
+    branches and no shared layers, so that row order is the order data flows in."""
+    if len(report.inputs) > 1 or len(report.outputs) > 1:
+        return False
+    parents: list[str | None] = [None] + [row.path for row in report.layers if row.is_container]
+    for parent in parents:
+        rows = group_rows(report, parent)
+        paths = {row.path for row in rows}
+        fan_in: dict[str, int] = {}
+        fan_out: dict[str, int] = {}
+        for edge in report.edges:
+            if edge.source in paths and edge.target in paths:
+                fan_out[edge.source] = fan_out.get(edge.source, 0) + 1
+                fan_in[edge.target] = fan_in.get(edge.target, 0) + 1
+        if any(row.call_count > 1 for row in rows):
+            return False
+        if any(count > 1 for count in (*fan_in.values(), *fan_out.values())):
+            return False
+        sources = [row for row in rows if fan_in.get(row.path, 0) == 0]
+        if len(rows) > 1 and len(sources) > 1:
+            return False
+    return True
+
+
+def leaves(rows: Iterable[LayerReport]) -> list[LayerReport]:
+    """Rows that are real layers: no nested-model rows, no input placeholders."""
+    return [row for row in rows if not row.is_container and row.class_name not in INPUT_CLASSES]
+
+
+def has_kernel(row: LayerReport) -> bool:
+    """A layer that multiplies its input by learned weights (a kernel or an embedding)."""
+    return any(variable.role == "weight" for variable in row.variables)
