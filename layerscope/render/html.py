@@ -1,0 +1,514 @@
+"""Self-contained HTML reports: a whole page, or a fragment to embed in documentation.
+
+Rendering goes through Jinja2 templates (the top-level ``templates/`` folder in a source
+checkout, ``layerscope/templates`` inside the wheel) with autoescaping on and
+``StrictUndefined``, so a template typo fails loudly instead of printing nothing. Python
+hands the templates plain data (numbers, strings, small view objects); the only markup built
+here is the inline SVG (charts from :mod:`layerscope.render.charts`, the diagram re-serialised
+by :func:`clean_svg`), and all of it is assembled from escaped text.
+
+Template lookup, first match wins:
+
+1. the user's ``template_dir`` (``--template-dir``), if given;
+2. layerscope's own templates;
+3. ``default:NAME`` always names layerscope's own template, so a user template can say
+   ``{% extends "default:report.html" %}`` and override only the blocks it cares about.
+
+CSS (``report.css``) and JavaScript (``report.js``) are ordinary files in the same folders,
+inlined into the output at render time (so a user can override them too). The page needs
+nothing from the network and works without JavaScript; the script only adds sorting,
+filtering and collapsing of nested layers.
+
+Ids: every ``id`` in the output (the root, section anchors, the filter box, the charts and
+every id inside the diagram's SVG) starts with one per-report prefix such as ``ls-3f2a9c1b``,
+so two reports can sit on one page. The prefix is derived from the report's content and the
+render options, so rendering the same report twice gives byte-identical output; pass
+``id_prefix=`` to choose it (for example to place the *same* report twice on one page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from layerscope.errors import RenderError, UsageError
+from layerscope.render import charts
+from layerscope.render.escape import visible
+from layerscope.render.format import (
+    human_bytes,
+    human_count,
+    other_params,
+    output_shape_text,
+    percent,
+    thousands,
+)
+from layerscope.report import ModelReport
+
+SECTIONS: tuple[str, ...] = (
+    "header", "data_fit", "architecture", "cost", "layers", "diagram", "charts",
+)
+"""Every section a report can hold, in page order (``sections=`` picks a subset)."""
+
+SECTION_TITLES: dict[str, str] = {
+    "header": "Summary", "data_fit": "Data fit", "architecture": "Architecture",
+    "cost": "Compute and memory", "layers": "Layers", "diagram": "Diagram", "charts": "Charts",
+}
+
+THEMES: tuple[str, ...] = ("auto", "light", "dark")
+"""``auto`` follows the reader's ``prefers-color-scheme``; the others force a theme."""
+
+_OPTIONS = {"title", "template_dir", "expand_nested", "sections", "id_prefix", "theme",
+            "rankdir"}
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+_ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+# -- templates ----------------------------------------------------------------------------
+
+def default_template_dir() -> Path:
+    """layerscope's own templates: inside the installed package (the wheel force-includes
+    them as ``layerscope/templates``), else the source checkout's top-level ``templates/``."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / "report.html").is_file():
+            return candidate
+    raise RenderError(
+        f"layerscope's HTML templates are missing (looked in {package / 'templates'} and "
+        f"{package.parent / 'templates'}); the installation is incomplete"
+    )
+
+
+@lru_cache(maxsize=8)
+def environment(template_dir: str | None = None) -> Any:
+    """The Jinja environment for one user template folder (cached: templates compile once)."""
+    import jinja2
+
+    defaults = jinja2.FileSystemLoader(str(default_template_dir()))
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        if not os.path.isdir(template_dir):
+            raise UsageError(f"template_dir must be an existing folder; got {template_dir!r}")
+        loaders.append(jinja2.FileSystemLoader(template_dir))
+    loaders.append(defaults)
+    loaders.append(jinja2.PrefixLoader({"default": defaults}, delimiter=":"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml", "svg"],
+                                            default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        thousands=_thousands, percent=percent, human_bytes=human_bytes, human_count=human_count,
+        fixed=_fixed, humanize=_humanize,
+    )
+    env.globals["inline"] = _inline_source(env)
+    return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ value }}`` passes here before autoescaping: plain strings (names, and any
+    text the analyses quote them in) get control and bidi characters made visible, so a
+    name can neither reverse the page's text nor smuggle a newline. Markup (the inline SVG
+    and the CSS/JS files) is left alone."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
+def _inline_source(env: Any) -> Any:
+    """``inline("report.css")``: a static file's text for an inline ``<style>``/``<script>``.
+
+    The file is the project's (or the user's) own code, not user data; it is refused if it
+    could close the element it is pasted into.
+    """
+    def inline(name: str) -> Markup:
+        source, _, _ = env.loader.get_source(env, name)
+        if re.search(r"</(style|script)|<!--", source, re.IGNORECASE):
+            raise RenderError(f"{name} must not contain '</style', '</script' or '<!--'")
+        return Markup(source.strip())
+
+    return inline
+
+
+def _thousands(value: Any) -> str:
+    return thousands(int(value)) if isinstance(value, (int, float)) else str(value)
+
+
+def _fixed(value: Any) -> str:
+    """A ratio as the analysis rounded it, with thousands separators for big ones."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "—" if value is None else str(value)
+    if isinstance(value, int) or float(value).is_integer():
+        return thousands(int(value))
+    return f"{value:,}" if abs(value) >= 1000 else f"{value:g}"
+
+
+def _humanize(key: str) -> str:
+    """``params_per_sample`` -> ``Params per sample``."""
+    text = str(key).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+# -- view data ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RowView:
+    """One table row, with the numbers the template prints already chosen."""
+
+    index: int
+    name: str
+    path: str
+    parent: str | None
+    depth: int
+    class_name: str
+    shape: str
+    params: int
+    weight: int
+    bias: int
+    other: int
+    trainable: int
+    share: float
+    macs: int
+    frozen: bool
+    container: bool
+    children: int
+    bar_percent: float
+    """Width of the row's share bar, in percent: its share relative to the largest row's."""
+    segments: tuple[tuple[str, float, int], ...]
+    """(role css class, percent of the bar, count) for weights, biases and the rest."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A mapping from the analyses, made safe for templates under StrictUndefined."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self.data.get(key)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+
+def _rows(report: ModelReport) -> list[RowView]:
+    children: dict[str, int] = {}
+    for row in report.layers:
+        if row.parent is not None:
+            children[row.parent] = children.get(row.parent, 0) + 1
+    # Bars are drawn to the largest row's scale: in a model of many small layers (ResNet50's
+    # largest holds 9%) shares of the total would all be slivers. The number beside each bar
+    # is the true share.
+    largest = max((row.share for row in report.layers), default=0.0) or 1.0
+    views = []
+    for index, row in enumerate(report.layers):
+        roles = row.by_role
+        other = other_params(row)
+        params = row.params
+        segments: list[tuple[str, float, int]] = []
+        if params:
+            for css, count in (("ls-c-weight", roles.weight), ("ls-c-bias", roles.bias),
+                               ("ls-c-other", other)):
+                if count:
+                    segments.append((css, round(100 * count / params, 3), count))
+        views.append(RowView(
+            index=index, name=row.name, path=row.path, parent=row.parent, depth=row.depth,
+            class_name=row.class_name, shape=output_shape_text(row), params=params,
+            weight=roles.weight, bias=roles.bias, other=other, trainable=row.trainable,
+            share=row.share, macs=int(row.macs or 0), frozen=row.is_frozen,
+            container=row.is_container, children=children.get(row.path, 0),
+            bar_percent=round(min(max(row.share / largest, 0.0), 1.0) * 100, 3),
+            segments=tuple(segments),
+        ))
+    return views
+
+
+def _hidden_width_labels(report: ModelReport, architecture: Mapping[str, Any]) -> list[str]:
+    """Names for the widths chart, when the analysis listed its hidden layers."""
+    for key in ("hidden_layers", "hidden_names"):
+        names = architecture.get(key)
+        if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
+            return [visible(name) for name in names]
+    return []
+
+
+# -- the diagram ---------------------------------------------------------------------------
+
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_XLINK_NS = "{http://www.w3.org/1999/xlink}"
+_SVG_ELEMENTS = {
+    "svg", "g", "path", "polygon", "polyline", "ellipse", "circle", "rect", "line", "text",
+    "tspan", "title", "desc", "defs", "linearGradient", "radialGradient", "stop", "a",
+    "clipPath", "marker", "use", "symbol", "pattern", "mask",
+}
+_URL_REF = re.compile(r"url\(\s*#([^)\s]+)\s*\)")
+_DANGEROUS_VALUE = re.compile(r"javascript:|data:|url\(\s*(?!#)|expression\(|@import",
+                              re.IGNORECASE)
+
+
+def clean_svg(svg: str, prefix: str, label: str) -> Markup:
+    """Graphviz's SVG, parsed and written back from escaped text, ready to inline in HTML.
+
+    Only drawing elements and attributes survive (no scripts, event handlers, external links
+    or comments, whatever the DOT renderer let through); every id gets ``prefix`` so two
+    reports share a page; the root gains ``role="img"`` and a label.
+    """
+    try:
+        root = ElementTree.fromstring(svg.encode("utf-8") if isinstance(svg, str) else svg)
+    except ElementTree.ParseError as error:
+        raise RenderError(f"the diagram's SVG does not parse: {error}") from error
+    if _local(root.tag) != "svg":
+        raise RenderError("the diagram renderer did not return an <svg> element")
+    out: list[str] = []
+    _write_svg(root, prefix, out, is_root=True, label=label)
+    return Markup("".join(out))
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+
+
+def _write_svg(node: ElementTree.Element, prefix: str, out: list[str], is_root: bool,
+               label: str) -> None:
+    tag = _local(node.tag)
+    if not isinstance(node.tag, str) or tag not in _SVG_ELEMENTS:
+        return
+    attributes: dict[str, str] = {}
+    for raw_name, value in node.attrib.items():
+        name = raw_name.replace(_XLINK_NS, "xlink:") if raw_name.startswith("{") else raw_name
+        if name.startswith("{"):  # another namespace: nothing we draw needs it
+            continue
+        lowered = name.lower()
+        if lowered.startswith("on") or lowered in {"xmlns", "xml:space"}:
+            continue
+        if lowered in {"href", "xlink:href"}:
+            if not value.startswith("#"):
+                continue
+            name, value = "href", f"#{prefix}-{value[1:]}"
+        elif lowered == "id":
+            value = f"{prefix}-{value}"
+        elif _DANGEROUS_VALUE.search(value):
+            continue
+        else:
+            value = _URL_REF.sub(lambda m: f"url(#{prefix}-{m.group(1)})", value)
+        attributes[name] = value
+    if is_root:
+        for drop in ("x", "y"):
+            attributes.pop(drop, None)
+        attributes.update({"class": "ls-diagram-svg", "role": "img", "aria-label": label,
+                           "focusable": "false"})
+    out.append(f"<{tag}")
+    for name, value in attributes.items():
+        out.append(f' {name}="{escape(visible(value))}"')
+    out.append(">")
+    if node.text:
+        out.append(_svg_text(node.text))
+    for child in node:
+        _write_svg(child, prefix, out, is_root=False, label=label)
+        if child.tail:
+            out.append(_svg_text(child.tail))
+    out.append(f"</{tag}>")
+
+
+def _svg_text(text: str) -> str:
+    """Text between SVG tags: layout whitespace kept, anything else escaped and visible."""
+    if not text.strip():
+        return "\n" if "\n" in text else text
+    return str(escape(visible(text)))
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """The inline diagram, or why there is none."""
+
+    svg: Markup | None
+    notice: str | None
+
+
+def _diagram(report: ModelReport, prefix: str, rankdir: str, expand_nested: bool) -> Diagram:
+    try:
+        from layerscope.render.dot import diagram_svg
+    except ImportError:
+        return Diagram(None, "The diagram renderer is not available in this installation.")
+    try:
+        svg = diagram_svg(report, rankdir=rankdir, expand_nested=expand_nested)
+        label = f"Diagram of the model {visible(report.name)}"
+        return Diagram(clean_svg(svg, f"{prefix}-dg", label), None)
+    except RenderError as error:
+        return Diagram(None, f"The diagram could not be drawn: {error}")
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+def parse_sections(sections: Any) -> tuple[str, ...]:
+    """``"header, layers"`` or a list -> the sections in page order; all of them for None."""
+    if sections is None:
+        return SECTIONS
+    if isinstance(sections, str):
+        parts = re.split(r"[,\s]+", sections)
+    elif isinstance(sections, (list, tuple, set, frozenset)):
+        parts = list(sections)
+    else:
+        raise UsageError(f"sections must be a list or a comma string; got {sections!r}")
+    chosen = [str(part).strip().replace("-", "_") for part in parts if str(part).strip()]
+    unknown = [part for part in chosen if part not in SECTIONS]
+    if unknown or not chosen:
+        raise UsageError(
+            f"sections must be a comma list of {', '.join(SECTIONS)}; got {sections!r}"
+        )
+    return tuple(part for part in SECTIONS if part in chosen)
+
+
+def report_id_prefix(report: ModelReport, options: Mapping[str, Any]) -> str:
+    """A deterministic id prefix: a hash of the report's JSON and the render options."""
+    digest = hashlib.sha256()
+    digest.update(report.to_json(indent=None).encode("utf-8"))
+    digest.update(repr(sorted((k, repr(v)) for k, v in options.items())).encode("utf-8"))
+    return "ls-" + digest.hexdigest()[:10]
+
+
+def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> str:
+    """The report as HTML: a whole self-contained page, or with ``fragment=True`` one
+    ``<div class="layerscope">`` with scoped styles for embedding.
+
+    Options: ``title`` (default: the model's name), ``template_dir`` (searched before the
+    defaults), ``expand_nested`` and ``rankdir`` (the diagram), ``sections`` (a list or comma
+    string from :data:`SECTIONS`), ``theme`` (``auto``, ``light``, ``dark``) and
+    ``id_prefix`` (default: derived from the report, see the module docs).
+    """
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise UsageError(f"unknown render_html option(s): {', '.join(unknown)}")
+    if report.totals is None:
+        raise RenderError("the report has no totals: run layerscope.analyze, not capture alone")
+    title = options.get("title")
+    if title is not None and not isinstance(title, str):
+        raise UsageError(f"title must be a string; got {title!r}")
+    template_dir = options.get("template_dir")
+    if template_dir is not None:
+        template_dir = os.fspath(template_dir)
+    theme = options.get("theme") or "auto"
+    if theme not in THEMES:
+        raise UsageError(f"theme must be one of {', '.join(THEMES)}; got {theme!r}")
+    rankdir = str(options.get("rankdir") or "TB").upper()
+    if rankdir not in {"TB", "LR", "BT", "RL"}:
+        raise UsageError(f"rankdir must be TB, LR, BT or RL; got {options.get('rankdir')!r}")
+    expand_nested = bool(options.get("expand_nested", False))
+    sections = parse_sections(options.get("sections"))
+    prefix = options.get("id_prefix")
+    if prefix is None:
+        prefix = report_id_prefix(report, {
+            "fragment": fragment, "title": title, "template_dir": template_dir, "theme": theme,
+            "rankdir": rankdir, "expand_nested": expand_nested, "sections": sections,
+        })
+    elif not isinstance(prefix, str) or not _ID_PREFIX.match(prefix):
+        raise UsageError(
+            "id_prefix must start with a letter and hold only letters, digits, '-' and '_'; "
+            f"got {prefix!r}"
+        )
+
+    architecture = dict(report.architecture or {})
+    data_fit = dict(report.data_fit) if report.data_fit else None
+    rows = _rows(report)
+    widths = [w for w in architecture.get("hidden_widths") or [] if isinstance(w, int)]
+    pattern = architecture.get("pattern")
+    cost = Facts(dict(report.cost or {}))
+    memory = Facts(dict(report.memory or {}))
+    present = {
+        "data_fit": data_fit is not None,
+        "architecture": bool(architecture),
+        "cost": cost.macs is not None or memory.parameter_bytes is not None,
+    }
+    context = {
+        "architecture": Facts(architecture),
+        "data_fit": Facts(data_fit) if data_fit is not None else None,
+        "cost": cost,
+        "memory": memory,
+        "report": report,
+        "fragment": fragment,
+        "title": title if title is not None else report.name,
+        "heading": 2 if fragment else 1,
+        "theme": theme,
+        "sections": sections,
+        "nav": [(name, SECTION_TITLES[name]) for name in sections
+                if name != "header" and present.get(name, True)],
+        "ids": _Ids(prefix),
+        "totals": report.totals,
+        "roles": report.totals.by_role,
+        "rows": rows,
+        "largest_row": max(rows, key=lambda row: row.params) if rows else None,
+        "nested": any(row.depth > 0 for row in rows),
+        "show_macs": any(row.macs for row in rows),
+        "layer_count": len(rows),
+        "diagram": _diagram(report, prefix, rankdir, expand_nested)
+        if "diagram" in sections else Diagram(None, None),
+        "widths_chart": charts.widths_chart(
+            widths, _hidden_width_labels(report, architecture),
+            pattern if isinstance(pattern, str) else None, chart_id=f"{prefix}-widths"),
+        "hidden_widths": widths,
+        "params_chart": charts.parameters_chart(report, chart_id=f"{prefix}-params"),
+        "stages_chart": charts.stages_chart(architecture.get("stages") or [],
+                                            chart_id=f"{prefix}-stages")
+        if isinstance(architecture.get("stages"), list) else Markup(""),
+        "version": _version(),
+        "source_name": os.path.basename(report.source) if report.source else None,
+    }
+    env = environment(template_dir)
+    try:
+        template = env.get_template("report.html")
+        html = str(template.render(context))
+    except UsageError:
+        raise
+    except Exception as error:
+        import jinja2
+
+        if isinstance(error, jinja2.TemplateError):
+            where = f" in {error.name}" if getattr(error, "name", None) else ""  # type: ignore[attr-defined]
+            raise RenderError(f"HTML template error{where}: {error}") from error
+        raise
+    # No blank lines: a CommonMark processor (MkDocs plugins, MyST, GitHub) ends a raw HTML
+    # block at the first blank line, which would spill a pasted fragment's CSS into the
+    # page as text. Every string goes through ``visible`` (``_finalize``), so no name
+    # holds a newline.
+    return _BLANK_LINES.sub("\n", html)
+
+
+def save_html(report: ModelReport, path: str | os.PathLike[str], fragment: bool = False,
+              **options: Any) -> str:
+    """Render and write the report atomically (an earlier file survives a failed render)."""
+    from layerscope.io import write_atomic
+
+    return write_atomic(path, render_html(report, fragment=fragment, **options))
+
+
+class _Ids:
+    """``ids.layers`` -> ``ls-3f2a9c1b-layers``: every id the templates use, prefixed."""
+
+    def __init__(self, prefix: str) -> None:
+        self.root = prefix
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return f"{self.root}-{name.replace('_', '-')}"
+
+
+def _version() -> str:
+    from layerscope import __version__
+
+    return __version__

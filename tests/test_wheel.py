@@ -1,0 +1,67 @@
+"""The wheel ships the templates: build it, install it in a fresh venv, render from outside.
+
+The venv uses ``--system-site-packages`` so TensorFlow and the other dependencies need not be
+reinstalled; the wheel itself is installed with ``--no-deps``. The test then proves the
+``layerscope`` that runs is the wheel's copy (not this source tree) and that it renders a
+report, which needs the templates inside the installed package.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, (
+        f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_wheel_renders_reports_from_outside_the_tree(tmp_path: Path, seed_path: Path) -> None:
+    dist = tmp_path / "dist"
+    run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist),
+         str(ROOT)], cwd=tmp_path)
+    wheels = list(dist.glob("layerscope-*.whl"))
+    assert len(wheels) == 1
+    with zipfile.ZipFile(wheels[0]) as archive:
+        names = set(archive.namelist())
+    for template in ("base.html", "report.html", "_layers.html", "_diagram.html",
+                     "_data_fit.html", "report.css", "report.js"):
+        assert f"layerscope/templates/{template}" in names, template
+    assert "layerscope/sphinxext.py" in names and "layerscope/render/html.py" in names
+
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], cwd=tmp_path)
+    python = venv / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+         str(wheels[0])], cwd=tmp_path)
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    where = run([str(python), "-c", "import layerscope; print(layerscope.__file__)"],
+                cwd=outside, env=env).strip().splitlines()[-1]
+    assert where.startswith(str(venv)), where
+    assert not where.startswith(str(ROOT))
+    templates = run([str(python), "-c",
+                     "from layerscope.render.html import default_template_dir as d; print(d())"],
+                    cwd=outside, env=env).strip().splitlines()[-1]
+    assert templates.startswith(str(venv)) and templates.endswith("layerscope/templates")
+
+    run([str(python), "-m", "layerscope", "report", str(seed_path), "-o", "out.html",
+         "--samples", "55000"], cwd=outside, env=env)
+    html = (outside / "out.html").read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>")
+    assert "316,810" in html and "235,500" in html and "Hidden1" in html and "55,000" in html
