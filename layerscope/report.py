@@ -294,7 +294,7 @@ class ModelReport:
 
         return render_dot(self, rankdir=rankdir, expand_nested=expand_nested)
 
-    def to_graphviz(self, rankdir: str = "TB", expand_nested: bool = False) -> graphviz.Source:
+    def to_graphviz(self, rankdir: str = "TB", expand_nested: bool = False) -> graphviz.Digraph:
         from layerscope.render.dot import to_graphviz
 
         return to_graphviz(self, rankdir=rankdir, expand_nested=expand_nested)
