@@ -17,15 +17,24 @@ def ensure_distinct(output: str | os.PathLike[str], *inputs: str | os.PathLike[s
         if candidate is None or not isinstance(candidate, (str, os.PathLike)):
             continue
         source = Path(os.fspath(candidate))
-        same = False
-        try:
-            same = out.exists() and source.exists() and out.samefile(source)
-        except OSError:
-            same = False
-        if same or out.resolve() == source.resolve():
+        if _same_file(out, source):
             raise UsageError(
                 f"refusing to write the output over the input model {os.fspath(candidate)!r}"
             )
+
+
+def _same_file(out: Path, source: Path) -> bool:
+    """True when ``out`` names ``source``: the same inode (symlinks, hard links, any
+    spelling), or the same resolved path when one of them does not exist yet."""
+    try:
+        if out.exists() and source.exists() and out.samefile(source):
+            return True
+    except (OSError, ValueError):
+        pass
+    try:
+        return out.resolve() == source.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, say: then not the same
+        return os.path.abspath(out) == os.path.abspath(source)
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> str:
@@ -34,8 +43,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> str:
     target = Path(os.fspath(path))
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise RenderError(f"cannot write {os.fspath(path)!r}: folder {os.fspath(folder)!r} does not exist")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+        raise RenderError(
+            f"cannot write {os.fspath(path)!r}: folder {os.fspath(folder)!r} does not exist"
+        )
+    # backslashreplace: a lone surrogate that slipped into a name is written as \\ud800
+    # rather than failing the whole write.
+    payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:

@@ -6,7 +6,9 @@ HTML goes through Jinja2's autoescaping (``markupsafe.escape``) and DOT through
 * :func:`visible` makes control characters (ANSI escapes, NUL, newlines, bidi overrides)
   visible as ``\\x1b``-style escapes, so a terminal shows them and never interprets them;
 * :func:`terminal` is ``visible`` plus protection from rich's console markup;
-* :func:`markdown_cell` keeps a Markdown table's columns and shows the text literally.
+* :func:`markdown_cell` keeps a Markdown table's columns and shows the text literally;
+* :func:`markdown_code` is a Markdown code span showing the text literally (inside a code
+  span backslash escapes and entities are shown as typed, so it needs its own rule).
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
 
 def _is_invisible(char: str) -> bool:
     # Cc: C0/C1 controls (ESC, NUL, CR, LF, DEL...); Cf: format characters such as the
-    # bidi overrides (U+202E) that can make a name read backwards; Zl/Zp: line separators.
-    return unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} and char != "\u200d"
+    # bidi overrides (U+202E) that can make a name read backwards; Zl/Zp: line separators;
+    # Cs: lone surrogates (a JSON config can hold "\ud800"), which no encoder can write.
+    return unicodedata.category(char) in _INVISIBLE and char != "\u200d"
+
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def visible(text: str) -> str:
@@ -48,3 +54,16 @@ def markdown_cell(text: str) -> str:
     text = visible(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as a Markdown code span that shows it literally: control characters made
+    visible, fenced by more backticks than any run inside it (CommonMark's rule), padded
+    with a space when it starts or ends with a backtick or a space."""
+    text = visible(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if not text:
+        return f"{fence} {fence}"
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

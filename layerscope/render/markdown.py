@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layerscope.render.escape import markdown_cell
+from layerscope.render.escape import markdown_cell, markdown_code
 from layerscope.render.format import (
     human_bytes,
     other_params,
@@ -21,7 +21,7 @@ def render_markdown(report: ModelReport) -> str:
     totals = report.totals
     assert totals is not None
     lines = [
-        f"### Model `{markdown_cell(report.name)}` ({markdown_cell(report.class_name)})",
+        f"### Model {markdown_code(report.name)} ({markdown_cell(report.class_name)})",
         "",
         "| " + " | ".join(_HEADER) + " |",
         "| " + " | ".join(_ALIGN) + " |",
