@@ -45,7 +45,9 @@ def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], 
 def model_options(function: F) -> F:
     """Options every command that reads a model shares."""
     decorators = [
-        click.argument("model", type=click.Path(path_type=str)),
+        # readable=False: an unreadable model is a bad model file (exit 1, one line from
+        # layerscope.loading), not a usage error.
+        click.argument("model", type=click.Path(path_type=str, readable=False)),
         click.option(
             "--samples",
             "samples",
@@ -78,6 +80,13 @@ def model_options(function: F) -> F:
             metavar="N",
             callback=_positive_int("--batch-size"),
             help="Batch size for the activation-memory estimate (default 1).",
+        ),
+        click.option(
+            "--optimizer",
+            metavar="NAME",
+            default="adam",
+            show_default=True,
+            help="Optimizer for the optimizer-state memory estimate (adam, sgd, rmsprop, ...).",
         ),
         click.option("--debug", is_flag=True, help="Show tracebacks and engine decisions."),
     ]
@@ -132,10 +141,12 @@ def _one_line(text: str) -> str:
 
 
 def _analyze(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-             engine: str, batch_size: int | None, debug: bool) -> Any:
+             engine: str, batch_size: int | None, debug: bool, optimizer: str) -> Any:
+    from layerscope.analysis.memory import optimizer_slots
     from layerscope.api import analyze
 
-    options: dict[str, Any] = {"engine": engine, "debug": debug}
+    optimizer_slots(optimizer)  # a bad name is a usage error before the (slow) load
+    options: dict[str, Any] = {"engine": engine, "debug": debug, "optimizer": optimizer}
     if batch_size is not None:
         options["batch_size"] = batch_size
     return analyze(model, training_samples=samples, unsafe=unsafe,
@@ -175,21 +186,23 @@ def cli() -> None:
               help="Table width for text output (default: the terminal's, or 120).")
 @handle_errors
 def summary(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-            engine: str, batch_size: int | None, debug: bool, output_format: str,
+            engine: str, batch_size: int | None, debug: bool, optimizer: str, output_format: str,
             output: str | None, width: int | None) -> None:
     """Print a per-layer parameter summary of MODEL."""
-    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug)
+    if output:
+        from layerscope.io import ensure_distinct
+
+        ensure_distinct(output, model)  # before the (slow) load, not after it
+    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug, optimizer)
     if output_format == "json":
         text = report.to_json()
     elif output_format == "markdown":
         text = report.to_markdown()
     else:
         if width is None and output is None and sys.stdout.isatty():
-            width = click.get_terminal_size()[0] if hasattr(click, "get_terminal_size") else None
-            if width is None:
-                import shutil
+            import shutil
 
-                width = shutil.get_terminal_size().columns
+            width = max(40, shutil.get_terminal_size().columns)
         text = report.to_text(width=width)
     if not text.endswith("\n"):
         text += "\n"
@@ -208,7 +221,7 @@ def summary(model: str, samples: int | None, unsafe: bool, custom_objects: str |
 @click.option("--expand-nested", is_flag=True, help="Draw nested models as clusters of their layers.")
 @handle_errors
 def diagram(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-            engine: str, batch_size: int | None, debug: bool, output: str, rankdir: str,
+            engine: str, batch_size: int | None, debug: bool, optimizer: str, output: str, rankdir: str,
             expand_nested: bool) -> None:
     """Draw MODEL as a Graphviz diagram (SVG, PNG, PDF or DOT)."""
     from layerscope.io import ensure_distinct
@@ -217,8 +230,11 @@ def diagram(model: str, samples: int | None, unsafe: bool, custom_objects: str |
     suffix = os.path.splitext(output)[1].lower()
     if suffix not in {".svg", ".png", ".pdf", ".dot", ".gv"}:
         raise UsageError(f"-o must end in .svg, .png, .pdf or .dot; got {output!r}")
-    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug)
-    report.render_diagram(output, rankdir=rankdir.upper(), expand_nested=expand_nested)
+    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug, optimizer)
+    from layerscope import progress
+
+    with progress.step("Rendering the diagram"):
+        report.render_diagram(output, rankdir=rankdir.upper(), expand_nested=expand_nested)
     click.echo(f"wrote {output}", err=True)
 
 
@@ -235,7 +251,7 @@ def diagram(model: str, samples: int | None, unsafe: bool, custom_objects: str |
 @click.option("--expand-nested", is_flag=True, help="Draw nested models as clusters in the diagram.")
 @handle_errors
 def report(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-           engine: str, batch_size: int | None, debug: bool, output: str, fragment: bool,
+           engine: str, batch_size: int | None, debug: bool, optimizer: str, output: str, fragment: bool,
            title: str | None, template_dir: str | None, expand_nested: bool) -> None:
     """Write a self-contained HTML report on MODEL."""
     from layerscope.io import ensure_distinct
@@ -243,9 +259,12 @@ def report(model: str, samples: int | None, unsafe: bool, custom_objects: str | 
     ensure_distinct(output, model)
     if template_dir is not None and not os.path.isdir(template_dir):
         raise UsageError(f"--template-dir must be an existing folder; got {template_dir!r}")
-    result = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug)
-    result.save_html(output, fragment=fragment, title=title, template_dir=template_dir,
-                     expand_nested=expand_nested)
+    result = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug, optimizer)
+    from layerscope import progress
+
+    with progress.step("Writing the HTML report"):
+        result.save_html(output, fragment=fragment, title=title, template_dir=template_dir,
+                         expand_nested=expand_nested)
     click.echo(f"wrote {output}", err=True)
 
 

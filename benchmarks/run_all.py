@@ -1,0 +1,75 @@
+"""Run every benchmark and write benchmarks/results.md.
+
+    python benchmarks/run_all.py            # all four, default rounds
+    python benchmarks/run_all.py --quick    # fewer rounds, for a smoke run
+    python benchmarks/run_all.py --only 3   # one benchmark (1 summary, 2 report, 3 start-up,
+                                            # 4 scaling and memory)
+
+Generated model files are cached in ~/.cache/layerscope-bench (LAYERSCOPE_BENCH_CACHE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import QUIET_ENV, ROOT, Result, format_table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (noisier numbers)")
+    parser.add_argument(
+        "--only",
+        type=int,
+        choices=[1, 2, 3, 4],
+        action="append",
+        help="run only this benchmark (repeatable)",
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.md")
+    args = parser.parse_args(argv)
+    os.environ.update(QUIET_ENV)
+    chosen = set(args.only or [1, 2, 3, 4])
+    results: list[Result] = []
+    import bench_report
+    import bench_scaling
+    import bench_startup
+    import bench_summary
+
+    plan = [
+        (3, lambda: bench_startup.run(runs=7 if args.quick else 15)),
+        (2, lambda: bench_report.run(runs=1 if args.quick else 3)),
+        (4, lambda: bench_scaling.run(runs=3 if args.quick else 9)),
+        (1, lambda: bench_summary.run(runs=3 if args.quick else 7)),
+    ]
+    for number, bench in plan:
+        if number in chosen:
+            print(f"benchmark {number}...", file=sys.stderr, flush=True)
+            results.extend(bench())
+    table = format_table(sorted(results, key=lambda r: r.benchmark))
+    print(table)
+    import keras
+
+    header = (
+        "# layerscope benchmarks\n\n"
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with "
+        f"`python benchmarks/run_all.py{' --quick' if args.quick else ''}` on "
+        f"{platform.machine()} Linux, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Keras {keras.__version__}. Times are medians of interleaved rounds; a ratio is "
+        "layerscope / Keras (or the reference), lower is better.\n\n"
+    )
+    args.output.write_text(header + table + "\n", encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0 if all(result.ok for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

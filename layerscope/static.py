@@ -1,0 +1,1581 @@
+"""The static engine: ``.keras`` archive -> ModelReport, without TensorFlow or Keras.
+
+A ``.keras`` file is a zip archive holding ``config.json`` (every layer's config, the graph
+as ``inbound_nodes`` whose Keras tensors record their shapes, and each layer's
+``build_config``) and ``model.weights.h5`` (each layer's variables as datasets
+``<walk path>/vars/0..n``). This module reads the config and only the *metadata* of the
+weights file (dataset shapes and dtypes, never the tensor data), and produces the very
+report :func:`layerscope.capture.capture` would produce for ``keras.saving.load_model`` of
+the same file -- in a fraction of the time and memory, and for files larger than memory.
+
+Exactness comes first: whenever the engine cannot be sure (a legacy ``.h5`` file, a layer
+class whose variables it does not know, a quantized layer, an output shape it cannot infer,
+a weights group that does not hold what the config implies) it raises
+:class:`StaticUnsupported` with the reason, and ``--engine auto`` falls back to Keras.
+
+Why the rules below look the way they do:
+
+* Keras saves each container's ``layers`` list under keys made from the layer *class* name
+  (``dense``, ``dense_1``...), in ``model.layers`` order (``saving_lib._save_container_state``),
+  and each sublayer under the attribute holding it (``cell``, ``forward_layer``,
+  ``query_dense``...). Each ``vars`` group carries the layer's name, which we check.
+* A layer saves ``_trainable_variables + _non_trainable_variables`` by index, so per class
+  we know the names, order and trainability (:data:`_LAYOUTS`).
+* A variable's ``path`` is layerscope's own (see ``capture._Walker._variables``): the row's
+  path, the names of the sublayers holding it, then its name -- ``bilstm/forward_lstm/
+  lstm_cell/kernel``. Sublayer names come from the ``name`` attribute of their saved groups.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import math
+import os
+import re
+import struct
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from layerscope.errors import LayerscopeError
+from layerscope.report import Edge, LayerReport, ModelReport, Shape, Variable
+from layerscope.roles import variable_role
+
+__all__ = ["SUPPORTED_CLASSES", "StaticUnsupported", "read_model_file"]
+
+
+class StaticUnsupported(LayerscopeError):
+    """The static engine cannot produce an exact report for this file; the message says why.
+
+    ``--engine auto`` catches it and loads the model with Keras instead.
+    """
+
+
+WEIGHTS_MEMBER = "model.weights.h5"
+CONFIG_MEMBER = "config.json"
+DEFAULT_POLICY = "float32"
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+
+def read_model_file(path: str | os.PathLike[str]) -> ModelReport:
+    """Read a ``.keras`` archive into an un-analysed :class:`ModelReport` (engine ``static``).
+
+    Raises :class:`StaticUnsupported` when the report could not be exact, and the usual
+    :class:`~layerscope.errors.ModelLoadError` subclasses for files that are not models.
+    """
+    from layerscope.loading import H5_SUFFIXES, check_model_path
+
+    file = check_model_path(path)
+    if file.suffix.lower() in H5_SUFFIXES:
+        raise StaticUnsupported(
+            "legacy .h5 files keep the model in Keras 2's format, which only Keras can rebuild"
+        )
+    source = os.fspath(path)
+    with _gc_paused():
+        with zipfile.ZipFile(file) as archive:
+            config = _read_config(archive, file)
+            weights = _open_weights(archive, file)
+        try:
+            return _ModelReader(weights).report(config, source)
+        except StaticUnsupported:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+            raise StaticUnsupported(
+                f"unexpected structure in the archive ({type(error).__name__}: {error})"
+            ) from error
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while the config's many small objects are made:
+    its automatic full collections rescan everything alive, so a 5,000-layer config paid
+    more per layer than a 500-layer one. Nothing here makes reference cycles; the
+    collector's previous state is restored on exit."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_config(archive: zipfile.ZipFile, file: Path) -> dict[str, Any]:
+    from layerscope.loading import MAX_CONFIG_BYTES
+
+    with archive.open(CONFIG_MEMBER) as handle:
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise StaticUnsupported(f"{CONFIG_MEMBER} is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        config = json.loads(data)
+    except ValueError as error:
+        raise StaticUnsupported(f"{CONFIG_MEMBER} is not valid JSON ({error})") from error
+    if not isinstance(config, dict):
+        raise StaticUnsupported(f"{CONFIG_MEMBER} does not hold a model config")
+    return config
+
+
+# -- the weights file: metadata only -----------------------------------------------------------
+
+
+class _MemberFile:
+    """A read-only, seekable window onto an uncompressed zip member inside the archive file.
+
+    h5py reads HDF5 from Python file objects; giving it this window (instead of zipfile's
+    own member reader, whose backward seeks re-read from the member's start, or a temporary
+    copy) means only the HDF5 metadata is ever read from disk. ``pread`` straight into
+    HDF5's buffer keeps each of its many small reads cheap.
+    """
+
+    def __init__(self, path: Path, start: int, size: int) -> None:
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        self._start = start
+        self._size = size
+        self._position = 0
+        self.bytes_read = 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._position, 2: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def _count(self, size: int | None) -> int:
+        remaining = max(0, self._size - self._position)
+        return remaining if size is None or size < 0 else min(size, remaining)
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = os.pread(self._fd, self._count(size), self._start + self._position)
+        self._position += len(data)
+        self.bytes_read += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = self._count(len(view))
+        got = os.preadv(self._fd, [view[:count]], self._start + self._position)
+        self._position += got
+        self.bytes_read += got
+        return got
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class _Weights:
+    """An index of the weights file built in one pass: every group, every dataset's shape
+    and dtype, and each ``vars`` group's saved layer name. No tensor data is read.
+
+    Walking with h5py's high-level objects costs milliseconds per layer through a Python
+    file object; one low-level visit plus direct opens is several times faster and lets the
+    file close before the report is assembled.
+    """
+
+    def __init__(self) -> None:
+        self.children: dict[str, list[str]] = {"": []}
+        self.datasets: dict[str, tuple[tuple[int, ...], str]] = {}
+        self.names: dict[str, str] = {}
+
+    def group(self, path: str) -> _Group | None:
+        return _Group(self, path) if path in self.children else None
+
+    @property
+    def root(self) -> _Group:
+        return _Group(self, "")
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A group of the weights file, answered from the index."""
+
+    index: _Weights
+    path: str
+
+    def _child(self, key: str) -> str:
+        return f"{self.path}/{key}" if self.path else key
+
+    def get(self, key: str) -> _Group | None:
+        return self.index.group(self._child(key))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index.children.get(self.path, ()))
+
+    def dataset(self, key: str) -> tuple[tuple[int, ...], str]:
+        return self.index.datasets[self._child(key)]
+
+    def dataset_count(self) -> int:
+        return sum(1 for key in self if self._child(key) in self.index.datasets)
+
+    def dataset_count_deep(self) -> int:
+        prefix = self.path + "/"
+        return sum(1 for path in self.index.datasets if path.startswith(prefix))
+
+    @property
+    def saved_name(self) -> str | None:
+        return self.index.names.get(self.path)
+
+
+def _open_weights(archive: zipfile.ZipFile, file: Path) -> _Weights:
+    names = set(archive.namelist())
+    if WEIGHTS_MEMBER not in names:
+        if "model.weights.json" in names:
+            raise StaticUnsupported("sharded weights files are not read statically")
+        raise StaticUnsupported(f"the archive has no {WEIGHTS_MEMBER}")
+    info = archive.getinfo(WEIGHTS_MEMBER)
+    stream: Any
+    if info.compress_type == zipfile.ZIP_STORED:
+        stream = _MemberFile(file, _data_offset(file, info), info.file_size)
+    else:  # pragma: no cover - Keras stores the weights uncompressed
+        stream = archive.open(info)
+    try:
+        return _index_weights(stream)
+    finally:
+        stream.close()
+
+
+METADATA_CACHE_BYTES = 32 * 1024 * 1024
+"""HDF5's metadata cache for the one pass: big enough that a 5,000-layer file's headers are
+read once, not evicted and re-read (HDF5's default starts at 2 MiB)."""
+
+
+def _index_weights(stream: Any) -> _Weights:
+    import h5py
+    import numpy as np
+
+    try:
+        handle = h5py.File(stream, "r")
+    except OSError as error:
+        raise StaticUnsupported(
+            f"{WEIGHTS_MEMBER} is not a readable HDF5 file ({error})"
+        ) from error
+    index = _Weights()
+    try:
+        _fill_index(index, handle, h5py, np)
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as error:
+        raise StaticUnsupported(f"{WEIGHTS_MEMBER} could not be indexed ({error})") from error
+    finally:
+        handle.close()
+    return index
+
+
+def _fill_index(index: _Weights, handle: Any, h5py: Any, np: Any) -> None:
+    cache = handle.id.get_mdc_config()
+    cache.set_initial_size = True
+    cache.initial_size = METADATA_CACHE_BYTES
+    cache.max_size = max(cache.max_size, METADATA_CACHE_BYTES)
+    handle.id.set_mdc_config(cache)
+    root = h5py.h5g.open(handle.id, b"/")
+    _index_group(index, root, "", h5py, np)
+
+
+def _index_group(index: _Weights, group: Any, path: str, h5py: Any, np: Any) -> None:
+    """Index ``group`` depth first, opening each object once, relative to its parent.
+
+    Opening by full path from the root would search the big ``layers`` group again for
+    every dataset and attribute, which grows faster than the layer count.
+    """
+    children = index.children.setdefault(path, [])
+    names: list[bytes] = []
+    # One H5Literate pass; iterating a GroupID asks for each name by position, which walks
+    # an old-style group's B-tree from the start every time (quadratic in its size).
+    group.links.iterate(names.append)
+    for raw_name in names:
+        name = raw_name.decode("utf-8", "replace")
+        child_path = f"{path}/{name}" if path else name
+        children.append(name)
+        child = h5py.h5o.open(group, raw_name)
+        if isinstance(child, h5py.h5d.DatasetID):
+            shape = tuple(int(d) for d in (child.shape or ()))
+            index.datasets[child_path] = (shape, str(child.dtype.name))
+        elif isinstance(child, h5py.h5g.GroupID):
+            attribute = _open_attribute(child, b"name", h5py) if name == "vars" else None
+            if attribute is not None:
+                value = np.empty(attribute.shape, dtype=attribute.dtype)
+                attribute.read(value)
+                saved = value[()]
+                index.names[child_path] = (
+                    saved.decode("utf-8", "replace") if isinstance(saved, bytes) else str(saved)
+                )
+            _index_group(index, child, child_path, h5py, np)
+
+
+def _open_attribute(owner: Any, name: bytes, h5py: Any) -> Any:
+    """The attribute, or ``None``: one lookup, where ``exists`` then ``open`` would be two."""
+    try:
+        return h5py.h5a.open(owner, name)
+    except KeyError:
+        return None
+
+
+def _data_offset(file: Path, info: zipfile.ZipInfo) -> int:
+    """Where a stored member's bytes start: after its local header, whose extra field may
+    differ in length from the central directory's copy."""
+    with open(file, "rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise StaticUnsupported(f"the zip entry of {info.filename} is damaged")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_length + extra_length
+
+
+# -- Keras naming ------------------------------------------------------------------------------
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's ``naming.to_snake_case``: how the weights file names a saved layer's group."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_APPLICATION_LAYERS = {
+    "LayerScale": "keras.src.applications.convnext",
+    "StochasticDepth": "keras.src.applications.convnext",
+    "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+}
+"""The custom layers keras.applications define, each known only from its own module."""
+
+
+def _class_of(entry: Mapping[str, Any]) -> str:
+    """The entry's class name, once it is sure to be Keras's own class of that name.
+
+    A user's registered class may share a built-in's name (``my_pkg>Dense``); only Keras's
+    own classes have the variables and shapes this module knows, so anything else declines.
+    """
+    class_name = str(entry.get("class_name"))
+    module = str(entry.get("module") or "")
+    registered = entry.get("registered_name")
+    expected_module = _APPLICATION_LAYERS.get(class_name)
+    is_keras = module == "keras" or module.startswith("keras.")
+    if (
+        not is_keras
+        or (registered is not None and registered != class_name)
+        or (expected_module is not None and module != expected_module)
+    ):
+        shown = registered or f"{module}.{class_name}"
+        raise StaticUnsupported(f"layer class {shown!r} is not known to the static engine")
+    return class_name
+
+
+def _is_operation(entry: Mapping[str, Any]) -> bool:
+    """A graph operation that is not a layer (``x + 3.0`` in MobileNetV3 is a
+    ``keras.src.ops.numpy.Add``): a row with no variables, no weights group and no policy."""
+    return str(entry.get("module", "")).startswith(("keras.src.ops", "keras.ops"))
+
+
+def _unique_keys(entries: Sequence[Mapping[str, Any]]) -> list[str | None]:
+    """Keras's ``_get_unique_name`` over a container's layers: dense, dense_1, dense_2...
+
+    Operations are not in ``model.layers``, so they get no weights group (``None``)."""
+    used: dict[str, int] = {}
+    keys: list[str | None] = []
+    for entry in entries:
+        if _is_operation(entry):
+            keys.append(None)
+            continue
+        key = to_snake_case(str(entry["class_name"]))
+        if key in used:
+            used[key] += 1
+            keys.append(f"{key}_{used[key]}")
+        else:
+            used[key] = 0
+            keys.append(key)
+    return keys
+
+
+# -- per-class knowledge: variables ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _VarSpec:
+    """One variable a layer class creates: its short name and whether it is created trainable."""
+
+    name: str
+    trainable: bool = True
+    auto_named: bool = False
+    """Created without a name: Keras numbers such variables with a session-wide counter
+    ("variable", "variable_1"...). The engine numbers them as a fresh session loading the
+    file does, in the order the layers are built."""
+
+
+@dataclass(frozen=True)
+class _SubSpec:
+    """A sublayer saved under ``attribute``, with its class, layout and trainable flag."""
+
+    attribute: str
+    class_name: str
+    config: Mapping[str, Any]
+
+
+Layout = tuple[tuple[_VarSpec, ...], tuple[_SubSpec, ...]]
+"""A class's own variables (save order) and its sublayers (in ``_layers`` order)."""
+
+_NO_VARIABLES: Layout = ((), ())
+
+
+def _vars(*specs: tuple[str, bool] | str) -> tuple[_VarSpec, ...]:
+    return tuple(_VarSpec(s) if isinstance(s, str) else _VarSpec(*s) for s in specs)
+
+
+def _kernel_bias(config: Mapping[str, Any], kernel: str = "kernel") -> Layout:
+    names: list[str] = [kernel]
+    if config.get("use_bias", True):
+        names.append("bias")
+    return _vars(*names), ()
+
+
+def _dense_layout(config: Mapping[str, Any]) -> Layout:
+    _require_plain(config)
+    return _kernel_bias(config)
+
+
+def _einsum_layout(config: Mapping[str, Any]) -> Layout:
+    _require_plain(config)
+    return _vars("kernel", *(("bias",) if config.get("bias_axes") else ())), ()
+
+
+def _require_plain(config: Mapping[str, Any]) -> None:
+    """Quantized and LoRA layers save extra, mode-dependent variables; leave them to Keras."""
+    if config.get("quantization_config") or config.get("lora_rank"):
+        raise StaticUnsupported(
+            f"layer {config.get('name')!r} is quantized or uses LoRA, whose saved variables "
+            "depend on the mode"
+        )
+    dtype = config.get("dtype")
+    plain_policies = (None, "DTypePolicy", "FloatDTypePolicy")  # the last: older Keras 3
+    if isinstance(dtype, Mapping) and dtype.get("class_name") not in plain_policies:
+        raise StaticUnsupported(
+            f"layer {config.get('name')!r} has the dtype policy {dtype.get('class_name')!r}"
+        )
+
+
+def _conv_layout(config: Mapping[str, Any]) -> Layout:
+    _require_plain(config)
+    return _kernel_bias(config)
+
+
+def _separable_layout(config: Mapping[str, Any]) -> Layout:
+    names = ["depthwise_kernel", "pointwise_kernel"]
+    if config.get("use_bias", True):
+        names.append("bias")
+    return _vars(*names), ()
+
+
+def _batch_norm_layout(config: Mapping[str, Any]) -> Layout:
+    names: list[tuple[str, bool]] = []
+    if config.get("scale", True):
+        names.append(("gamma", True))
+    if config.get("center", True):
+        names.append(("beta", True))
+    names += [("moving_mean", False), ("moving_variance", False)]
+    return _vars(*names), ()
+
+
+def _scale_center_layout(config: Mapping[str, Any]) -> Layout:
+    names = []
+    if config.get("scale", True):
+        names.append("gamma")
+    if config.get("center", True):
+        names.append("beta")
+    return _vars(*names), ()
+
+
+def _rms_layout(config: Mapping[str, Any]) -> Layout:
+    return _vars("scale"), ()
+
+
+def _normalization_layout(config: Mapping[str, Any]) -> Layout:
+    if config.get("mean") is not None:
+        return _NO_VARIABLES  # fixed statistics live in the config, not in variables
+    return _vars(("mean", False), ("variance", False), ("count", False)), ()
+
+
+def _embedding_layout(config: Mapping[str, Any]) -> Layout:
+    _require_plain(config)
+    return _vars("embeddings"), ()
+
+
+_CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"}
+
+
+def _rnn_layout(class_name: str) -> Callable[[Mapping[str, Any]], Layout]:
+    def layout(config: Mapping[str, Any]) -> Layout:
+        cell_config = {"use_bias": config.get("use_bias", True), "trainable": True}
+        return (), (_SubSpec("cell", _CELLS[class_name], cell_config),)
+
+    return layout
+
+
+def _cell_layout(config: Mapping[str, Any]) -> Layout:
+    return _vars(
+        *("kernel", "recurrent_kernel", *(("bias",) if config.get("use_bias", True) else ()))
+    ), ()
+
+
+def _bidirectional_layout(config: Mapping[str, Any]) -> Layout:
+    forward = _serialized(config["layer"])
+    backward = _serialized(config.get("backward_layer") or config["layer"])
+    return (), (
+        _SubSpec("forward_layer", forward[0], forward[1]),
+        _SubSpec("backward_layer", backward[0], backward[1]),
+    )
+
+
+def _serialized(entry: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """A wrapped layer's (Bidirectional, TimeDistributed) class and config."""
+    return _class_of(entry), entry.get("config") or {}
+
+
+def _time_distributed_layout(config: Mapping[str, Any]) -> Layout:
+    inner_class, inner_config = _serialized(config["layer"])
+    return (), (_SubSpec("layer", inner_class, inner_config),)
+
+
+def _attention_layout(config: Mapping[str, Any]) -> Layout:
+    """MultiHeadAttention's four EinsumDense sublayers, in the order ``build`` makes them."""
+    _require_plain(config)
+    bias = "abc" if config.get("use_bias", True) else None
+    dense = {"bias_axes": bias, "trainable": True}
+    return (), tuple(
+        _SubSpec(attribute, "EinsumDense", dense)
+        for attribute in ("query_dense", "key_dense", "value_dense", "output_dense")
+    )
+
+
+def _single(name: str, trainable: bool = True) -> Callable[[Mapping[str, Any]], Layout]:
+    return lambda config: (_vars((name, trainable)), ())
+
+
+def _none(config: Mapping[str, Any]) -> Layout:
+    return _NO_VARIABLES
+
+
+_LAYOUTS: dict[str, Callable[[Mapping[str, Any]], Layout]] = {
+    "Dense": _dense_layout,
+    "EinsumDense": _einsum_layout,
+    "Embedding": _embedding_layout,
+    "BatchNormalization": _batch_norm_layout,
+    "LayerNormalization": _scale_center_layout,
+    "GroupNormalization": _scale_center_layout,
+    "RMSNormalization": _rms_layout,
+    "Normalization": _normalization_layout,
+    "PReLU": _single("alpha"),
+    "LayerScale": lambda config: ((_VarSpec("variable", auto_named=True),), ()),
+    "LSTM": _rnn_layout("LSTM"),
+    "GRU": _rnn_layout("GRU"),
+    "SimpleRNN": _rnn_layout("SimpleRNN"),
+    "LSTMCell": _cell_layout,
+    "GRUCell": _cell_layout,
+    "SimpleRNNCell": _cell_layout,
+    "Bidirectional": _bidirectional_layout,
+    "TimeDistributed": _time_distributed_layout,
+    "MultiHeadAttention": _attention_layout,
+    "SeparableConv1D": _separable_layout,
+    "SeparableConv2D": _separable_layout,
+}
+for _name in (
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+):
+    _LAYOUTS[_name] = _conv_layout
+
+_STATELESS = (
+    "InputLayer",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softmax",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+    "Flatten",
+    "Reshape",
+    "Permute",
+    "RepeatVector",
+    "Concatenate",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Minimum",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "Rescaling",
+    "Identity",
+    "UnitNormalization",
+    "Masking",
+    "StochasticDepth",
+    "CustomScaleLayer",
+    "Lambda",
+    "Softmax",
+)
+for _name in _STATELESS:
+    _LAYOUTS[_name] = _none
+
+MODEL_CLASSES = ("Functional", "Sequential")
+SUPPORTED_CLASSES: frozenset[str] = frozenset(_LAYOUTS) | frozenset(MODEL_CLASSES)
+"""Every layer class the static engine reads (anything else falls back to Keras)."""
+
+
+# -- per-class knowledge: output shapes --------------------------------------------------------
+
+ShapeList = list[Shape]
+ShapeFunction = Callable[[Mapping[str, Any], ShapeList], ShapeList]
+
+
+def _same(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    return [inputs[0]]
+
+
+def _dense_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    return [(*inputs[0][:-1], int(config["units"]))]
+
+
+def _embedding_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    return [(*inputs[0], int(config["output_dim"]))]
+
+
+def _flatten_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    shape = inputs[0]
+    rest = shape[1:]
+    size = None if any(d is None for d in rest) else math.prod(d for d in rest if d is not None)
+    return [(shape[0], size)]
+
+
+def _reshape_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    target = [int(d) for d in config["target_shape"]]
+    rest = inputs[0][1:]
+    if -1 in target:
+        if any(d is None for d in rest):
+            raise StaticUnsupported("Reshape with -1 over an unknown dimension")
+        known = math.prod(d for d in target if d != -1)
+        total = math.prod(d for d in rest if d is not None)
+        target = [total // known if d == -1 else d for d in target]
+    return [(inputs[0][0], *target)]
+
+
+def _permute_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    shape = inputs[0]
+    return [(shape[0], *(shape[int(i)] for i in config["dims"]))]
+
+
+def _repeat_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    return [(inputs[0][0], int(config["n"]), *inputs[0][1:])]
+
+
+def _concatenate_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    axis = int(config.get("axis", -1))
+    first = list(inputs[0])
+    axis = axis % len(first)
+    sizes = [shape[axis] for shape in inputs]
+    first[axis] = None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
+    return [tuple(first)]
+
+
+def _merge_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    if any(len(s) != len(inputs[0]) for s in inputs):
+        raise StaticUnsupported("a merge of tensors of different ranks")
+    result: list[int | None] = []
+    for dims in zip(*inputs, strict=True):
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            raise StaticUnsupported("a merge of incompatible shapes")
+        if known:
+            result.append(known.pop())
+        elif all(d == 1 for d in dims):
+            result.append(1)
+        else:
+            result.append(None)
+    return [tuple(result)]
+
+
+def _channels_first(config: Mapping[str, Any]) -> bool:
+    return config.get("data_format", "channels_last") == "channels_first"
+
+
+def _as_tuple(value: Any, rank: int) -> tuple[int, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(int(v) for v in value)
+    return (int(value),) * rank
+
+
+def _conv_length(
+    size: int | None, kernel: int, stride: int, padding: str, dilation: int
+) -> int | None:
+    if size is None:
+        return None
+    effective = (kernel - 1) * dilation + 1
+    if padding == "same":
+        return (size + stride - 1) // stride
+    if padding == "valid":
+        return (size - effective) // stride + 1
+    raise StaticUnsupported(f"padding {padding!r}")
+
+
+def _split_channels(config: Mapping[str, Any], shape: Shape) -> tuple[Shape, int | None]:
+    if _channels_first(config):
+        return shape[2:], shape[1]
+    return shape[1:-1], shape[-1]
+
+
+def _join_channels(
+    config: Mapping[str, Any],
+    batch: int | None,
+    spatial: Sequence[int | None],
+    channels: int | None,
+) -> Shape:
+    if _channels_first(config):
+        return (batch, channels, *spatial)
+    return (batch, *spatial, channels)
+
+
+def _conv_shape(transposed: bool = False, depthwise: bool = False) -> ShapeFunction:
+    def shape_of(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+        shape = inputs[0]
+        spatial, channels = _split_channels(config, shape)
+        rank = len(spatial)
+        kernel = _as_tuple(config["kernel_size"], rank)
+        strides = _as_tuple(config.get("strides", 1), rank)
+        dilation = _as_tuple(config.get("dilation_rate", 1), rank)
+        padding = str(config.get("padding", "valid")).lower()
+        if transposed:
+            output_padding = config.get("output_padding")
+            pads = _as_tuple(output_padding, rank) if output_padding is not None else (None,) * rank
+            out = [
+                _deconv_length(s, k, st, padding, p, d)
+                for s, k, st, p, d in zip(spatial, kernel, strides, pads, dilation, strict=True)
+            ]
+        else:
+            if padding == "causal":
+                padding = "valid_causal"
+            out = [
+                _conv_length(s, k, st, "valid" if padding == "valid_causal" else padding, d)
+                if padding != "valid_causal"
+                else _causal_length(s, st)
+                for s, k, st, d in zip(spatial, kernel, strides, dilation, strict=True)
+            ]
+        if depthwise:
+            filters = (
+                None if channels is None else channels * int(config.get("depth_multiplier", 1))
+            )
+        else:
+            filters = int(config["filters"])
+        return [_join_channels(config, shape[0], out, filters)]
+
+    return shape_of
+
+
+def _causal_length(size: int | None, stride: int) -> int | None:
+    return None if size is None else (size + stride - 1) // stride
+
+
+def _deconv_length(
+    size: int | None,
+    kernel: int,
+    stride: int,
+    padding: str,
+    output_padding: int | None,
+    dilation: int,
+) -> int | None:
+    """Keras's ``compute_conv_transpose_output_shape`` for one dimension."""
+    if size is None:
+        return None
+    kernel = kernel + (kernel - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == "valid":
+            return size * stride + max(kernel - stride, 0)
+        if padding == "same":
+            return size * stride
+        raise StaticUnsupported(f"padding {padding!r}")
+    pad = 0 if padding == "valid" else kernel // 2
+    return (size - 1) * stride + kernel - 2 * pad + output_padding
+
+
+def _pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    shape = inputs[0]
+    spatial, channels = _split_channels(config, shape)
+    rank = len(spatial)
+    pool = _as_tuple(config["pool_size"], rank)
+    strides = _as_tuple(config.get("strides") or config["pool_size"], rank)
+    padding = str(config.get("padding", "valid")).lower()
+    out = [
+        _conv_length(s, p, st, padding, 1) for s, p, st in zip(spatial, pool, strides, strict=True)
+    ]
+    return [_join_channels(config, shape[0], out, channels)]
+
+
+def _global_pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    shape = inputs[0]
+    spatial, channels = _split_channels(config, shape)
+    if config.get("keepdims"):
+        return [_join_channels(config, shape[0], [1] * len(spatial), channels)]
+    return [(shape[0], channels)]
+
+
+def _pairs(value: Any, rank: int) -> list[tuple[int, int]]:
+    """Keras's padding/cropping argument as (before, after) per spatial dimension: an int,
+    one pair for a 1D layer (``(1, 2)``), or one int or pair per dimension."""
+    if isinstance(value, int):
+        return [(value, value)] * rank
+    if rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return [(int(value[0]), int(value[1]))]
+    return [
+        (int(item), int(item)) if isinstance(item, int) else (int(item[0]), int(item[1]))
+        for item in value
+    ]
+
+
+def _padding_shape(sign: int) -> ShapeFunction:
+    def shape_of(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+        shape = inputs[0]
+        key = "padding" if sign > 0 else "cropping"
+        spatial: Shape
+        if len(shape) == 3:  # 1D layers have no data_format: (batch, steps, channels)
+            spatial, channels, first = shape[1:2], shape[2], False
+        else:
+            spatial, channels = _split_channels(config, shape)
+            first = _channels_first(config)
+        pairs = _pairs(config[key], len(spatial))
+        out = [
+            None if s is None else s + sign * (a + b)
+            for s, (a, b) in zip(spatial, pairs, strict=True)
+        ]
+        if first:
+            return [(shape[0], channels, *out)]
+        return [(shape[0], *out, channels)]
+
+    return shape_of
+
+
+def _upsampling_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    shape = inputs[0]
+    if len(shape) == 3:
+        size = int(config["size"])
+        return [(shape[0], None if shape[1] is None else shape[1] * size, shape[2])]
+    spatial, channels = _split_channels(config, shape)
+    sizes = _as_tuple(config["size"], len(spatial))
+    out = [None if s is None else s * k for s, k in zip(spatial, sizes, strict=True)]
+    return [_join_channels(config, shape[0], out, channels)]
+
+
+def _rnn_shape(states: int) -> ShapeFunction:
+    def shape_of(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+        shape = inputs[0]
+        units = int(config["units"])
+        output: Shape = (
+            (shape[0], shape[1], units) if config.get("return_sequences") else (shape[0], units)
+        )
+        if config.get("return_state"):
+            return [output] + [(shape[0], units)] * states
+        return [output]
+
+    return shape_of
+
+
+def _bidirectional_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    class_name, inner = _serialized(config["layer"])
+    if class_name not in _RNN_STATES:
+        raise StaticUnsupported(f"Bidirectional over {class_name}")
+    inner = dict(inner)
+    forward = _rnn_shape(_RNN_STATES[class_name])(inner, inputs)
+    output, states = forward[0], forward[1:]
+    merge_mode = config.get("merge_mode", "concat")
+    outputs: ShapeList
+    if merge_mode == "concat":
+        last = output[-1]
+        outputs = [(*output[:-1], None if last is None else last * 2)]
+    elif merge_mode is None:
+        outputs = [output, output]
+    else:
+        outputs = [output]
+    return outputs + states + states
+
+
+_RNN_STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1}
+
+
+def _attention_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    if config.get("return_attention_scores"):
+        raise StaticUnsupported("MultiHeadAttention returning its scores")
+    query = inputs[0]
+    output_shape = config.get("output_shape")
+    if output_shape is None:
+        return [query]
+    tail = _as_tuple(output_shape, 1)
+    return [(*query[:-1], *tail)]
+
+
+def _time_distributed_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    inner_class, inner_config = _serialized(config["layer"])
+    inner = _SHAPES.get(inner_class)
+    if inner is None or inner_class in ("Bidirectional", "TimeDistributed"):
+        raise StaticUnsupported(f"TimeDistributed over {inner_class}")
+    batch, steps, *rest = inputs[0]
+    outputs = inner(inner_config, [(batch, *rest)])
+    if len(outputs) != 1:
+        raise StaticUnsupported(f"TimeDistributed over {inner_class} with several outputs")
+    return [(batch, steps, *outputs[0][1:])]
+
+
+def _custom_scale_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    return [inputs[0]]
+
+
+_ELEMENTWISE_OPERATIONS = frozenset(
+    {"Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum", "Power"}
+)
+"""Operations (``x + 3.0``) whose output broadcasts their tensor inputs."""
+
+_SHAPES: dict[str, ShapeFunction] = {
+    "Dense": _dense_shape,
+    "Embedding": _embedding_shape,
+    "Flatten": _flatten_shape,
+    "Reshape": _reshape_shape,
+    "Permute": _permute_shape,
+    "RepeatVector": _repeat_shape,
+    "Concatenate": _concatenate_shape,
+    "GlobalMaxPooling1D": _global_pool_shape,
+    "GlobalMaxPooling2D": _global_pool_shape,
+    "GlobalMaxPooling3D": _global_pool_shape,
+    "GlobalAveragePooling1D": _global_pool_shape,
+    "GlobalAveragePooling2D": _global_pool_shape,
+    "GlobalAveragePooling3D": _global_pool_shape,
+    "LSTM": _rnn_shape(2),
+    "GRU": _rnn_shape(1),
+    "SimpleRNN": _rnn_shape(1),
+    "Bidirectional": _bidirectional_shape,
+    "TimeDistributed": _time_distributed_shape,
+    "MultiHeadAttention": _attention_shape,
+    "CustomScaleLayer": _custom_scale_shape,
+    "ZeroPadding1D": _padding_shape(1),
+    "ZeroPadding2D": _padding_shape(1),
+    "ZeroPadding3D": _padding_shape(1),
+    "Cropping1D": _padding_shape(-1),
+    "Cropping2D": _padding_shape(-1),
+    "Cropping3D": _padding_shape(-1),
+    "UpSampling1D": _upsampling_shape,
+    "UpSampling2D": _upsampling_shape,
+    "UpSampling3D": _upsampling_shape,
+}
+for _name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+    _SHAPES[_name] = _merge_shape
+for _name in (
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+):
+    _SHAPES[_name] = _pool_shape
+for _name in ("Conv1D", "Conv2D", "Conv3D"):
+    _SHAPES[_name] = _conv_shape()
+for _name in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
+    _SHAPES[_name] = _conv_shape(transposed=True)
+for _name in ("DepthwiseConv1D", "DepthwiseConv2D"):
+    _SHAPES[_name] = _conv_shape(depthwise=True)
+for _name in ("SeparableConv1D", "SeparableConv2D"):
+    _SHAPES[_name] = _conv_shape()
+for _name in (
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softmax",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+    "BatchNormalization",
+    "LayerNormalization",
+    "GroupNormalization",
+    "RMSNormalization",
+    "UnitNormalization",
+    "Normalization",
+    "Rescaling",
+    "PReLU",
+    "LayerScale",
+    "StochasticDepth",
+    "Identity",
+    "Masking",
+):
+    _SHAPES[_name] = _same
+
+
+# -- reading the graph -------------------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    """One call of a layer in one graph: its input tensors as (source, node, index, shape)."""
+
+    inputs: list[tuple[str, int, int, Shape]]
+
+
+@dataclass
+class _Container:
+    """A Functional or Sequential model's config, made ready for walking."""
+
+    name: str
+    class_name: str
+    config: Mapping[str, Any]
+    entries: list[Mapping[str, Any]]
+    """The rows' config entries, in ``model.layers`` order (Sequential: no InputLayer)."""
+    keys: list[str | None]
+    """Each entry's group name in the weights file (``None`` for an operation)."""
+    nodes: dict[str, list[_Node]]
+    shapes: dict[tuple[str, int], ShapeList]
+    """Output shapes of each (layer, node) call in this graph."""
+    input_shapes: ShapeList
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    output_shapes: ShapeList
+
+
+def _shape(value: Any) -> Shape:
+    if not isinstance(value, (list, tuple)):
+        raise StaticUnsupported(f"unreadable shape {value!r}")
+    return tuple(None if d is None else int(d) for d in value)
+
+
+def _flat_tensors(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Keras tensors in ``value`` in ``keras.tree.flatten`` order (dict keys sorted)."""
+    if isinstance(value, Mapping):
+        if value.get("class_name") == "__keras_tensor__":
+            yield value["config"]
+            return
+        if value.get("class_name") == "__tuple__":
+            yield from _flat_tensors(value.get("config", {}).get("value", []))
+            return
+        if "class_name" in value and "config" in value:
+            return  # a serialised object argument, not a tensor
+        for key in sorted(value):
+            yield from _flat_tensors(value[key])
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flat_tensors(item)
+
+
+def _parse_nodes(entry: Mapping[str, Any]) -> list[_Node]:
+    nodes = []
+    for raw in entry.get("inbound_nodes") or []:
+        if not isinstance(raw, Mapping):
+            raise StaticUnsupported("inbound nodes in a pre-Keras-3 format")
+        inputs = []
+        for tensor in _flat_tensors([raw.get("args", []), raw.get("kwargs", {})]):
+            source, node_index, tensor_index = tensor["keras_history"]
+            inputs.append(
+                (str(source), int(node_index), int(tensor_index), _shape(tensor["shape"]))
+            )
+        nodes.append(_Node(inputs))
+    return nodes
+
+
+def _history_list(value: Any) -> list[tuple[str, int, int]]:
+    """``input_layers`` / ``output_layers``: one [name, node, index] or a list (or dict) of them."""
+    if isinstance(value, Mapping):
+        return [t for key in sorted(value) for t in _history_list(value[key])]
+    if (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and isinstance(value[1], int)
+    ):
+        return [(value[0], int(value[1]), int(value[2]))]
+    if isinstance(value, list):
+        return [t for item in value for t in _history_list(item)]
+    raise StaticUnsupported(f"unreadable graph ends {value!r}")
+
+
+class _ModelReader:
+    """Reads one archive's config against its weights index into rows and edges."""
+
+    def __init__(self, weights: _Weights) -> None:
+        self.weights = weights
+        self.rows: list[LayerReport] = []
+        self.edges: list[Edge] = []
+        self.auto_names = _AutoNames()
+        self.containers: dict[int, _Container] = {}
+
+    # -- the whole model -----------------------------------------------------------------------
+    def report(self, config: Mapping[str, Any], source: str) -> ModelReport:
+        class_name = str(config.get("class_name"))
+        if class_name not in MODEL_CLASSES:
+            raise StaticUnsupported(
+                f"the model is a {class_name} (a subclassed model); only Functional and "
+                "Sequential models are read statically"
+            )
+        container = self._container(config)
+        root = self.weights.root
+        if _dataset_count(root.get("vars")):
+            raise StaticUnsupported("the model holds variables outside its layers")
+        trainable = bool(container.config.get("trainable", True))
+        self._walk(container, root, prefix="", depth=0, parent=None, trainable=trainable)
+        return ModelReport(
+            name=container.name,
+            class_name=class_name,
+            layers=tuple(self.rows),
+            edges=tuple(self.edges),
+            inputs=container.inputs,
+            outputs=container.outputs,
+            input_shapes=tuple(container.input_shapes),
+            source=source,
+            engine="static",
+        )
+
+    # -- containers ----------------------------------------------------------------------------
+    def _container(self, serialized: Mapping[str, Any]) -> _Container:
+        """The container for a nested model's config entry, read once (entries are asked for
+        both while inferring the outer graph's shapes and while walking its rows)."""
+        cached = self.containers.get(id(serialized))
+        if cached is None:
+            cached = self.containers[id(serialized)] = self._read_container(serialized)
+        return cached
+
+    def _read_container(self, serialized: Mapping[str, Any]) -> _Container:
+        class_name = str(serialized["class_name"])
+        config = serialized.get("config") or {}
+        entries = list(config.get("layers") or [])
+        if class_name == "Sequential":
+            return self._sequential(config, entries)
+        return self._functional(config, entries)
+
+    def _functional(
+        self, config: Mapping[str, Any], entries: list[Mapping[str, Any]]
+    ) -> _Container:
+        nodes: dict[str, list[_Node]] = {}
+        recorded: dict[tuple[str, int], dict[int, Shape]] = {}
+        names = []
+        for entry in entries:
+            name = str(entry.get("name") or entry["config"]["name"])
+            names.append(name)
+            nodes[name] = _parse_nodes(entry)
+            for node in nodes[name]:
+                for source, node_index, tensor_index, shape in node.inputs:
+                    recorded.setdefault((source, node_index), {})[tensor_index] = shape
+        if len(set(names)) != len(names):
+            raise StaticUnsupported("two layers share one name")
+        shapes: dict[tuple[str, int], ShapeList] = {}
+        for entry, name in zip(entries, names, strict=True):
+            class_name = str(entry["class_name"])
+            layer_config = entry.get("config") or {}
+            if class_name == "InputLayer":
+                shapes[(name, 0)] = [_input_layer_shape(layer_config)]
+                continue
+            for index, node in enumerate(nodes[name]):
+                shapes[(name, index)] = self._node_outputs(
+                    entry,
+                    [shape for _, _, _, shape in node.inputs],
+                    recorded.get((name, index), {}),
+                )
+        ends_in = _history_list(config.get("input_layers", []))
+        ends_out = _history_list(config.get("output_layers", []))
+        listed = set(names)
+
+        def end_names(ends: list[tuple[str, int, int]]) -> tuple[str, ...]:
+            result: list[str] = []
+            for name, _, _ in ends:
+                if name in listed and name not in result:
+                    result.append(name)
+            return tuple(result)
+
+        input_shapes = [shapes[(name, node)][index] for name, node, index in ends_in]
+        output_shapes = [shapes[(name, node)][index] for name, node, index in ends_out]
+        return _Container(
+            name=str(config["name"]),
+            class_name="Functional",
+            config=config,
+            entries=entries,
+            keys=_unique_keys(entries),
+            nodes=nodes,
+            shapes=shapes,
+            input_shapes=input_shapes,
+            inputs=end_names(ends_in),
+            outputs=end_names(ends_out),
+            output_shapes=output_shapes,
+        )
+
+    def _sequential(
+        self, config: Mapping[str, Any], entries: list[Mapping[str, Any]]
+    ) -> _Container:
+        input_shape: Shape | None = None
+        if entries and entries[0].get("class_name") == "InputLayer":
+            input_shape = _input_layer_shape(entries[0].get("config") or {})
+            entries = entries[1:]
+        elif config.get("build_input_shape") is not None:
+            input_shape = _shape(config["build_input_shape"])
+        if input_shape is None:
+            raise StaticUnsupported(
+                f"Sequential model {config.get('name')!r} was saved unbuilt (no input shape)"
+            )
+        if not entries:
+            raise StaticUnsupported(f"Sequential model {config.get('name')!r} has no layers")
+        nodes: dict[str, list[_Node]] = {}
+        shapes: dict[tuple[str, int], ShapeList] = {}
+        current = input_shape
+        previous: str | None = None
+        names = []
+        for position, entry in enumerate(entries):
+            name = str((entry.get("config") or {})["name"])
+            names.append(name)
+            source = previous if previous is not None else "(input)"
+            nodes[name] = [_Node([(source, 0, 0, current)])]
+            recorded: dict[int, Shape] = {}
+            if position + 1 < len(entries):
+                build = (entries[position + 1].get("build_config") or {}).get("input_shape")
+                if build is not None and _is_flat_shape(build):
+                    recorded[0] = _shape(build)
+            outputs = self._node_outputs(entry, [current], recorded)
+            if len(outputs) != 1:
+                raise StaticUnsupported(
+                    f"layer {name!r} returns several tensors in a Sequential model"
+                )
+            shapes[(name, 0)] = outputs
+            current = outputs[0]
+            previous = name
+        if len(set(names)) != len(names):
+            raise StaticUnsupported("two layers share one name")
+        return _Container(
+            name=str(config["name"]),
+            class_name="Sequential",
+            config=config,
+            entries=entries,
+            keys=_unique_keys(entries),
+            nodes=nodes,
+            shapes=shapes,
+            input_shapes=[input_shape],
+            inputs=(),
+            outputs=(names[-1],),
+            output_shapes=[current],
+        )
+
+    def _node_outputs(
+        self, entry: Mapping[str, Any], inputs: ShapeList, recorded: Mapping[int, Shape]
+    ) -> ShapeList:
+        """A call's output shapes: as recorded by its consumers, else computed per class."""
+        class_name = _class_of(entry)
+        config = entry.get("config") or {}
+        computed: ShapeList | None = None
+        if _is_operation(entry):
+            if sorted(recorded) == [0]:
+                return [recorded[0]]
+            if class_name not in _ELEMENTWISE_OPERATIONS:
+                raise StaticUnsupported(
+                    f"cannot infer the output shape of operation {config.get('name')!r} "
+                    f"({class_name})"
+                )
+            return _merge_shape(config, inputs)
+        if class_name in MODEL_CLASSES:
+            inner = self._container(entry)
+            if [tuple(s) for s in inner.input_shapes] == [tuple(s) for s in inputs]:
+                computed = inner.output_shapes
+        elif class_name in _SHAPES:
+            computed = _SHAPES[class_name](config, inputs)
+        elif class_name not in _LAYOUTS:
+            raise StaticUnsupported(f"layer class {class_name!r} is not known to the static engine")
+        if computed is None:
+            if recorded and sorted(recorded) == list(range(len(recorded))):
+                if class_name in MODEL_CLASSES or class_name in ("Lambda",) or len(recorded) == 1:
+                    # A Lambda (or EinsumDense...) whose outputs are all consumed.
+                    return [recorded[i] for i in range(len(recorded))]
+            raise StaticUnsupported(
+                f"cannot infer the output shape of layer {config.get('name')!r} ({class_name})"
+            )
+        if any(index >= len(computed) for index in recorded):
+            raise StaticUnsupported(
+                f"layer {config.get('name')!r} ({class_name}) has more outputs than expected"
+            )
+        return [recorded.get(index, shape) for index, shape in enumerate(computed)]
+
+    # -- rows ----------------------------------------------------------------------------------
+    def _walk(
+        self,
+        container: _Container,
+        group: Any,
+        prefix: str,
+        depth: int,
+        parent: str | None,
+        trainable: bool,
+    ) -> list[Variable]:
+        """Append the container's rows (and nested rows) and edges; return its variables."""
+        layers_group = group.get("layers") if group is not None else None
+        listed = {str(e.get("name") or e["config"]["name"]) for e in container.entries}
+        all_variables: list[Variable] = []
+        for entry, key in zip(container.entries, container.keys, strict=True):
+            class_name = _class_of(entry)
+            config = entry.get("config") or {}
+            name = str(entry.get("name") or config["name"])
+            path = prefix + name
+            operation = _is_operation(entry)
+            layer_group = (
+                layers_group.get(key) if layers_group is not None and key is not None else None
+            )
+            if key is not None:
+                _check_group_name(layer_group, name, key)
+            layer_trainable = bool(config.get("trainable", True))
+            calls = container.nodes.get(name, [])
+            inbound: list[str] = []
+            for node in calls:
+                for source, _, _, shape in node.inputs:
+                    if source not in listed:
+                        continue
+                    if source not in inbound:
+                        inbound.append(source)
+                    self.edges.append(Edge(prefix + source, path, shape))
+            input_shapes = tuple(shape for _, _, _, shape in calls[0].inputs) if calls else ()
+            output_shapes = tuple(container.shapes.get((name, 0), ()))
+            is_container = class_name in MODEL_CLASSES
+            row_index = len(self.rows)
+            self.rows.append(LayerReport(name=name, path=path, depth=depth, class_name=class_name))
+            row_config: Mapping[str, Any]
+            if operation:
+                variables = []
+                row_config = {"name": name}
+            elif is_container:
+                inner = self._container(entry)
+                variables = self._walk(
+                    inner,
+                    layer_group,
+                    prefix=path + "/",
+                    depth=depth + 1,
+                    parent=path,
+                    trainable=trainable and layer_trainable,
+                )
+                row_config = {"name": name, "trainable": layer_trainable}
+            else:
+                variables = _layer_variables(
+                    class_name,
+                    config,
+                    layer_group,
+                    path,
+                    trainable and layer_trainable,
+                    self.auto_names,
+                )
+                row_config = config
+            self.rows[row_index] = LayerReport(
+                name=name,
+                path=path,
+                depth=depth,
+                class_name=class_name,
+                variables=tuple(variables),
+                output_shapes=output_shapes,
+                input_shapes=input_shapes,
+                inbound=tuple(inbound),
+                parent=parent,
+                is_container=is_container,
+                layer_trainable=layer_trainable,
+                dtype_policy=None if operation else _policy_name(class_name, config),
+                config=row_config,
+                call_count=max(1, len(calls)),
+            )
+            all_variables.extend(variables)
+        if layers_group is not None:
+            expected = {key for key in container.keys if key is not None}
+            extra = [
+                k
+                for k in layers_group
+                if k not in expected and _dataset_count_deep(layers_group.get(k))
+            ]
+            if extra:
+                raise StaticUnsupported(f"the weights file holds unexpected layers {extra}")
+        return all_variables
+
+
+def _is_flat_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(d is None or isinstance(d, int) for d in value)
+
+
+def _input_layer_shape(config: Mapping[str, Any]) -> Shape:
+    shape = config.get("batch_shape")
+    if shape is None:
+        shape = config.get("batch_input_shape")
+    if shape is None:
+        raise StaticUnsupported(f"input layer {config.get('name')!r} has no shape")
+    return _shape(shape)
+
+
+def _policy_name(class_name: str, config: Mapping[str, Any]) -> str:
+    if class_name == "InputLayer":
+        # InputLayer keeps its tensor dtype apart; its policy is the global default.
+        return DEFAULT_POLICY
+    dtype = config.get("dtype")
+    if dtype is None:
+        return DEFAULT_POLICY
+    if isinstance(dtype, str):
+        return dtype
+    if isinstance(dtype, Mapping):
+        name = (dtype.get("config") or {}).get("name")
+        if isinstance(name, str):
+            return name
+    raise StaticUnsupported(f"unreadable dtype policy {dtype!r}")
+
+
+def _check_group_name(group: Any, name: str, key: str) -> None:
+    if group is None:
+        return
+    vars_group = group.get("vars")
+    saved = vars_group.saved_name if vars_group is not None else None
+    if saved is not None and saved != name:
+        raise StaticUnsupported(f"weights group {key!r} belongs to layer {saved!r}, not {name!r}")
+
+
+def _dataset_count(group: Any) -> int:
+    if group is None:
+        return 0
+    return int(group.dataset_count())
+
+
+def _dataset_count_deep(group: _Group | None) -> int:
+    return 0 if group is None else group.dataset_count_deep()
+
+
+class _AutoNames:
+    """Keras's ``auto_name`` counter for unnamed variables, as a fresh session runs it."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, int] = {}
+
+    def __call__(self, prefix: str) -> str:
+        count = self.used.get(prefix, 0)
+        self.used[prefix] = count + 1
+        return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def _layer_variables(
+    class_name: str,
+    config: Mapping[str, Any],
+    group: Any,
+    path: str,
+    trainable: bool,
+    auto_names: _AutoNames,
+) -> list[Variable]:
+    """A layer's variables in capture order: its own, then its sublayers' depth first."""
+    found: list[Variable] = []
+    _collect(
+        class_name,
+        config,
+        group,
+        path_prefix=path,
+        trainable=trainable,
+        found=found,
+        where=path,
+        auto_names=auto_names,
+    )
+    return found
+
+
+def _collect(
+    class_name: str,
+    config: Mapping[str, Any],
+    group: Any,
+    path_prefix: str,
+    trainable: bool,
+    found: list[Variable],
+    where: str,
+    auto_names: _AutoNames,
+) -> None:
+    layout = _LAYOUTS.get(class_name)
+    if layout is None:
+        raise StaticUnsupported(f"layer class {class_name!r} is not known to the static engine")
+    own, subs = layout(config)
+    vars_group = group.get("vars") if group is not None else None
+    datasets = _dataset_count(vars_group)
+    if datasets != len(own):
+        raise StaticUnsupported(
+            f"layer {where!r} ({class_name}) saved {datasets} variables where "
+            f"{len(own)} were expected"
+        )
+    for index, spec in enumerate(own):
+        assert vars_group is not None  # len(own) > 0 datasets were counted in it
+        shape, dtype = vars_group.dataset(str(index))
+        is_trainable = trainable and spec.trainable
+        name = auto_names(spec.name) if spec.auto_named else spec.name
+        found.append(
+            Variable(
+                name=name,
+                path=f"{path_prefix}/{name}",
+                role=variable_role(class_name, name, is_trainable),
+                shape=shape,
+                dtype=dtype,
+                trainable=is_trainable,
+            )
+        )
+    known = {"vars"}
+    for sub in subs:
+        known.add(sub.attribute)
+        sub_group = group.get(sub.attribute) if group is not None else None
+        if sub_group is None:
+            raise StaticUnsupported(f"layer {where!r} has no saved {sub.attribute}")
+        sub_vars = sub_group.get("vars")
+        sub_name = sub_vars.saved_name if sub_vars is not None else None
+        if not isinstance(sub_name, str):
+            raise StaticUnsupported(f"layer {where!r}: its {sub.attribute} has no saved name")
+        prefix = f"{path_prefix}/{sub_name}"
+        _collect(
+            sub.class_name,
+            sub.config,
+            sub_group,
+            path_prefix=prefix,
+            trainable=trainable and bool(sub.config.get("trainable", True)),
+            found=found,
+            where=f"{where}/{sub_name}",
+            auto_names=auto_names,
+        )
+    if group is not None:
+        for key in group:
+            if key not in known and _dataset_count_deep(group.get(key)):
+                raise StaticUnsupported(
+                    f"layer {where!r} ({class_name}) saved unexpected variables under {key!r}"
+                )
