@@ -17,9 +17,7 @@ def validate_samples(training_samples: Any) -> int | None:
     if training_samples is None:
         return None
     if isinstance(training_samples, bool) or not isinstance(training_samples, int):
-        raise UsageError(
-            f"training_samples must be a positive integer; got {training_samples!r}"
-        )
+        raise UsageError(f"training_samples must be a positive integer; got {training_samples!r}")
     if training_samples <= 0:
         raise UsageError(f"training_samples must be a positive integer; got {training_samples!r}")
     return training_samples
@@ -157,8 +155,7 @@ def _try_static(
             import sys
 
             print(
-                f"layerscope: static engine failed ({type(error).__name__}: {error}); "
-                "using Keras",
+                f"layerscope: static engine failed ({type(error).__name__}: {error}); using Keras",
                 file=sys.stderr,
             )
         return None

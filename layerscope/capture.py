@@ -50,8 +50,12 @@ def capture(model: Any, source: str | None = None) -> ModelReport:
                 depth=0,
                 class_name=type(model).__name__,
                 variables=tuple(
-                    _variable(v, type(model).__name__, id(v) in trainable_ids,
-                              f"{OWN_VARIABLES_ROW}/{str(v.name).rsplit('/', 1)[-1]}")
+                    _variable(
+                        v,
+                        type(model).__name__,
+                        id(v) in trainable_ids,
+                        f"{OWN_VARIABLES_ROW}/{str(v.name).rsplit('/', 1)[-1]}",
+                    )
                     for v in leftovers
                 ),
                 layer_trainable=bool(model.trainable),
@@ -207,12 +211,11 @@ class _Walker:
                 used_paths.add(variable_path)
                 self.paths_by_id.setdefault(id(variable), variable_path)
                 found.append(
-                    _variable(variable, owner_class, id(variable) in self.trainable_ids,
-                              variable_path)
+                    _variable(
+                        variable, owner_class, id(variable) in self.trainable_ids, variable_path
+                    )
                 )
-            stack[0:0] = [
-                (sub, f"{prefix}/{sub.name}") for sub in getattr(layer, "_layers", ())
-            ]
+            stack[0:0] = [(sub, f"{prefix}/{sub.name}") for sub in getattr(layer, "_layers", ())]
         # Keras orders ``layer.weights`` own-variables first, then sublayers depth first,
         # which is the order this walk produces.
         return tuple(found), raw

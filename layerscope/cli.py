@@ -140,8 +140,16 @@ def _one_line(text: str) -> str:
     return visible(line)
 
 
-def _analyze(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-             engine: str, batch_size: int | None, debug: bool, optimizer: str) -> Any:
+def _analyze(
+    model: str,
+    samples: int | None,
+    unsafe: bool,
+    custom_objects: str | None,
+    engine: str,
+    batch_size: int | None,
+    debug: bool,
+    optimizer: str,
+) -> Any:
     from layerscope.analysis.memory import optimizer_slots
     from layerscope.api import analyze
 
@@ -149,8 +157,9 @@ def _analyze(model: str, samples: int | None, unsafe: bool, custom_objects: str 
     options: dict[str, Any] = {"engine": engine, "debug": debug, "optimizer": optimizer}
     if batch_size is not None:
         options["batch_size"] = batch_size
-    return analyze(model, training_samples=samples, unsafe=unsafe,
-                   custom_objects=custom_objects, **options)
+    return analyze(
+        model, training_samples=samples, unsafe=unsafe, custom_objects=custom_objects, **options
+    )
 
 
 def _write_output(path: str, data: str | bytes, model: str) -> None:
@@ -180,14 +189,33 @@ def cli() -> None:
     show_default=True,
     help="Terminal table, Markdown table, or the JSON document.",
 )
-@click.option("-o", "--output", metavar="FILE", type=click.Path(path_type=str),
-              help="Write to FILE instead of standard output.")
-@click.option("--width", type=click.IntRange(40, 1000), default=None,
-              help="Table width for text output (default: the terminal's, or 120).")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(path_type=str),
+    help="Write to FILE instead of standard output.",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(40, 1000),
+    default=None,
+    help="Table width for text output (default: the terminal's, or 120).",
+)
 @handle_errors
-def summary(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-            engine: str, batch_size: int | None, debug: bool, optimizer: str, output_format: str,
-            output: str | None, width: int | None) -> None:
+def summary(
+    model: str,
+    samples: int | None,
+    unsafe: bool,
+    custom_objects: str | None,
+    engine: str,
+    batch_size: int | None,
+    debug: bool,
+    optimizer: str,
+    output_format: str,
+    output: str | None,
+    width: int | None,
+) -> None:
     """Print a per-layer parameter summary of MODEL."""
     if output:
         from layerscope.io import ensure_distinct
@@ -214,15 +242,38 @@ def summary(model: str, samples: int | None, unsafe: bool, custom_objects: str |
 
 @cli.command()
 @model_options
-@click.option("-o", "--output", metavar="FILE", type=click.Path(path_type=str), required=True,
-              help="Where to write the diagram: .svg, .png, .pdf or .dot.")
-@click.option("--rankdir", type=click.Choice(["TB", "LR", "BT", "RL"], case_sensitive=False),
-              default="TB", show_default=True, help="Top-to-bottom or left-to-right layout.")
-@click.option("--expand-nested", is_flag=True, help="Draw nested models as clusters of their layers.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(path_type=str),
+    required=True,
+    help="Where to write the diagram: .svg, .png, .pdf or .dot.",
+)
+@click.option(
+    "--rankdir",
+    type=click.Choice(["TB", "LR", "BT", "RL"], case_sensitive=False),
+    default="TB",
+    show_default=True,
+    help="Top-to-bottom or left-to-right layout.",
+)
+@click.option(
+    "--expand-nested", is_flag=True, help="Draw nested models as clusters of their layers."
+)
 @handle_errors
-def diagram(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-            engine: str, batch_size: int | None, debug: bool, optimizer: str, output: str, rankdir: str,
-            expand_nested: bool) -> None:
+def diagram(
+    model: str,
+    samples: int | None,
+    unsafe: bool,
+    custom_objects: str | None,
+    engine: str,
+    batch_size: int | None,
+    debug: bool,
+    optimizer: str,
+    output: str,
+    rankdir: str,
+    expand_nested: bool,
+) -> None:
     """Draw MODEL as a Graphviz diagram (SVG, PNG, PDF or DOT)."""
     from layerscope.io import ensure_distinct
 
@@ -240,19 +291,47 @@ def diagram(model: str, samples: int | None, unsafe: bool, custom_objects: str |
 
 @cli.command()
 @model_options
-@click.option("-o", "--output", metavar="FILE", type=click.Path(path_type=str),
-              default="report.html", show_default=True, help="Where to write the HTML.")
-@click.option("--fragment", is_flag=True,
-              help="Write an embeddable <div> (scoped styles) instead of a whole page.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(path_type=str),
+    default="report.html",
+    show_default=True,
+    help="Where to write the HTML.",
+)
+@click.option(
+    "--fragment",
+    is_flag=True,
+    help="Write an embeddable <div> (scoped styles) instead of a whole page.",
+)
 @click.option("--title", metavar="TEXT", help="The report's title (default: the model's name).")
-@click.option("--template-dir", "template_dir", metavar="DIR",
-              type=click.Path(path_type=str, file_okay=False),
-              help="Templates searched before the defaults ({% extends \"default:report.html\" %}).")
-@click.option("--expand-nested", is_flag=True, help="Draw nested models as clusters in the diagram.")
+@click.option(
+    "--template-dir",
+    "template_dir",
+    metavar="DIR",
+    type=click.Path(path_type=str, file_okay=False),
+    help='Templates searched before the defaults ({% extends "default:report.html" %}).',
+)
+@click.option(
+    "--expand-nested", is_flag=True, help="Draw nested models as clusters in the diagram."
+)
 @handle_errors
-def report(model: str, samples: int | None, unsafe: bool, custom_objects: str | None,
-           engine: str, batch_size: int | None, debug: bool, optimizer: str, output: str, fragment: bool,
-           title: str | None, template_dir: str | None, expand_nested: bool) -> None:
+def report(
+    model: str,
+    samples: int | None,
+    unsafe: bool,
+    custom_objects: str | None,
+    engine: str,
+    batch_size: int | None,
+    debug: bool,
+    optimizer: str,
+    output: str,
+    fragment: bool,
+    title: str | None,
+    template_dir: str | None,
+    expand_nested: bool,
+) -> None:
     """Write a self-contained HTML report on MODEL."""
     from layerscope.io import ensure_distinct
 
@@ -263,8 +342,13 @@ def report(model: str, samples: int | None, unsafe: bool, custom_objects: str | 
     from layerscope import progress
 
     with progress.step("Writing the HTML report"):
-        result.save_html(output, fragment=fragment, title=title, template_dir=template_dir,
-                         expand_nested=expand_nested)
+        result.save_html(
+            output,
+            fragment=fragment,
+            title=title,
+            template_dir=template_dir,
+            expand_nested=expand_nested,
+        )
     click.echo(f"wrote {output}", err=True)
 
 

@@ -321,7 +321,9 @@ class ModelReport:
 
         return render_html(self, fragment=fragment, **options)
 
-    def save_html(self, path: str | os.PathLike[str], fragment: bool = False, **options: Any) -> str:
+    def save_html(
+        self, path: str | os.PathLike[str], fragment: bool = False, **options: Any
+    ) -> str:
         from layerscope.render.html import save_html
 
         return save_html(self, path, fragment=fragment, **options)

@@ -7,9 +7,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -164,6 +164,8 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
             return
         assert path.exists(), f"missing golden file {path}; run pytest --regen-golden"
         expected = path.read_text(encoding="utf-8")
-        assert actual == expected, f"output differs from {path}; if intended, run pytest --regen-golden"
+        assert actual == expected, (
+            f"output differs from {path}; if intended, run pytest --regen-golden"
+        )
 
     return check

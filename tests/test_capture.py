@@ -35,7 +35,9 @@ def test_counts_equal_keras(zoo_reports, name: str) -> None:
     for layer_name, counts in expected["layers"].items():
         row = top[layer_name]
         assert (row.params, row.trainable, row.non_trainable) == (
-            counts["params"], counts["trainable"], counts["non_trainable"]
+            counts["params"],
+            counts["trainable"],
+            counts["non_trainable"],
         ), layer_name
     assert sum(row.params for row in report.top_level) == report.totals.params
     for row in report.layers:
@@ -57,7 +59,13 @@ def test_seed_model_numbers(seed_report) -> None:
     assert seed_report.totals.params == 316_810
     assert seed_report.totals.by_role.weight == 316_200
     assert seed_report.totals.by_role.bias == 610
-    assert [row.name for row in seed_report.layers] == ["Flatten", "Hidden1", "Hidden2", "Hidden3", "Output"]
+    assert [row.name for row in seed_report.layers] == [
+        "Flatten",
+        "Hidden1",
+        "Hidden2",
+        "Hidden3",
+        "Output",
+    ]
     assert [row.params for row in seed_report.layers] == [0, 235_500, 60_200, 20_100, 1_010]
     assert seed_report.layer("Flatten").input_shapes == ((None, 28, 28),)
     assert seed_report.layer("Flatten").output_shapes == ((None, 784),)
@@ -92,7 +100,11 @@ def test_nested_paths_depths_and_totals(zoo_reports) -> None:
     assert encoder.is_container and encoder.params == 123
     assert sum(row.params for row in report.children("encoder")) == 123
     assert report.layer("encoder/block/inner_bn").by_role.as_dict() == {
-        "weight": 0, "bias": 0, "norm": 12, "stats": 12, "other": 0,
+        "weight": 0,
+        "bias": 0,
+        "norm": 12,
+        "stats": 12,
+        "other": 0,
     }
     assert report.layer("encoder/block/inner_bn").parent == "encoder/block"
 
@@ -132,15 +144,33 @@ def test_roles_across_core_layers(zoo_reports) -> None:
     _, report = zoo_reports["every_layer_type"]
     roles = {row.name: row.by_role.as_dict() for row in report.layers}
     assert roles["embed"] == {"weight": 400, "bias": 0, "norm": 0, "stats": 0, "other": 0}
-    assert roles["lstm"] == {"weight": 4 * 5 * (8 + 5), "bias": 20, "norm": 0, "stats": 0, "other": 0}
+    assert roles["lstm"] == {
+        "weight": 4 * 5 * (8 + 5),
+        "bias": 20,
+        "norm": 0,
+        "stats": 0,
+        "other": 0,
+    }
     assert roles["gru"]["weight"] == 3 * 4 * (5 + 4) and roles["gru"]["bias"] == 2 * 3 * 4
-    assert roles["birnn"] == {"weight": 2 * 3 * (4 + 3), "bias": 6, "norm": 0, "stats": 0, "other": 0}
+    assert roles["birnn"] == {
+        "weight": 2 * 3 * (4 + 3),
+        "bias": 6,
+        "norm": 0,
+        "stats": 0,
+        "other": 0,
+    }
     assert roles["mha"]["weight"] == 4 * 6 * 2 * 4 and roles["mha"]["bias"] == 3 * 2 * 4 + 6
     assert roles["ln"] == {"weight": 0, "bias": 0, "norm": 12, "stats": 0, "other": 0}
     assert roles["bn"] == {"weight": 0, "bias": 0, "norm": 16, "stats": 16, "other": 0}
     assert roles["gn"]["norm"] == 12
     assert roles["normalization"] == {"weight": 0, "bias": 0, "norm": 0, "stats": 7, "other": 0}
-    assert roles["sep"] == {"weight": 3 * 3 * 8 + 8 * 6, "bias": 6, "norm": 0, "stats": 0, "other": 0}
+    assert roles["sep"] == {
+        "weight": 3 * 3 * 8 + 8 * 6,
+        "bias": 6,
+        "norm": 0,
+        "stats": 0,
+        "other": 0,
+    }
     assert roles["dw"] == {"weight": 3 * 3 * 8, "bias": 8, "norm": 0, "stats": 0, "other": 0}
     assert roles["prelu"]["other"] == 8 * 8 * 4
     assert roles["einsum"] == {"weight": 30, "bias": 5, "norm": 0, "stats": 0, "other": 0}
@@ -154,7 +184,7 @@ def test_unbuilt_model_gets_a_clear_error(keras) -> None:
 
 
 def test_non_model_objects_are_refused(keras) -> None:
-    with pytest.raises(AnalysisError, match="keras.Model"):
+    with pytest.raises(AnalysisError, match=r"keras\.Model"):
         analyze(keras.layers.Dense(3))
     with pytest.raises(AnalysisError):
         analyze(42)

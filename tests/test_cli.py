@@ -16,7 +16,11 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "layerscope", *args],
-        capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=cwd,
+        timeout=600,
     )
 
 
@@ -46,7 +50,11 @@ def test_summary_json(seed_json: dict) -> None:
     assert seed_json["totals"]["params"] == 316_810
     assert seed_json["data_fit"]["params_per_sample"] == 5.76
     assert [layer["name"] for layer in seed_json["layers"]] == [
-        "Flatten", "Hidden1", "Hidden2", "Hidden3", "Output",
+        "Flatten",
+        "Hidden1",
+        "Hidden2",
+        "Hidden3",
+        "Output",
     ]
 
 

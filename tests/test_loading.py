@@ -22,7 +22,9 @@ def _comparable(report) -> dict:  # type: ignore[no-untyped-def]
     return document
 
 
-@pytest.mark.parametrize("name", ["nested", "frozen", "shared_layer", "every_layer_type", "mixed_precision"])
+@pytest.mark.parametrize(
+    "name", ["nested", "frozen", "shared_layer", "every_layer_type", "mixed_precision"]
+)
 def test_keras_file_round_trip_matches_memory(keras, tmp_path: Path, name: str) -> None:
     model = ZOO[name](keras)
     path = tmp_path / f"{name}.keras"

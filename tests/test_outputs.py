@@ -31,11 +31,29 @@ def test_seed_json_follows_the_contract(seed_report) -> None:
     assert document["totals"]["non_trainable"] == 0
     assert document["totals"]["bytes"] == 1_267_240
     assert document["totals"]["by_role"] == {
-        "weight": 316_200, "bias": 610, "norm": 0, "stats": 0, "other": 0,
+        "weight": 316_200,
+        "bias": 610,
+        "norm": 0,
+        "stats": 0,
+        "other": 0,
     }
     hidden1 = document["layers"][1]
-    for key in ("name", "path", "depth", "class_name", "params", "trainable", "non_trainable",
-                "bytes", "by_role", "share", "output_shape", "variables", "inbound", "macs"):
+    for key in (
+        "name",
+        "path",
+        "depth",
+        "class_name",
+        "params",
+        "trainable",
+        "non_trainable",
+        "bytes",
+        "by_role",
+        "share",
+        "output_shape",
+        "variables",
+        "inbound",
+        "macs",
+    ):
         assert key in hidden1, key
     assert hidden1["name"] == hidden1["path"] == "Hidden1"
     assert hidden1["depth"] == 0
@@ -44,8 +62,14 @@ def test_seed_json_follows_the_contract(seed_report) -> None:
     assert hidden1["by_role"]["weight"] == 235_200
     assert round(hidden1["share"], 4) == 0.7433
     assert hidden1["variables"][0] == {
-        "name": "kernel", "path": "Hidden1/kernel", "role": "weight", "shape": [784, 300],
-        "dtype": "float32", "count": 235_200, "trainable": True, "bytes": 940_800,
+        "name": "kernel",
+        "path": "Hidden1/kernel",
+        "role": "weight",
+        "shape": [784, 300],
+        "dtype": "float32",
+        "count": 235_200,
+        "trainable": True,
+        "bytes": 940_800,
     }
     assert document["data_fit"]["training_samples"] == 55_000
     assert document["data_fit"]["params_per_sample"] == 5.76

@@ -22,7 +22,9 @@ SETTINGS = settings(
     biases=st.lists(st.booleans(), min_size=5, max_size=5),
     frozen=st.lists(st.booleans(), min_size=5, max_size=5),
 )
-def test_dense_stack(keras, inputs: int, widths: list[int], biases: list[bool], frozen: list[bool]) -> None:
+def test_dense_stack(
+    keras, inputs: int, widths: list[int], biases: list[bool], frozen: list[bool]
+) -> None:
     layers = [keras.Input((inputs,))]
     for index, width in enumerate(widths):
         layer = keras.layers.Dense(width, use_bias=biases[index], name=f"d{index}")

@@ -24,10 +24,16 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = _block("test-command")
     assert "pytest" in command and 'pip install -e ".[test]"' in command
     extracted = subprocess.run(
-        ["bash", "-c",
-         "sed -n '/<!-- test-command -->/,/<!-- \\/test-command -->/p' README.md "
-         "| sed -n '/^```/,/^```/p' | sed '1d;$d'"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            "bash",
+            "-c",
+            "sed -n '/<!-- test-command -->/,/<!-- \\/test-command -->/p' README.md "
+            "| sed -n '/^```/,/^```/p' | sed '1d;$d'",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert extracted == command
     assert "README.md" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
@@ -42,7 +48,8 @@ def test_main_command_uses_the_bundled_example() -> None:
 def test_every_option_the_readme_names_exists() -> None:
     runner = CliRunner()
     helps = {
-        name: runner.invoke(cli, [name, "--help"]).output for name in ("summary", "report", "diagram")
+        name: runner.invoke(cli, [name, "--help"]).output
+        for name in ("summary", "report", "diagram")
     }
     usage = README.split("## Command line", 1)[1].split("## JSON", 1)[0]
     for command, line in re.findall(r"^layerscope (\w+)\s+(.*)$", usage, flags=re.M):
@@ -65,9 +72,15 @@ def test_readme_numbers_match_the_seed_model(seed_report) -> None:
 def test_python_snippet_in_readme_runs() -> None:
     snippet = README.split("## In Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
     code = "\n".join(
-        line for line in snippet.splitlines() if "render_diagram" not in line and "save_html" not in line
+        line
+        for line in snippet.splitlines()
+        if "render_diagram" not in line and "save_html" not in line
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr

@@ -101,7 +101,11 @@ def report_to_dict(report: ModelReport) -> dict[str, Any]:
         },
         "layers": [_layer(row) for row in report.layers],
         "edges": [
-            {"source": e.source, "target": e.target, "shape": None if e.shape is None else list(e.shape)}
+            {
+                "source": e.source,
+                "target": e.target,
+                "shape": None if e.shape is None else list(e.shape),
+            }
             for e in report.edges
         ],
         "cost": _plain(cost),

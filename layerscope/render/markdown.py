@@ -13,7 +13,17 @@ from layerscope.render.format import (
 from layerscope.render.sections import summary_sections
 from layerscope.report import ModelReport
 
-_HEADER = ("Layer", "Type", "Output shape", "Params", "Weights", "Biases", "Other", "Trainable", "Share")
+_HEADER = (
+    "Layer",
+    "Type",
+    "Output shape",
+    "Params",
+    "Weights",
+    "Biases",
+    "Other",
+    "Trainable",
+    "Share",
+)
 _ALIGN = (":--", ":--", ":--", "--:", "--:", "--:", "--:", "--:", "--:")
 
 
