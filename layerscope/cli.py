@@ -316,6 +316,26 @@ def diagram(
 @click.option(
     "--expand-nested", is_flag=True, help="Draw nested models as clusters in the diagram."
 )
+@click.option(
+    "--rankdir",
+    type=click.Choice(["TB", "LR", "BT", "RL"], case_sensitive=False),
+    default="TB",
+    show_default=True,
+    help="The diagram's layout direction.",
+)
+@click.option(
+    "--sections",
+    metavar="LIST",
+    help="Comma list of sections to include: header, data_fit, architecture, cost, layers, "
+    "diagram, charts (default: all).",
+)
+@click.option(
+    "--theme",
+    type=click.Choice(["auto", "light", "dark"]),
+    default="auto",
+    show_default=True,
+    help="Colour theme (auto follows the reader's system setting).",
+)
 @handle_errors
 def report(
     model: str,
@@ -331,6 +351,9 @@ def report(
     title: str | None,
     template_dir: str | None,
     expand_nested: bool,
+    rankdir: str,
+    sections: str | None,
+    theme: str,
 ) -> None:
     """Write a self-contained HTML report on MODEL."""
     from layerscope.io import ensure_distinct
@@ -338,6 +361,10 @@ def report(
     ensure_distinct(output, model)
     if template_dir is not None and not os.path.isdir(template_dir):
         raise UsageError(f"--template-dir must be an existing folder; got {template_dir!r}")
+    if sections is not None:
+        from layerscope.render.html import parse_sections
+
+        parse_sections(sections)  # a bad name is a usage error before the (slow) load
     result = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug, optimizer)
     from layerscope import progress
 
@@ -348,6 +375,9 @@ def report(
             title=title,
             template_dir=template_dir,
             expand_nested=expand_nested,
+            rankdir=rankdir.upper(),
+            sections=sections,
+            theme=theme,
         )
     click.echo(f"wrote {output}", err=True)
 

@@ -106,3 +106,18 @@ def test_python_dash_m_from_another_folder(seed_path: Path, tmp_path: Path) -> N
     result = run("summary", str(seed_path), "--format", "markdown", cwd=tmp_path)
     assert result.returncode == 0
     assert "316,810" in result.stdout
+
+
+def test_report_sections_and_theme(seed_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "partial.html"
+    result = run(
+        "report", str(seed_path), "-o", str(out), "--sections", "header,layers", "--theme", "dark"
+    )
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "316,810" in page and "Hidden1" in page
+    assert "ls-layers-section" in page and "ls-diagram-section" not in page
+    assert 'data-theme="dark"' in page
+    bad = run("report", str(seed_path), "-o", str(out), "--sections", "header,bogus")
+    assert bad.returncode == 2 and "'header,bogus'" in bad.stderr
+    assert out.read_text(encoding="utf-8") == page  # the failed run left the earlier file
