@@ -695,3 +695,27 @@ def test_programs_are_installed() -> None:
     assert _pure()
     if shutil.which("dot") is None:
         pytest.skip(NO_DEBIAN_DOT)
+
+
+@pytest.mark.parametrize("expand", [False, True])
+def test_to_pydot_builds_the_same_graph_as_the_dot_source(keras, expand: bool) -> None:
+    """to_pydot builds objects directly; they must describe the graph render_dot writes."""
+    import pydot
+    from zoo import nested
+
+    from layerscope import analyze
+
+    report = analyze(nested(keras))
+    built = report.to_pydot(expand_nested=expand)
+    parsed = pydot.graph_from_dot_data(report.to_dot(expand_nested=expand))[0]
+
+    def shape(graph):  # type: ignore[no-untyped-def]
+        nodes = {n.get_name(): n.get_attributes() for n in graph.get_nodes()}
+        # The parser keeps "graph [...]" as a statement; built graphs hold it as attributes.
+        attributes = {**graph.get_attributes(), **nodes.pop("graph", {})}
+        edges = sorted((e.get_source(), e.get_destination()) for e in graph.get_edges())
+        clusters = {g.get_name(): shape(g) for g in graph.get_subgraphs()}
+        return attributes, nodes, edges, clusters
+
+    assert shape(built) == shape(parsed)
+    assert shape(built)[0]["rankdir"] == "TB"

@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from layerscope.errors import RenderError, UsageError
 from layerscope.render.escape import visible
@@ -180,14 +180,10 @@ def to_graphviz(
 
 
 def to_pydot(report: ModelReport, rankdir: str = "TB", expand_nested: bool = False) -> pydot.Dot:
-    """The diagram as a ``pydot.Dot``, for tools that speak pydot."""
-    import pydot
-
-    source = render_dot(report, rankdir=rankdir, expand_nested=expand_nested)
-    graphs = pydot.graph_from_dot_data(source)
-    if not graphs:
-        raise RenderError("pydot could not parse the diagram's DOT source")
-    return graphs[0]
+    """The diagram as a ``pydot.Dot``, for tools that speak pydot (the same graph as
+    :func:`render_dot`, built as objects rather than parsed)."""
+    builder = _DotBuilder(report, _check_rankdir(rankdir), expand_nested, edge_labels=True)
+    return builder.pydot_graph()
 
 
 def _check_rankdir(rankdir: str) -> str:
@@ -358,40 +354,78 @@ class _DotBuilder:
         lines.append("}\n")
         return "".join(lines)
 
+    def _defaults(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """The graph, node and edge default attributes."""
+        graph = {
+            "rankdir": self.rankdir,
+            "label": _html(self._title()),
+            "labelloc": "t",
+            "fontname": FONT,
+            "fontsize": "12",
+            "nodesep": "0.25",
+            "ranksep": "0.35",
+            "bgcolor": "white",
+        }
+        node = {
+            "shape": "box",
+            "style": "rounded,filled",
+            "fontname": FONT,
+            "fontsize": "10",
+            "color": BORDER,
+            "penwidth": "1",
+            "margin": "0.08,0.04",
+        }
+        edge = {"color": EDGE_COLOR, "arrowsize": "0.7", "fontname": FONT, "fontsize": "8"}
+        return graph, node, edge
+
+    def _route_attrs(self, route: _Route) -> dict[str, str]:
+        return {"label": _html(label_text(route.label))} if route.label else {}
+
     def _graph_lines(self) -> list[str]:
+        graph, node, edge = self._defaults()
         body = [
-            "graph ["
-            + _attrs(
-                rankdir=self.rankdir,
-                label=_html(self._title()),
-                labelloc="t",
-                fontname=FONT,
-                fontsize="12",
-                nodesep="0.25",
-                ranksep="0.35",
-                bgcolor="white",
-            )
-            + "]",
-            "node ["
-            + _attrs(
-                shape="box",
-                style="rounded,filled",
-                fontname=FONT,
-                fontsize="10",
-                color=BORDER,
-                penwidth="1",
-                margin="0.08,0.04",
-            )
-            + "]",
-            "edge [" + _attrs(color=EDGE_COLOR, arrowsize="0.7", fontname=FONT, fontsize="8") + "]",
+            "graph [" + _attrs(**graph) + "]",
+            "node [" + _attrs(**node) + "]",
+            "edge [" + _attrs(**edge) + "]",
         ]
         body += self._legend()
         for row in self.top_rows():
             body += self._row_lines(row, depth=0)
         for route in self.routes():
-            attrs = _attrs(label=_html(label_text(route.label))) if route.label else ""
+            attrs = _attrs(**self._route_attrs(route))
             body.append(f"{route.source} -> {route.target}" + (f" [{attrs}]" if attrs else ""))
         return body
+
+    def pydot_graph(self) -> pydot.Dot:
+        """The same graph built as pydot objects (pydot's DOT parser takes seconds on a
+        few hundred layers; building the objects directly is instant)."""
+        import pydot
+
+        graph_attrs, node_attrs, edge_attrs = self._defaults()
+        dot = pydot.Dot(GRAPH_NAME, graph_type="digraph", **_tokens(graph_attrs))
+        dot.set_node_defaults(**_tokens(node_attrs))
+        dot.set_edge_defaults(**_tokens(edge_attrs))
+        legend_graph, legend_node = self._legend_attrs()
+        legend = pydot.Cluster("legend", **_tokens(legend_graph))
+        legend.add_node(pydot.Node("legend", **_tokens(legend_node)))
+        dot.add_subgraph(legend)  # type: ignore[arg-type]  # pydot types clusters as Graph
+
+        def add_row(parent: pydot.Graph, row: LayerReport, depth: int) -> None:
+            node_id = self.ids[row.path]
+            if not self.is_cluster(row) or depth > len(self.rows):
+                parent.add_node(pydot.Node(node_id, **_tokens(self._node_attr_dict(row))))
+                return
+            cluster = pydot.Cluster(node_id, **_tokens(self._cluster_attrs(row)))
+            for child in self.children[row.path]:
+                add_row(cluster, child, depth + 1)
+            parent.add_subgraph(cluster)  # type: ignore[arg-type]
+
+        for row in self.top_rows():
+            add_row(dot, row, 0)
+        for route in self.routes():
+            attrs = _tokens(self._route_attrs(route))
+            dot.add_edge(pydot.Edge(route.source, route.target, **attrs))
+        return dot
 
     def _title(self) -> str:
         report = self.report
@@ -407,7 +441,7 @@ class _DotBuilder:
             title += f'<BR/><FONT POINT-SIZE="10">{label_text(summary)}</FONT>'
         return title
 
-    def _legend(self) -> list[str]:
+    def _legend_attrs(self) -> tuple[dict[str, str], dict[str, str]]:
         cells = [f'<TR><TD COLSPAN="2"><B>{label_text("share of all params")}</B></TD></TR>']
         for _, fill, text in SHARE_SCALE:
             cells.append(
@@ -428,12 +462,16 @@ class _DotBuilder:
             + "".join(cells)
             + "</TABLE>"
         )
+        graph = {"label": "", "style": "rounded", "color": "#b0b7c3"}
+        node = {"shape": "plaintext", "style": "", "fontsize": "9", "label": _html(table)}
+        return graph, node
+
+    def _legend(self) -> list[str]:
+        graph, node = self._legend_attrs()
         return [
             "subgraph cluster_legend {",
-            "\tgraph [" + _attrs(label="", style="rounded", color="#b0b7c3") + "]",
-            "\tlegend ["
-            + _attrs(shape="plaintext", style="", fontsize="9", label=_html(table))
-            + "]",
+            "\tgraph [" + _attrs(**graph) + "]",
+            "\tlegend [" + _attrs(**node) + "]",
             "}",
         ]
 
@@ -441,25 +479,26 @@ class _DotBuilder:
         node_id = self.ids[row.path]
         if not self.is_cluster(row) or depth > len(self.rows):
             return [f"{node_id} [{self._node_attrs(row)}]"]
-        frozen = row.is_frozen
         lines = [
             f"subgraph cluster_{node_id} {{",
-            "\tgraph ["
-            + _attrs(
-                label=_html(self._cluster_label(row)),
-                labeljust="l",
-                style="rounded,dashed" if frozen else "rounded",
-                color=FROZEN_BORDER if frozen else BORDER,
-                bgcolor="#f4f4f4" if frozen else "#fbfcfe",
-                fontname=FONT,
-                fontsize="10",
-            )
-            + "]",
+            "\tgraph [" + _attrs(**self._cluster_attrs(row)) + "]",
         ]
         for child in self.children[row.path]:
             lines += ["\t" + line for line in self._row_lines(child, depth + 1)]
         lines.append("}")
         return lines
+
+    def _cluster_attrs(self, row: LayerReport) -> dict[str, str]:
+        frozen = row.is_frozen
+        return {
+            "label": _html(self._cluster_label(row)),
+            "labeljust": "l",
+            "style": "rounded,dashed" if frozen else "rounded",
+            "color": FROZEN_BORDER if frozen else BORDER,
+            "bgcolor": "#f4f4f4" if frozen else "#fbfcfe",
+            "fontname": FONT,
+            "fontsize": "10",
+        }
 
     def _cluster_label(self, row: LayerReport) -> str:
         name = label_text(_cut(row.name, MAX_NAME_CHARS))
@@ -469,6 +508,9 @@ class _DotBuilder:
         return f'<B>{name}</B><BR/><FONT POINT-SIZE="9">{label_text(details)}</FONT>'
 
     def _node_attrs(self, row: LayerReport) -> str:
+        return _attrs(**self._node_attr_dict(row))
+
+    def _node_attr_dict(self, row: LayerReport) -> dict[str, str]:
         frozen = row.is_frozen
         fill = FROZEN_FILL if frozen else share_fill(row)
         text_color = FROZEN_TEXT if frozen else ("#ffffff" if fill == STRONG_FILL else "#000000")
@@ -500,7 +542,7 @@ class _DotBuilder:
             attrs["style"] = "rounded,filled,dashed"
             attrs["color"] = FROZEN_BORDER
             attrs["penwidth"] = "1.5"
-        return _attrs(**attrs)
+        return attrs
 
     def _shape_line(self, row: LayerReport) -> str:
         out = _cut(output_shape_text(row), MAX_SHAPE_CHARS)
@@ -535,18 +577,25 @@ def _html(markup: str) -> _Html:
     return _Html(markup)
 
 
-def _attrs(**values: str) -> str:
-    """``key=value`` pairs in the given order: HTML-like values in ``<>``, plain identifiers
+def _token(value: str) -> str:
+    """One attribute value as DOT writes it: HTML-like values in ``<>``, plain identifiers
     bare, everything else through :func:`quote`."""
-    parts = []
-    for key, value in values.items():
-        if isinstance(value, _Html):
-            parts.append(f"{key}=<{value}>")
-        elif value and value.replace(".", "").replace("_", "").isalnum() and value.isascii():
-            parts.append(f"{key}={value}")
-        else:
-            parts.append(f"{key}={quote(value)}")
-    return " ".join(parts)
+    if isinstance(value, _Html):
+        return f"<{value}>"
+    if value and value.replace(".", "").replace("_", "").isalnum() and value.isascii():
+        return value
+    return quote(value)
+
+
+def _attrs(**values: str) -> str:
+    """``key=value`` pairs in the given order (see :func:`_token`)."""
+    return " ".join(f"{key}={_token(value)}" for key, value in values.items())
+
+
+def _tokens(values: dict[str, str]) -> Any:
+    """Attribute values pre-quoted for pydot, which keeps quoted and ``<...>`` values as
+    given, so its output matches :func:`render_dot`'s."""
+    return {key: _token(value) for key, value in values.items()}
 
 
 # -- rendering -----------------------------------------------------------------------------
