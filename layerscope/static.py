@@ -21,6 +21,11 @@ Why the rules below look the way they do:
   ``query_dense``...). Each ``vars`` group carries the layer's name, which we check.
 * A layer saves ``_trainable_variables + _non_trainable_variables`` by index, so per class
   we know the names, order and trainability (:data:`_LAYOUTS`).
+* The config is never trusted on its own word: every size it gives (``units``, ``filters``,
+  ``kernel_size``...) must be a plain int from 1 to :data:`MAX_SIZE`, every variable shape it
+  implies (:data:`_VARIABLE_SHAPES`) must be the shape the weights file holds, and every
+  output shape it implies must agree with the shape its consumers recorded. Keras rebuilds
+  the model from the config and refuses such files; the report must not describe them.
 * A variable's ``path`` is layerscope's own (see ``capture._Walker._variables``): the row's
   path, the names of the sublayers holding it, then its name -- ``bilstm/forward_lstm/
   lstm_cell/kernel``. Sublayer names come from the ``name`` attribute of their saved groups.
@@ -399,7 +404,72 @@ def _unique_keys(entries: Sequence[Mapping[str, Any]]) -> list[str | None]:
     return keys
 
 
+# -- hyper-parameters: checked before anything is derived from them ----------------------------
+
+MAX_SIZE = 2**31 - 1
+"""The largest size (units, filters, a dimension...) the engine accepts: Keras refuses a
+config it cannot build, and a report built from an absurd ``units`` would be fiction."""
+
+_REQUIRED = object()
+
+
+def _layer_name(config: Mapping[str, Any]) -> str:
+    return repr(config.get("name"))
+
+
+def _check_size(value: Any, what: str, config: Mapping[str, Any], minimum: int = 1) -> int:
+    """``value`` as a size, or :class:`StaticUnsupported`: a plain int (not a bool, not a
+    float, not a string) from ``minimum`` to :data:`MAX_SIZE`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+        minimum <= value <= MAX_SIZE
+    ):
+        raise StaticUnsupported(
+            f"layer {_layer_name(config)}: {what} is {value!r}, not a whole number from "
+            f"{minimum} to {MAX_SIZE}"
+        )
+    return value
+
+
+def _size(config: Mapping[str, Any], key: str, default: Any = _REQUIRED, minimum: int = 1) -> int:
+    """The config's ``key`` as a checked size (see :func:`_check_size`)."""
+    value = config.get(key)
+    if value is None and default is not _REQUIRED:
+        return int(default)
+    return _check_size(value, key, config, minimum)
+
+
+def _sizes(
+    config: Mapping[str, Any], key: str, rank: int, default: Any = _REQUIRED, minimum: int = 1
+) -> tuple[int, ...]:
+    """A per-dimension argument (``kernel_size``, ``strides``...): one checked size, or one
+    per spatial dimension."""
+    value = config.get(key)
+    if value is None and default is not _REQUIRED:
+        value = default
+    if isinstance(value, (list, tuple)):
+        if len(value) != rank:
+            raise StaticUnsupported(
+                f"layer {_layer_name(config)}: {key} {list(value)!r} does not have {rank} "
+                "entries"
+            )
+        return tuple(_check_size(v, key, config, minimum) for v in value)
+    return (_check_size(value, key, config, minimum),) * rank
+
+
+def _axis(value: Any, rank: int, config: Mapping[str, Any]) -> int:
+    """An axis index, made non-negative, for a tensor of ``rank`` dimensions."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -rank <= value < rank:
+        raise StaticUnsupported(
+            f"layer {_layer_name(config)}: axis {value!r} is out of range for rank {rank}"
+        )
+    return value % rank
+
+
 # -- per-class knowledge: variables ------------------------------------------------------------
+
+
+Pattern = tuple[int | None, ...]
+"""A variable shape the config implies; ``None`` where it does not say (an unknown input)."""
 
 
 @dataclass(frozen=True)
@@ -421,6 +491,9 @@ class _SubSpec:
     attribute: str
     class_name: str
     config: Mapping[str, Any]
+    shapes: Mapping[str, Pattern] | None = None
+    """The sublayer's variable shapes as its owner's config implies them (MultiHeadAttention's
+    EinsumDense projections); ``None``: from the sublayer's own rule."""
 
 
 Layout = tuple[tuple[_VarSpec, ...], tuple[_SubSpec, ...]]
@@ -516,7 +589,13 @@ _CELLS = {"LSTM": "LSTMCell", "GRU": "GRUCell", "SimpleRNN": "SimpleRNNCell"}
 
 def _rnn_layout(class_name: str) -> Callable[[Mapping[str, Any]], Layout]:
     def layout(config: Mapping[str, Any]) -> Layout:
-        cell_config = {"use_bias": config.get("use_bias", True), "trainable": True}
+        cell_config = {
+            "name": config.get("name"),
+            "units": config.get("units"),
+            "reset_after": config.get("reset_after", True),
+            "use_bias": config.get("use_bias", True),
+            "trainable": True,
+        }
         return (), (_SubSpec("cell", _CELLS[class_name], cell_config),)
 
     return layout
@@ -552,8 +631,22 @@ def _attention_layout(config: Mapping[str, Any]) -> Layout:
     _require_plain(config)
     bias = "abc" if config.get("use_bias", True) else None
     dense = {"bias_axes": bias, "trainable": True}
+    heads = _size(config, "num_heads")
+    key_dim = _size(config, "key_dim")
+    value_dim = _size(config, "value_dim", default=key_dim)
+    output = config.get("output_shape")
+    tail: Pattern = (None,)
+    if output is not None:
+        rank = len(output) if isinstance(output, (list, tuple)) else 1
+        tail = _sizes(config, "output_shape", rank)
+    shapes: dict[str, dict[str, Pattern]] = {
+        "query_dense": {"kernel": (None, heads, key_dim), "bias": (heads, key_dim)},
+        "key_dense": {"kernel": (None, heads, key_dim), "bias": (heads, key_dim)},
+        "value_dense": {"kernel": (None, heads, value_dim), "bias": (heads, value_dim)},
+        "output_dense": {"kernel": (heads, value_dim, *tail), "bias": tail},
+    }
     return (), tuple(
-        _SubSpec(attribute, "EinsumDense", dense)
+        _SubSpec(attribute, "EinsumDense", dense, shapes[attribute])
         for attribute in ("query_dense", "key_dense", "value_dense", "output_dense")
     )
 
@@ -665,9 +758,190 @@ SUPPORTED_CLASSES: frozenset[str] = frozenset(_LAYOUTS) | frozenset(MODEL_CLASSE
 """Every layer class the static engine reads (anything else falls back to Keras)."""
 
 
-# -- per-class knowledge: output shapes --------------------------------------------------------
+# -- per-class knowledge: variable shapes ------------------------------------------------------
+#
+# What a layer's config (and its input shape) implies for each variable's shape, as the
+# class's ``build`` computes it. The weights file must hold exactly these shapes: Keras builds
+# the layer from the config and refuses weights of any other shape, so a disagreement means
+# the config is not the one the weights were saved with, and the report would mix the two.
 
 ShapeList = list[Shape]
+ShapeRule = Callable[[Mapping[str, Any], ShapeList], dict[str, Pattern]]
+
+
+def _last(inputs: ShapeList) -> int | None:
+    return inputs[0][-1] if inputs and inputs[0] else None
+
+
+def _times(size: int | None, factor: int) -> int | None:
+    return None if size is None else size * factor
+
+
+def _dense_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    units = _size(config, "units")
+    return {"kernel": (_last(inputs), units), "bias": (units,)}
+
+
+def _embedding_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    return {"embeddings": (_size(config, "input_dim"), _size(config, "output_dim"))}
+
+
+def _conv_geometry(
+    config: Mapping[str, Any], inputs: ShapeList
+) -> tuple[tuple[int, ...], int | None, int]:
+    """The kernel's spatial size, the input channels and the spatial rank of a conv call."""
+    if not inputs or len(inputs[0]) < 3:
+        raise StaticUnsupported(f"layer {_layer_name(config)}: no input shape to convolve")
+    spatial, channels = _split_channels(config, inputs[0])
+    rank = len(spatial)
+    return _sizes(config, "kernel_size", rank), channels, rank
+
+
+def _conv_variables(kind: str) -> ShapeRule:
+    def rule(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+        kernel, channels, rank = _conv_geometry(config, inputs)
+        if kind == "depthwise":
+            multiplier = _size(config, "depth_multiplier", default=1)
+            return {
+                "kernel": (*kernel, channels, multiplier),
+                "bias": (_times(channels, multiplier),),
+            }
+        filters = _size(config, "filters")
+        if kind == "transposed":
+            return {"kernel": (*kernel, filters, channels), "bias": (filters,)}
+        if kind == "separable":
+            multiplier = _size(config, "depth_multiplier", default=1)
+            return {
+                "depthwise_kernel": (*kernel, channels, multiplier),
+                "pointwise_kernel": (*(1,) * rank, _times(channels, multiplier), filters),
+                "bias": (filters,),
+            }
+        groups = _size(config, "groups", default=1)
+        if channels is not None and channels % groups:
+            raise StaticUnsupported(
+                f"layer {_layer_name(config)}: {channels} input channels do not split into "
+                f"{groups} groups"
+            )
+        per_group = None if channels is None else channels // groups
+        return {"kernel": (*kernel, per_group, filters), "bias": (filters,)}
+
+    return rule
+
+
+def _axes_shape(config: Mapping[str, Any], inputs: ShapeList, default: Any = -1) -> Pattern:
+    """The shape of a normalization's per-axis parameters: the input's sizes on ``axis``."""
+    if not inputs:
+        raise StaticUnsupported(f"layer {_layer_name(config)}: no input shape to normalize")
+    shape = inputs[0]
+    axis = config.get("axis", default)
+    if axis is None:
+        return ()
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    return tuple(shape[a] for a in sorted(_axis(a, len(shape), config) for a in axes))
+
+
+def _normalization_variables(names: tuple[str, ...]) -> ShapeRule:
+    def rule(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+        shape = _axes_shape(config, inputs)
+        return {name: shape for name in names}
+
+    return rule
+
+
+def _adapted_normalization_variables(
+    config: Mapping[str, Any], inputs: ShapeList
+) -> dict[str, Pattern]:
+    shape = _axes_shape(config, inputs)
+    return {"mean": shape, "variance": shape, "count": ()}
+
+
+def _prelu_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    if not inputs:
+        return {}
+    shape: list[int | None] = list(inputs[0][1:])
+    shared = config.get("shared_axes")
+    axes = [] if shared is None else shared if isinstance(shared, (list, tuple)) else [shared]
+    for axis in axes:
+        if isinstance(axis, bool) or not isinstance(axis, int) or not 1 <= axis <= len(shape):
+            raise StaticUnsupported(f"layer {_layer_name(config)}: shared axis {axis!r}")
+        shape[axis - 1] = 1
+    return {"alpha": tuple(shape)}
+
+
+_GATES = {"LSTMCell": 4, "GRUCell": 3, "SimpleRNNCell": 1}
+
+
+def _cell_rule(class_name: str) -> ShapeRule:
+    """An RNN cell's kernels: ``gates`` blocks of ``units`` side by side; GRU's
+    ``reset_after`` keeps two biases."""
+    gates = _GATES[class_name]
+
+    def rule(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+        units = _size(config, "units")
+        width = units * gates
+        two_biases = class_name == "GRUCell" and config.get("reset_after", True)
+        bias: Pattern = (2, width) if two_biases else (width,)
+        return {"kernel": (_last(inputs), width), "recurrent_kernel": (units, width), "bias": bias}
+
+    return rule
+
+
+_VARIABLE_SHAPES: dict[str, ShapeRule] = {
+    "Dense": _dense_variables,
+    "Embedding": _embedding_variables,
+    "BatchNormalization": _normalization_variables(
+        ("gamma", "beta", "moving_mean", "moving_variance")
+    ),
+    "LayerNormalization": _normalization_variables(("gamma", "beta")),
+    "GroupNormalization": _normalization_variables(("gamma", "beta")),
+    "RMSNormalization": _normalization_variables(("scale",)),
+    "Normalization": _adapted_normalization_variables,
+    "PReLU": _prelu_variables,
+    "LayerScale": lambda config, inputs: {"variable": (_size(config, "projection_dim"),)},
+    "Conv1D": _conv_variables("plain"),
+    "Conv2D": _conv_variables("plain"),
+    "Conv3D": _conv_variables("plain"),
+    "Conv1DTranspose": _conv_variables("transposed"),
+    "Conv2DTranspose": _conv_variables("transposed"),
+    "Conv3DTranspose": _conv_variables("transposed"),
+    "DepthwiseConv1D": _conv_variables("depthwise"),
+    "DepthwiseConv2D": _conv_variables("depthwise"),
+    "SeparableConv1D": _conv_variables("separable"),
+    "SeparableConv2D": _conv_variables("separable"),
+}
+for _name in _GATES:
+    _VARIABLE_SHAPES[_name] = _cell_rule(_name)
+
+
+def _sub_inputs(class_name: str, inputs: ShapeList) -> ShapeList:
+    """What a wrapper's sublayer is built on: an RNN's cell sees one step, a TimeDistributed
+    layer one slice; a Bidirectional's layers see its input. Unknown otherwise."""
+    if not inputs or len(inputs[0]) < 2:
+        return []
+    shape = inputs[0]
+    if class_name in _CELLS:
+        return [(shape[0], shape[-1])]
+    if class_name == "TimeDistributed":
+        return [(shape[0], *shape[2:])]
+    if class_name == "Bidirectional":
+        return [shape]
+    return []
+
+
+def _matches(pattern: Pattern, shape: tuple[int, ...]) -> bool:
+    return len(pattern) == len(shape) and all(
+        p is None or p == d for p, d in zip(pattern, shape, strict=True)
+    )
+
+
+def _shown(pattern: Pattern) -> str:
+    """A shape as Python prints a tuple, ``?`` for a size the config leaves open."""
+    dims = ", ".join("?" if d is None else str(d) for d in pattern)
+    return f"({dims},)" if len(pattern) == 1 else f"({dims})"
+
+
+# -- per-class knowledge: output shapes --------------------------------------------------------
+
 ShapeFunction = Callable[[Mapping[str, Any], ShapeList], ShapeList]
 
 
@@ -676,11 +950,11 @@ def _same(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
 
 
 def _dense_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
-    return [(*inputs[0][:-1], int(config["units"]))]
+    return [(*inputs[0][:-1], _size(config, "units"))]
 
 
 def _embedding_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
-    return [(*inputs[0], int(config["output_dim"]))]
+    return [(*inputs[0], _size(config, "output_dim"))]
 
 
 def _flatten_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
@@ -691,30 +965,54 @@ def _flatten_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
 
 
 def _reshape_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
-    target = [int(d) for d in config["target_shape"]]
+    raw = config.get("target_shape")
+    if not isinstance(raw, (list, tuple)):
+        raise StaticUnsupported(f"layer {_layer_name(config)}: target_shape {raw!r}")
+    free = [d for d in raw if d == -1 and not isinstance(d, bool)]
+    if len(free) > 1:
+        raise StaticUnsupported(f"layer {_layer_name(config)}: target_shape {raw!r} has two -1")
+    target = [-1 if d == -1 else _check_size(d, "target_shape", config) for d in raw]
     rest = inputs[0][1:]
-    if -1 in target:
-        if any(d is None for d in rest):
+    known = math.prod(d for d in target if d != -1)
+    if any(d is None for d in rest):
+        if free:
             raise StaticUnsupported("Reshape with -1 over an unknown dimension")
-        known = math.prod(d for d in target if d != -1)
-        total = math.prod(d for d in rest if d is not None)
-        target = [total // known if d == -1 else d for d in target]
-    return [(inputs[0][0], *target)]
+        return [(inputs[0][0], *target)]
+    total = math.prod(d for d in rest if d is not None)
+    if (free and total % known) or (not free and total != known):
+        raise StaticUnsupported(
+            f"layer {_layer_name(config)}: cannot reshape {total} values to {list(raw)!r}"
+        )
+    return [(inputs[0][0], *(total // known if d == -1 else d for d in target))]
 
 
 def _permute_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     shape = inputs[0]
-    return [(shape[0], *(shape[int(i)] for i in config["dims"]))]
+    dims = config.get("dims")
+    if not isinstance(dims, (list, tuple)) or sorted(
+        d if isinstance(d, int) and not isinstance(d, bool) else -1 for d in dims
+    ) != list(range(1, len(shape))):
+        raise StaticUnsupported(
+            f"layer {_layer_name(config)}: dims {dims!r} do not permute the axes 1 to "
+            f"{len(shape) - 1}"
+        )
+    return [(shape[0], *(shape[i] for i in dims))]
 
 
 def _repeat_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
-    return [(inputs[0][0], int(config["n"]), *inputs[0][1:])]
+    return [(inputs[0][0], _size(config, "n"), *inputs[0][1:])]
 
 
 def _concatenate_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
-    axis = int(config.get("axis", -1))
     first = list(inputs[0])
-    axis = axis % len(first)
+    axis = _axis(config.get("axis", -1), len(first), config)
+    if any(len(shape) != len(first) for shape in inputs):
+        raise StaticUnsupported(f"layer {_layer_name(config)}: a concatenation of mixed ranks")
+    for index, dims in enumerate(zip(*inputs, strict=True)):
+        if index != axis and len({d for d in dims if d is not None}) > 1:
+            raise StaticUnsupported(
+                f"layer {_layer_name(config)}: concatenated shapes {inputs} differ off axis {axis}"
+            )
     sizes = [shape[axis] for shape in inputs]
     first[axis] = None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
     return [tuple(first)]
@@ -739,12 +1037,6 @@ def _merge_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
 
 def _channels_first(config: Mapping[str, Any]) -> bool:
     return config.get("data_format", "channels_last") == "channels_first"
-
-
-def _as_tuple(value: Any, rank: int) -> tuple[int, ...]:
-    if isinstance(value, (list, tuple)):
-        return tuple(int(v) for v in value)
-    return (int(value),) * rank
 
 
 def _conv_length(
@@ -782,13 +1074,16 @@ def _conv_shape(transposed: bool = False, depthwise: bool = False) -> ShapeFunct
         shape = inputs[0]
         spatial, channels = _split_channels(config, shape)
         rank = len(spatial)
-        kernel = _as_tuple(config["kernel_size"], rank)
-        strides = _as_tuple(config.get("strides", 1), rank)
-        dilation = _as_tuple(config.get("dilation_rate", 1), rank)
+        kernel = _sizes(config, "kernel_size", rank)
+        strides = _sizes(config, "strides", rank, default=1)
+        dilation = _sizes(config, "dilation_rate", rank, default=1)
         padding = str(config.get("padding", "valid")).lower()
         if transposed:
-            output_padding = config.get("output_padding")
-            pads = _as_tuple(output_padding, rank) if output_padding is not None else (None,) * rank
+            pads: Sequence[int | None] = (
+                (None,) * rank
+                if config.get("output_padding") is None
+                else _sizes(config, "output_padding", rank, minimum=0)
+            )
             out = [
                 _deconv_length(s, k, st, padding, p, d)
                 for s, k, st, p, d in zip(spatial, kernel, strides, pads, dilation, strict=True)
@@ -803,11 +1098,10 @@ def _conv_shape(transposed: bool = False, depthwise: bool = False) -> ShapeFunct
                 for s, k, st, d in zip(spatial, kernel, strides, dilation, strict=True)
             ]
         if depthwise:
-            filters = (
-                None if channels is None else channels * int(config.get("depth_multiplier", 1))
-            )
+            multiplier = _size(config, "depth_multiplier", default=1)
+            filters = None if channels is None else channels * multiplier
         else:
-            filters = int(config["filters"])
+            filters = _size(config, "filters")
         return [_join_channels(config, shape[0], out, filters)]
 
     return shape_of
@@ -843,8 +1137,8 @@ def _pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     shape = inputs[0]
     spatial, channels = _split_channels(config, shape)
     rank = len(spatial)
-    pool = _as_tuple(config["pool_size"], rank)
-    strides = _as_tuple(config.get("strides") or config["pool_size"], rank)
+    pool = _sizes(config, "pool_size", rank)
+    strides = pool if config.get("strides") is None else _sizes(config, "strides", rank)
     padding = str(config.get("padding", "valid")).lower()
     out = [
         _conv_length(s, p, st, padding, 1) for s, p, st in zip(spatial, pool, strides, strict=True)
@@ -860,17 +1154,33 @@ def _global_pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeLis
     return [(shape[0], channels)]
 
 
-def _pairs(value: Any, rank: int) -> list[tuple[int, int]]:
+def _pairs(value: Any, rank: int, key: str, config: Mapping[str, Any]) -> list[tuple[int, int]]:
     """Keras's padding/cropping argument as (before, after) per spatial dimension: an int,
-    one pair for a 1D layer (``(1, 2)``), or one int or pair per dimension."""
-    if isinstance(value, int):
-        return [(value, value)] * rank
-    if rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return [(int(value[0]), int(value[1]))]
-    return [
-        (int(item), int(item)) if isinstance(item, int) else (int(item[0]), int(item[1]))
-        for item in value
-    ]
+    one pair for a 1D layer (``(1, 2)``), or one int or pair per dimension; every amount a
+    checked size from 0."""
+
+    def amount(item: Any) -> int:
+        return _check_size(item, key, config, minimum=0)
+
+    def is_number(item: Any) -> bool:
+        return isinstance(item, int) and not isinstance(item, bool)
+
+    def pair(item: Any) -> tuple[int, int]:
+        if is_number(item):
+            return (amount(item), amount(item))
+        if isinstance(item, (list, tuple)) and len(item) == 2:
+            return (amount(item[0]), amount(item[1]))
+        raise StaticUnsupported(f"layer {_layer_name(config)}: {key} {value!r}")
+
+    if is_number(value):
+        return [pair(value)] * rank
+    if not isinstance(value, (list, tuple)):
+        raise StaticUnsupported(f"layer {_layer_name(config)}: {key} {value!r}")
+    if rank == 1 and len(value) == 2 and all(is_number(v) for v in value):
+        return [pair(value)]
+    if len(value) != rank:
+        raise StaticUnsupported(f"layer {_layer_name(config)}: {key} {value!r}")
+    return [pair(item) for item in value]
 
 
 def _padding_shape(sign: int) -> ShapeFunction:
@@ -883,7 +1193,7 @@ def _padding_shape(sign: int) -> ShapeFunction:
         else:
             spatial, channels = _split_channels(config, shape)
             first = _channels_first(config)
-        pairs = _pairs(config[key], len(spatial))
+        pairs = _pairs(config.get(key), len(spatial), key, config)
         out = [
             None if s is None else s + sign * (a + b)
             for s, (a, b) in zip(spatial, pairs, strict=True)
@@ -898,10 +1208,10 @@ def _padding_shape(sign: int) -> ShapeFunction:
 def _upsampling_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     shape = inputs[0]
     if len(shape) == 3:
-        size = int(config["size"])
+        size = _size(config, "size")
         return [(shape[0], None if shape[1] is None else shape[1] * size, shape[2])]
     spatial, channels = _split_channels(config, shape)
-    sizes = _as_tuple(config["size"], len(spatial))
+    sizes = _sizes(config, "size", len(spatial))
     out = [None if s is None else s * k for s, k in zip(spatial, sizes, strict=True)]
     return [_join_channels(config, shape[0], out, channels)]
 
@@ -909,7 +1219,7 @@ def _upsampling_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList
 def _rnn_shape(states: int) -> ShapeFunction:
     def shape_of(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
         shape = inputs[0]
-        units = int(config["units"])
+        units = _size(config, "units")
         output: Shape = (
             (shape[0], shape[1], units) if config.get("return_sequences") else (shape[0], units)
         )
@@ -949,7 +1259,8 @@ def _attention_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     output_shape = config.get("output_shape")
     if output_shape is None:
         return [query]
-    tail = _as_tuple(output_shape, 1)
+    rank = len(output_shape) if isinstance(output_shape, (list, tuple)) else 1
+    tail = _sizes(config, "output_shape", rank)
     return [(*query[:-1], *tail)]
 
 
@@ -1085,9 +1396,13 @@ class _Container:
 
 
 def _shape(value: Any) -> Shape:
-    if not isinstance(value, (list, tuple)):
+    """A shape recorded in the config: each dimension unknown or a size from 0."""
+    if not isinstance(value, (list, tuple)) or not all(
+        d is None or (isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_SIZE)
+        for d in value
+    ):
         raise StaticUnsupported(f"unreadable shape {value!r}")
-    return tuple(None if d is None else int(d) for d in value)
+    return tuple(value)
 
 
 def _flat_tensors(value: Any) -> Iterator[Mapping[str, Any]]:
@@ -1337,6 +1652,8 @@ class _ModelReader:
             raise StaticUnsupported(
                 f"layer {config.get('name')!r} ({class_name}) has more outputs than expected"
             )
+        for index, shape in enumerate(computed):
+            _check_output(config, class_name, shape, recorded.get(index))
         return [recorded.get(index, shape) for index, shape in enumerate(computed)]
 
     # -- rows ----------------------------------------------------------------------------------
@@ -1402,6 +1719,7 @@ class _ModelReader:
                     path,
                     trainable and layer_trainable,
                     self.auto_names,
+                    list(input_shapes),
                 )
                 row_config = config
             self.rows[row_index] = LayerReport(
@@ -1431,6 +1749,28 @@ class _ModelReader:
             if extra:
                 raise StaticUnsupported(f"the weights file holds unexpected layers {extra}")
         return all_variables
+
+
+def _check_output(
+    config: Mapping[str, Any], class_name: str, computed: Shape, recorded: Shape | None
+) -> None:
+    """An output shape the config implies must be buildable (every size from 1 to
+    :data:`MAX_SIZE`) and agree with the shape its consumers recorded: Keras rebuilds
+    from the config, so a disagreement means the file is not what it says."""
+    where = f"layer {config.get('name')!r} ({class_name})"
+    if any(d is not None and not 1 <= d <= MAX_SIZE for d in computed):
+        raise StaticUnsupported(f"{where}: its config implies the output shape {computed}")
+    if recorded is not None and (
+        len(recorded) != len(computed)
+        or any(
+            a is not None and b is not None and a != b
+            for a, b in zip(recorded, computed, strict=True)
+        )
+    ):
+        raise StaticUnsupported(
+            f"{where}: its config implies the output shape {computed}, but the graph "
+            f"records {recorded}"
+        )
 
 
 def _is_flat_shape(value: Any) -> bool:
@@ -1500,8 +1840,12 @@ def _layer_variables(
     path: str,
     trainable: bool,
     auto_names: _AutoNames,
+    inputs: ShapeList,
 ) -> list[Variable]:
-    """A layer's variables in capture order: its own, then its sublayers' depth first."""
+    """A layer's variables in capture order: its own, then its sublayers' depth first.
+
+    ``inputs`` are the shapes of the layer's first call, which its variables are built for.
+    """
     found: list[Variable] = []
     _collect(
         class_name,
@@ -1512,6 +1856,7 @@ def _layer_variables(
         found=found,
         where=path,
         auto_names=auto_names,
+        inputs=inputs,
     )
     return found
 
@@ -1525,7 +1870,12 @@ def _collect(
     found: list[Variable],
     where: str,
     auto_names: _AutoNames,
+    inputs: ShapeList,
+    implied: Mapping[str, Pattern] | None = None,
 ) -> None:
+    """Append the variables of one layer (and, depth first, its sublayers') to ``found``,
+    after checking every one against the shape the config implies (``implied``, else the
+    class's rule in :data:`_VARIABLE_SHAPES` applied to ``inputs``)."""
     layout = _LAYOUTS.get(class_name)
     if layout is None:
         raise StaticUnsupported(f"layer class {class_name!r} is not known to the static engine")
@@ -1537,9 +1887,18 @@ def _collect(
             f"layer {where!r} ({class_name}) saved {datasets} variables where "
             f"{len(own)} were expected"
         )
+    rule = _VARIABLE_SHAPES.get(class_name)
+    if implied is None:
+        implied = rule(config, inputs) if rule is not None and own else {}
     for index, spec in enumerate(own):
         assert vars_group is not None  # len(own) > 0 datasets were counted in it
         shape, dtype = vars_group.dataset(str(index))
+        pattern = implied.get(spec.name)
+        if pattern is not None and not _matches(pattern, shape):
+            raise StaticUnsupported(
+                f"layer {where!r} ({class_name}): its config implies {spec.name} of shape "
+                f"{_shown(pattern)}, but the weights file holds {_shown(shape)}"
+            )
         is_trainable = trainable and spec.trainable
         name = auto_names(spec.name) if spec.auto_named else spec.name
         found.append(
@@ -1572,6 +1931,8 @@ def _collect(
             found=found,
             where=f"{where}/{sub_name}",
             auto_names=auto_names,
+            inputs=_sub_inputs(class_name, inputs),
+            implied=sub.shapes,
         )
     if group is not None:
         for key in group:

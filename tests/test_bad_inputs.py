@@ -357,12 +357,6 @@ def _rename_class(class_name: str) -> Callable[[dict], None]:  # type: ignore[ty
 # Cases that reach a model-reading engine: run through both (auto picks the static reader
 # for .keras files when it can be exact; keras always builds the model).
 ENGINE_CASES = [case for case in BAD_FILES if case.needs_keras]
-STATIC_MISSES = {
-    # The static engine (layerscope/static.py, issue 7) reads parameter shapes from the
-    # weights file but takes `units` from config.json without comparing the two, so a
-    # config that disagrees with its weights gets a (wrong) report instead of an error.
-    "negative-units", "huge-units", "units-beyond-int64", "units-disagree-with-weights",
-}
 
 
 @pytest.mark.parametrize("case", [c for c in BAD_FILES if not c.needs_keras], ids=lambda c: c.id)
@@ -376,15 +370,9 @@ def test_bad_file_is_refused_with_one_clear_line(case: BadFile, tmp_path: Path) 
 
 @pytest.mark.parametrize("engine", ["keras", "auto"])
 @pytest.mark.parametrize("case", ENGINE_CASES, ids=lambda c: c.id)
-def test_bad_config_is_refused_by_every_engine(
-    case: BadFile, engine: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if engine == "auto" and case.id in STATIC_MISSES:
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="static.py (issue 7) does not cross-check config units against the "
-                   "weights' shapes, so it reports a model Keras refuses to build",
-        ))
+def test_bad_config_is_refused_by_every_engine(case: BadFile, engine: str, tmp_path: Path) -> None:
+    """The static engine checks the config against the weights' shapes and declines, so
+    ``auto`` falls back to Keras and gives the same error as ``--engine keras``."""
     path = case.build(tmp_path)
     before = fingerprint(path)
     result = run_cli("summary", path, "--engine", engine, cwd=tmp_path)

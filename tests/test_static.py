@@ -386,7 +386,7 @@ def decline_files(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[
     legacy.save(files["legacy_h5"])
 
     @keras.saving.register_keras_serializable(package="layerscope_tests")
-    class Scaler(layers.Layer):  # type: ignore[misc]
+    class Scaler(layers.Layer):  # type: ignore[name-defined]
         def build(self, input_shape: Any) -> None:
             self.factor = self.add_weight(shape=(input_shape[-1],), initializer="ones")
 
@@ -399,7 +399,7 @@ def decline_files(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[
     custom.save(files["custom_layer"])
 
     @keras.saving.register_keras_serializable(package="layerscope_tests")
-    class Subclassed(keras.Model):  # type: ignore[misc]
+    class Subclassed(keras.Model):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.dense = layers.Dense(3, name="d")
@@ -511,6 +511,113 @@ def test_a_lambda_is_read_without_running_it(keras: Any, tmp_path: Path) -> None
     assert differences(keras_capture(keras, path, unsafe=True), report) == []
     assert report.layer("lam").output_shapes == ((None, 4),)
 
+
+
+# -- a config must agree with its weights ------------------------------------------------------
+
+
+def with_config(source: Path, target: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the archive ``source`` whose config.json went through ``edit``; the
+    weights file is left byte for byte as Keras saved it."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "config.json":
+                config = json.loads(data)
+                edit(config)
+                data = json.dumps(config).encode()
+            copy.writestr(info, data)
+    return target
+
+
+def set_layer(name: str, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(config: dict[str, Any]) -> None:
+        (entry,) = [e for e in config["config"]["layers"] if e["config"]["name"] == name]
+        entry["config"][key] = value
+
+    return edit
+
+
+SEED_TAMPERING = {
+    # Output's units only shape its own variables (nothing downstream records them).
+    "units-disagree-with-kernel": (
+        "Output",
+        11,
+        "layer 'Output' (Dense): its config implies kernel of shape (100, 11), "
+        "but the weights file holds (100, 10)",
+    ),
+    # Hidden1's units are also recorded as Hidden2's input shape.
+    "units-disagree-with-graph": (
+        "Hidden1",
+        301,
+        "layer 'Hidden1' (Dense): its config implies the output shape (None, 301), "
+        "but the graph records (None, 300)",
+    ),
+    "negative-units": (
+        "Hidden1", -5, "layer 'Hidden1': units is -5, not a whole number from 1 to 2147483647"
+    ),
+    "units-true": (
+        "Hidden1", True, "layer 'Hidden1': units is True, not a whole number from 1 to"
+    ),
+    "units-a-float": ("Hidden2", 200.0, "layer 'Hidden2': units is 200.0, not a whole number"),
+    "units-beyond-int64": ("Hidden3", 10**30, f"layer 'Hidden3': units is {10**30}, not"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEED_TAMPERING))
+def test_config_that_disagrees_with_its_weights_is_declined(
+    seed_path: Path, tmp_path: Path, case: str
+) -> None:
+    from layerscope.static import StaticUnsupported, read_model_file
+
+    layer, value, reason = SEED_TAMPERING[case]
+    path = with_config(seed_path, tmp_path / "tampered.keras", set_layer(layer, "units", value))
+    with pytest.raises(StaticUnsupported) as caught:
+        read_model_file(path)
+    assert str(caught.value).startswith(reason)
+
+
+def test_conv_kernel_size_that_disagrees_with_its_weights_is_declined(
+    keras: Any, tmp_path: Path
+) -> None:
+    """``padding="same"`` keeps the output shape, so only the kernel's shape tells."""
+    from layerscope.static import StaticUnsupported, read_model_file
+
+    x = keras.Input((8, 8, 3), name="x")
+    y = keras.layers.Conv2D(4, 3, padding="same", name="conv")(x)
+    model = keras.Model(x, keras.layers.GlobalAveragePooling2D(name="gap")(y), name="convs")
+    honest = tmp_path / "honest.keras"
+    model.save(honest)
+    assert read_model_file(honest).layer("conv").params == 3 * 3 * 3 * 4 + 4
+    path = with_config(honest, tmp_path / "kernel.keras", set_layer("conv", "kernel_size", [5, 5]))
+    with pytest.raises(StaticUnsupported) as caught:
+        read_model_file(path)
+    assert str(caught.value) == (
+        "layer 'conv' (Conv2D): its config implies kernel of shape (5, 5, 3, 4), "
+        "but the weights file holds (3, 3, 3, 4)"
+    )
+    path = with_config(honest, tmp_path / "kernel0.keras", set_layer("conv", "kernel_size", 0))
+    with pytest.raises(StaticUnsupported, match="layer 'conv': kernel_size is 0, not a whole"):
+        read_model_file(path)
+
+
+def test_engine_static_names_the_mismatch_and_the_seed_still_reads_exactly(
+    seed_path: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from layerscope import analyze
+    from layerscope.cli import cli
+
+    report = analyze(seed_path, training_samples=55000, engine="static")
+    assert report.engine == "static"
+    assert report.totals is not None and report.totals.params == 316_810
+    assert report.layer("Hidden1").variables[0].shape == (784, 300)
+    path = with_config(seed_path, tmp_path / "tampered.keras", set_layer("Output", "units", 11))
+    result = CliRunner().invoke(cli, ["summary", str(path), "--engine", "static"])
+    assert result.exit_code == 1
+    assert "its config implies kernel of shape (100, 11)" in result.output
+    assert "Hidden widths" not in result.output
 
 # -- lean and light ----------------------------------------------------------------------------
 
