@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
@@ -42,8 +43,44 @@ def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], 
     return convert
 
 
-def model_options(function: F) -> F:
-    """Options every command that reads a model shares."""
+@dataclass(frozen=True)
+class ModelArgs:
+    """The model and the options every command that reads one shares."""
+
+    model: str
+    samples: int | None
+    unsafe: bool
+    custom_objects: str | None
+    engine: str
+    batch_size: int | None
+    optimizer: str
+    debug: bool
+
+    def analyze(self) -> Any:
+        """Validate the cheap options, then load, capture and analyse the model."""
+        from layerscope.analysis.memory import optimizer_slots
+        from layerscope.api import analyze
+
+        optimizer_slots(self.optimizer)  # a bad name is a usage error before the (slow) load
+        options: dict[str, Any] = {
+            "engine": self.engine,
+            "debug": self.debug,
+            "optimizer": self.optimizer,
+        }
+        if self.batch_size is not None:
+            options["batch_size"] = self.batch_size
+        return analyze(
+            self.model,
+            training_samples=self.samples,
+            unsafe=self.unsafe,
+            custom_objects=self.custom_objects,
+            **options,
+        )
+
+
+def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the shared options to a command, which receives them as one :class:`ModelArgs`
+    (its first argument) followed by its own options."""
     decorators = [
         # readable=False: an unreadable model is a bad model file (exit 1, one line from
         # layerscope.loading), not a usage error.
@@ -90,9 +127,16 @@ def model_options(function: F) -> F:
         ),
         click.option("--debug", is_flag=True, help="Show tracebacks and engine decisions."),
     ]
+
+    @functools.wraps(function)
+    def collect(**kwargs: Any) -> Any:
+        shared = {name: kwargs.pop(name) for name in ModelArgs.__dataclass_fields__}
+        return function(ModelArgs(**shared), **kwargs)
+
+    wrapped: Any = collect
     for decorator in reversed(decorators):
-        function = decorator(function)
-    return function
+        wrapped = decorator(wrapped)
+    return wrapped
 
 
 def _fail(message: str, debug: bool) -> None:
@@ -107,7 +151,8 @@ def handle_errors(function: F) -> F:
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = bool(kwargs.get("debug")) or bool(os.environ.get("LAYERSCOPE_DEBUG"))
+        shared = args[0] if args and isinstance(args[0], ModelArgs) else None
+        debug = bool(shared and shared.debug) or bool(os.environ.get("LAYERSCOPE_DEBUG"))
         try:
             return function(*args, **kwargs)
         except UsageError as error:
@@ -138,28 +183,6 @@ def _one_line(text: str) -> str:
     if len(line) > 500:
         line = line[:497] + "..."
     return visible(line)
-
-
-def _analyze(
-    model: str,
-    samples: int | None,
-    unsafe: bool,
-    custom_objects: str | None,
-    engine: str,
-    batch_size: int | None,
-    debug: bool,
-    optimizer: str,
-) -> Any:
-    from layerscope.analysis.memory import optimizer_slots
-    from layerscope.api import analyze
-
-    optimizer_slots(optimizer)  # a bad name is a usage error before the (slow) load
-    options: dict[str, Any] = {"engine": engine, "debug": debug, "optimizer": optimizer}
-    if batch_size is not None:
-        options["batch_size"] = batch_size
-    return analyze(
-        model, training_samples=samples, unsafe=unsafe, custom_objects=custom_objects, **options
-    )
 
 
 def _write_output(path: str, data: str | bytes, model: str) -> None:
@@ -204,14 +227,7 @@ def cli() -> None:
 )
 @handle_errors
 def summary(
-    model: str,
-    samples: int | None,
-    unsafe: bool,
-    custom_objects: str | None,
-    engine: str,
-    batch_size: int | None,
-    debug: bool,
-    optimizer: str,
+    args: ModelArgs,
     output_format: str,
     output: str | None,
     width: int | None,
@@ -220,8 +236,8 @@ def summary(
     if output:
         from layerscope.io import ensure_distinct
 
-        ensure_distinct(output, model)  # before the (slow) load, not after it
-    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug, optimizer)
+        ensure_distinct(output, args.model)  # before the (slow) load, not after it
+    report = args.analyze()
     if output_format == "json":
         text = report.to_json()
     elif output_format == "markdown":
@@ -235,7 +251,7 @@ def summary(
     if not text.endswith("\n"):
         text += "\n"
     if output:
-        _write_output(output, text, model)
+        _write_output(output, text, args.model)
     else:
         click.echo(text, nl=False)
 
@@ -262,14 +278,7 @@ def summary(
 )
 @handle_errors
 def diagram(
-    model: str,
-    samples: int | None,
-    unsafe: bool,
-    custom_objects: str | None,
-    engine: str,
-    batch_size: int | None,
-    debug: bool,
-    optimizer: str,
+    args: ModelArgs,
     output: str,
     rankdir: str,
     expand_nested: bool,
@@ -277,11 +286,11 @@ def diagram(
     """Draw MODEL as a Graphviz diagram (SVG, PNG, PDF or DOT)."""
     from layerscope.io import ensure_distinct
 
-    ensure_distinct(output, model)
+    ensure_distinct(output, args.model)
     suffix = os.path.splitext(output)[1].lower()
     if suffix not in {".svg", ".png", ".pdf", ".dot", ".gv"}:
         raise UsageError(f"-o must end in .svg, .png, .pdf or .dot; got {output!r}")
-    report = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug, optimizer)
+    report = args.analyze()
     from layerscope import progress
 
     with progress.step("Rendering the diagram"):
@@ -338,14 +347,7 @@ def diagram(
 )
 @handle_errors
 def report(
-    model: str,
-    samples: int | None,
-    unsafe: bool,
-    custom_objects: str | None,
-    engine: str,
-    batch_size: int | None,
-    debug: bool,
-    optimizer: str,
+    args: ModelArgs,
     output: str,
     fragment: bool,
     title: str | None,
@@ -358,14 +360,14 @@ def report(
     """Write a self-contained HTML report on MODEL."""
     from layerscope.io import ensure_distinct
 
-    ensure_distinct(output, model)
+    ensure_distinct(output, args.model)
     if template_dir is not None and not os.path.isdir(template_dir):
         raise UsageError(f"--template-dir must be an existing folder; got {template_dir!r}")
     if sections is not None:
         from layerscope.render.html import parse_sections
 
         parse_sections(sections)  # a bad name is a usage error before the (slow) load
-    result = _analyze(model, samples, unsafe, custom_objects, engine, batch_size, debug, optimizer)
+    result = args.analyze()
     from layerscope import progress
 
     with progress.step("Writing the HTML report"):
