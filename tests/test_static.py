@@ -40,7 +40,7 @@ def zoo_builders(keras: Any) -> dict[str, Callable[[], Any]]:
                 keras.Input((28, 28)),
                 layers.Flatten(name="Flatten"),
                 layers.Dense(300, activation="relu", name="Hidden1"),
-                layers.Dropout(0.2),
+                layers.Dropout(0.2, name="dropout"),
                 layers.Dense(10, activation="softmax", name="Output"),
             ],
             name="mlp",
