@@ -101,7 +101,7 @@ def _capture_file(
     if not unsafe:
         refuse_python_lambdas(path)
     if engine != "keras":
-        report = _try_static(path, engine, custom_objects, debug)
+        report = _try_static(path, engine, debug)
         if report is not None:
             return report
     from layerscope import progress
@@ -113,22 +113,11 @@ def _capture_file(
         return capture(model, source=os.fspath(path))
 
 
-def _try_static(
-    path: str | os.PathLike[str],
-    engine: str,
-    custom_objects: object,
-    debug: bool,
-) -> ModelReport | None:
+def _try_static(path: str | os.PathLike[str], engine: str, debug: bool) -> ModelReport | None:
     """The static engine's report, or ``None`` when ``auto`` should fall back to Keras."""
-    try:
-        from layerscope import static
-    except ImportError:
-        if engine == "static":
-            raise UsageError("the static engine is not available in this build") from None
-        return None
-    try:
-        from layerscope import progress
+    from layerscope import progress, static
 
+    try:
         with progress.step("Reading the .keras archive"):
             return static.read_model_file(path)
     except static.StaticUnsupported as reason:
