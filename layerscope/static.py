@@ -420,9 +420,7 @@ def _layer_name(config: Mapping[str, Any]) -> str:
 def _check_size(value: Any, what: str, config: Mapping[str, Any], minimum: int = 1) -> int:
     """``value`` as a size, or :class:`StaticUnsupported`: a plain int (not a bool, not a
     float, not a string) from ``minimum`` to :data:`MAX_SIZE`."""
-    if isinstance(value, bool) or not isinstance(value, int) or not (
-        minimum <= value <= MAX_SIZE
-    ):
+    if isinstance(value, bool) or not isinstance(value, int) or not (minimum <= value <= MAX_SIZE):
         raise StaticUnsupported(
             f"layer {_layer_name(config)}: {what} is {value!r}, not a whole number from "
             f"{minimum} to {MAX_SIZE}"
@@ -449,8 +447,7 @@ def _sizes(
     if isinstance(value, (list, tuple)):
         if len(value) != rank:
             raise StaticUnsupported(
-                f"layer {_layer_name(config)}: {key} {list(value)!r} does not have {rank} "
-                "entries"
+                f"layer {_layer_name(config)}: {key} {list(value)!r} does not have {rank} entries"
             )
         return tuple(_check_size(v, key, config, minimum) for v in value)
     return (_check_size(value, key, config, minimum),) * rank
@@ -1535,8 +1532,22 @@ class _ModelReader:
                     [shape for _, _, _, shape in node.inputs],
                     recorded.get((name, index), {}),
                 )
-        ends_in = _history_list(config.get("input_layers", []))
-        ends_out = _history_list(config.get("output_layers", []))
+        classes = {
+            name: str(entry["class_name"]) for entry, name in zip(entries, names, strict=True)
+        }
+
+        def keras_node(end: tuple[str, int, int]) -> tuple[str, int, int]:
+            # Keras writes a nested Functional's node indices in input_layers/output_layers
+            # counting a built-in node first, and subtracts it again when loading
+            # (functional_from_config's get_tensor); do the same.
+            name, node, index = end
+            return (name, node - 1 if classes.get(name) == "Functional" else node, index)
+
+        ends_in = [keras_node(end) for end in _history_list(config.get("input_layers", []))]
+        ends_out = [keras_node(end) for end in _history_list(config.get("output_layers", []))]
+        missing = [end for end in ends_in + ends_out if (end[0], end[1]) not in shapes]
+        if missing:
+            raise StaticUnsupported(f"the graph's ends name calls that do not exist: {missing!r}")
         listed = set(names)
 
         def end_names(ends: list[tuple[str, int, int]]) -> tuple[str, ...]:

@@ -512,7 +512,6 @@ def test_a_lambda_is_read_without_running_it(keras: Any, tmp_path: Path) -> None
     assert report.layer("lam").output_shapes == ((None, 4),)
 
 
-
 # -- a config must agree with its weights ------------------------------------------------------
 
 
@@ -554,11 +553,11 @@ SEED_TAMPERING = {
         "but the graph records (None, 300)",
     ),
     "negative-units": (
-        "Hidden1", -5, "layer 'Hidden1': units is -5, not a whole number from 1 to 2147483647"
+        "Hidden1",
+        -5,
+        "layer 'Hidden1': units is -5, not a whole number from 1 to 2147483647",
     ),
-    "units-true": (
-        "Hidden1", True, "layer 'Hidden1': units is True, not a whole number from 1 to"
-    ),
+    "units-true": ("Hidden1", True, "layer 'Hidden1': units is True, not a whole number from 1 to"),
     "units-a-float": ("Hidden2", 200.0, "layer 'Hidden2': units is 200.0, not a whole number"),
     "units-beyond-int64": ("Hidden3", 10**30, f"layer 'Hidden3': units is {10**30}, not"),
 }
@@ -618,6 +617,7 @@ def test_engine_static_names_the_mismatch_and_the_seed_still_reads_exactly(
     assert result.exit_code == 1
     assert "its config implies kernel of shape (100, 11)" in result.output
     assert "Hidden widths" not in result.output
+
 
 # -- lean and light ----------------------------------------------------------------------------
 
@@ -751,3 +751,38 @@ def test_progress_import_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_functional_nested_three_deep_whose_output_is_the_nested_model(
+    keras, tmp_path: Path
+) -> None:
+    """Keras counts a built-in node first in a nested Functional's output_layers index."""
+    from layerscope import analyze
+    from layerscope.static import read_model_file
+
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, name="core")], name="lvl0")
+    model = inner
+    for level in range(1, 4):
+        x = keras.Input((4,), name=f"in{level}")
+        model = keras.Model(x, model(x), name=f"lvl{level}")
+    path = tmp_path / "deep.keras"
+    model.save(path)
+    static = read_model_file(path)
+    assert static.outputs == ("lvl2",)
+    assert [row.path for row in static.layers] == [
+        "in3",
+        "lvl2",
+        "lvl2/in2",
+        "lvl2/lvl1",
+        "lvl2/lvl1/in1",
+        "lvl2/lvl1/lvl0",
+        "lvl2/lvl1/lvl0/core",
+    ]
+    by_static = analyze(path, engine="static").to_dict()
+    by_keras = analyze(path, engine="keras").to_dict()
+    for document in (by_static, by_keras):
+        document["model"].pop("engine")
+        for layer in document["layers"]:
+            layer.pop("layer_trainable")
+    assert by_static == by_keras
+    assert by_static["totals"]["params"] == 20
