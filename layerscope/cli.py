@@ -21,6 +21,7 @@ import click
 
 from layerscope import __version__
 from layerscope.errors import LayerscopeError, UsageError
+from layerscope.render.dot import RANKDIRS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,6 +138,20 @@ def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed(decorators):
         wrapped = decorator(wrapped)
     return wrapped
+
+
+def diagram_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--rankdir`` and ``--expand-nested``, shared by ``diagram`` and ``report``."""
+    function = click.option(
+        "--expand-nested", is_flag=True, help="Draw nested models as clusters of their layers."
+    )(function)
+    return click.option(
+        "--rankdir",
+        type=click.Choice(RANKDIRS, case_sensitive=False),
+        default="TB",
+        show_default=True,
+        help="Diagram layout: top to bottom, left to right, or reversed.",
+    )(function)
 
 
 def _fail(message: str, debug: bool) -> None:
@@ -266,16 +281,7 @@ def summary(
     required=True,
     help="Where to write the diagram: .svg, .png, .pdf or .dot.",
 )
-@click.option(
-    "--rankdir",
-    type=click.Choice(["TB", "LR", "BT", "RL"], case_sensitive=False),
-    default="TB",
-    show_default=True,
-    help="Top-to-bottom or left-to-right layout.",
-)
-@click.option(
-    "--expand-nested", is_flag=True, help="Draw nested models as clusters of their layers."
-)
+@diagram_options
 @handle_errors
 def diagram(
     args: ModelArgs,
@@ -285,11 +291,10 @@ def diagram(
 ) -> None:
     """Draw MODEL as a Graphviz diagram (SVG, PNG, PDF or DOT)."""
     from layerscope.io import ensure_distinct
+    from layerscope.render.dot import diagram_format
 
     ensure_distinct(output, args.model)
-    suffix = os.path.splitext(output)[1].lower()
-    if suffix not in {".svg", ".png", ".pdf", ".dot", ".gv"}:
-        raise UsageError(f"-o must end in .svg, .png, .pdf or .dot; got {output!r}")
+    diagram_format(output)  # a bad suffix is a usage error before the (slow) load
     report = args.analyze()
     from layerscope import progress
 
@@ -322,16 +327,7 @@ def diagram(
     type=click.Path(path_type=str, file_okay=False),
     help='Templates searched before the defaults ({% extends "default:report.html" %}).',
 )
-@click.option(
-    "--expand-nested", is_flag=True, help="Draw nested models as clusters in the diagram."
-)
-@click.option(
-    "--rankdir",
-    type=click.Choice(["TB", "LR", "BT", "RL"], case_sensitive=False),
-    default="TB",
-    show_default=True,
-    help="The diagram's layout direction.",
-)
+@diagram_options
 @click.option(
     "--sections",
     metavar="LIST",

@@ -601,6 +601,18 @@ def _tokens(values: dict[str, str]) -> Any:
 # -- rendering -----------------------------------------------------------------------------
 
 
+def diagram_format(path: str | os.PathLike[str]) -> str | None:
+    """The Graphviz output format a diagram path's suffix asks for (``None``: the DOT source
+    itself); a UsageError quoting the path for any other suffix."""
+    target = os.fspath(path)
+    suffix = Path(target).suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        raise UsageError(
+            f"the diagram file must end in .svg, .png, .pdf, .dot or .gv; got {target!r}"
+        )
+    return SUFFIX_FORMATS[suffix]
+
+
 def render_diagram(
     report: ModelReport,
     path: str | os.PathLike[str],
@@ -611,12 +623,7 @@ def render_diagram(
     from layerscope.io import write_atomic
 
     target = os.fspath(path)
-    suffix = Path(target).suffix.lower()
-    if suffix not in SUFFIX_FORMATS:
-        raise UsageError(
-            f"the diagram file must end in .svg, .png, .pdf, .dot or .gv; got {target!r}"
-        )
-    output_format = SUFFIX_FORMATS[suffix]
+    output_format = diagram_format(target)
     data: str | bytes
     if output_format is None:
         data = render_dot(report, rankdir=rankdir, expand_nested=expand_nested)
