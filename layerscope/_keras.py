@@ -2,8 +2,58 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Any
+
+# What TensorFlow's native libraries print while they load, whatever TF_CPP_MIN_LOG_LEVEL
+# says: absl writes everything logged before ``absl::InitializeLog()`` straight to file
+# descriptor 2 (the full ``tensorflow`` wheel, which keras_hub's tensorflow-text pulls in,
+# announces its CUDA stub and oneDNN that way). Only these lines are dropped; anything else
+# written during the import is passed on.
+_NATIVE_NOISE = re.compile(
+    rb"^(?:"
+    rb"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    rb"|[IW]\d{4} [\d:.]+ +\d+ [\w.\-]+:\d+\] .*"
+    rb"|To enable the following instructions: .*in other operations, rebuild TensorFlow.*"
+    rb")\r?$"
+)
+
+
+@contextlib.contextmanager
+def native_stderr_filtered() -> Iterator[None]:
+    """Send file descriptor 2 to a temporary file for the duration, then pass on every line
+    that is not TensorFlow's load-time chatter. A no-op where fd 2 cannot be redirected."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, AttributeError, ValueError):
+        yield
+        return
+    with tempfile.TemporaryFile() as capture:
+        try:
+            os.dup2(capture.fileno(), 2)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError, AttributeError, ValueError):
+                    sys.stderr.flush()
+                os.dup2(saved, 2)
+        finally:
+            os.close(saved)
+        capture.seek(0)
+        kept = [
+            line
+            for line in capture.read().splitlines(keepends=True)
+            if not _NATIVE_NOISE.match(line.rstrip(b"\n"))
+        ]
+        if kept:
+            with contextlib.suppress(OSError):
+                os.write(2, b"".join(kept))
 
 
 def quiet_keras() -> Any:
@@ -13,7 +63,11 @@ def quiet_keras() -> Any:
     import logging
 
     logging.getLogger("absl").setLevel(logging.ERROR)
-    import keras
+    if "keras" in sys.modules:
+        import keras
+    else:
+        with native_stderr_filtered():
+            import keras
 
     try:
         keras.utils.disable_interactive_logging()

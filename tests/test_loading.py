@@ -90,3 +90,28 @@ def test_custom_objects_file_supplies_an_unknown_class(keras, tmp_path: Path) ->
     report = analyze(path, custom_objects=source, engine="keras")
     assert report.layer("scale").params == 4
     assert report.layer("scale").variables[0].role == "other"
+
+
+def test_native_load_chatter_is_dropped_and_everything_else_passed_on(capfd):
+    """TensorFlow's native libraries write absl lines straight to fd 2 while they load; the
+    filter drops exactly those and passes on anything else written meanwhile."""
+    import os
+
+    from layerscope._keras import native_stderr_filtered
+
+    with native_stderr_filtered():
+        os.write(
+            2,
+            b"WARNING: All log messages before absl::InitializeLog() is called are "
+            b"written to STDERR\n",
+        )
+        os.write(
+            2,
+            b"I0000 00:00:1795921243.310171   14997 cudart_stub.cc:31] Could not find "
+            b"cuda drivers on your machine, GPU will not be used.\n",
+        )
+        os.write(2, b"W0000 00:00:1795921243.310171   14997 port.cc:153] oneDNN custom\n")
+        os.write(2, b"E0000 00:00:17.1 12 real.cc:1] a real native error\n")
+        os.write(2, b"a Python-level message\n")
+    err = capfd.readouterr().err
+    assert err == "E0000 00:00:17.1 12 real.cc:1] a real native error\na Python-level message\n"
