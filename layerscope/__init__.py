@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 from layerscope.api import analyze
+from layerscope.budgets import Budget, BudgetResult, CheckResult, check, parse_size
+from layerscope.diffing import DiffReport, LayerDiff, diff
 from layerscope.errors import (
     AnalysisError,
     ArchiveTooLargeError,
@@ -36,7 +38,12 @@ def load_model(path: str, unsafe: bool = False, custom_objects: object = None) -
 __all__ = [
     "AnalysisError",
     "ArchiveTooLargeError",
+    "Budget",
+    "BudgetResult",
+    "CheckResult",
+    "DiffReport",
     "Edge",
+    "LayerDiff",
     "LayerReport",
     "LayerscopeError",
     "ModelLoadError",
@@ -53,5 +60,8 @@ __all__ = [
     "Variable",
     "__version__",
     "analyze",
+    "check",
+    "diff",
     "load_model",
+    "parse_size",
 ]

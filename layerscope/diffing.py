@@ -136,8 +136,7 @@ class DiffTotals:
 
     def items(self) -> tuple[tuple[str, Quantity], ...]:
         """(key, quantity) in display order; ``params_per_sample`` only when present."""
-        keys = ["params", "trainable", "non_trainable", "bytes", "macs", "training_bytes",
-                "layers"]
+        keys = ["params", "trainable", "non_trainable", "bytes", "macs", "training_bytes", "layers"]
         out = [(key, getattr(self, key)) for key in keys]
         if self.params_per_sample is not None:
             out.append(("params_per_sample", self.params_per_sample))
@@ -163,9 +162,16 @@ class LayerSide:
     @classmethod
     def of(cls, row: LayerReport) -> LayerSide:
         return cls(
-            name=row.name, path=row.path, depth=row.depth, class_name=row.class_name,
-            output_shapes=row.output_shapes, params=row.params, trainable=row.trainable,
-            non_trainable=row.non_trainable, by_role=row.by_role, macs=int(row.macs or 0),
+            name=row.name,
+            path=row.path,
+            depth=row.depth,
+            class_name=row.class_name,
+            output_shapes=row.output_shapes,
+            params=row.params,
+            trainable=row.trainable,
+            non_trainable=row.non_trainable,
+            by_role=row.by_role,
+            macs=int(row.macs or 0),
             bytes=row.bytes,
         )
 
@@ -305,8 +311,12 @@ def match_rows(a: Sequence[LayerReport], b: Sequence[LayerReport]) -> list[tuple
 
 
 def _match_gap(
-    a: Sequence[LayerReport], b: Sequence[LayerReport], a_range: range, b_range: range,
-    a_paths: set[str], b_paths: set[str],
+    a: Sequence[LayerReport],
+    b: Sequence[LayerReport],
+    a_range: range,
+    b_range: range,
+    a_paths: set[str],
+    b_paths: set[str],
 ) -> list[tuple[Pair, str]]:
     """Align the rows between two path matches by (depth, class). Rows whose path exists on
     the other side (moved layers) are left for :func:`_pair_moved`."""
@@ -406,8 +416,11 @@ def _delta(a: LayerSide | None, b: LayerSide | None) -> LayerDelta:
 
 def _side(report: ModelReport) -> ModelSide:
     return ModelSide(
-        name=report.name, class_name=report.class_name, source=report.source,
-        engine=report.engine, layers=len(report.layers),
+        name=report.name,
+        class_name=report.class_name,
+        source=report.source,
+        engine=report.engine,
+        layers=len(report.layers),
         training_samples=report_training_samples(report),
     )
 
@@ -428,10 +441,17 @@ def diff_reports(a: ModelReport, b: ModelReport) -> DiffReport:
         else:
             assert side_a is not None
             changes, status, path = (), "removed", side_a.path
-        rows.append(LayerDiff(
-            path=path, status=status, a=side_a, b=side_b, delta=_delta(side_a, side_b),
-            changes=changes, matched_by=how or None,  # type: ignore[arg-type]
-        ))
+        rows.append(
+            LayerDiff(
+                path=path,
+                status=status,
+                a=side_a,
+                b=side_b,
+                delta=_delta(side_a, side_b),
+                changes=changes,
+                matched_by=how or None,  # type: ignore[arg-type]
+            )
+        )
     pps_a, pps_b = report_params_per_sample(a), report_params_per_sample(b)
     totals = DiffTotals(
         params=Quantity.of(totals_a.params, totals_b.params),
@@ -442,7 +462,8 @@ def diff_reports(a: ModelReport, b: ModelReport) -> DiffReport:
         layers=Quantity.of(len(a.layers), len(b.layers)),
         training_bytes=Quantity.of(report_training_bytes(a), report_training_bytes(b)),
         params_per_sample=Quantity.of(pps_a, pps_b)
-        if pps_a is not None and pps_b is not None else None,
+        if pps_a is not None and pps_b is not None
+        else None,
     )
     return DiffReport(a=_side(a), b=_side(b), totals=totals, layers=tuple(rows))
 

@@ -70,8 +70,14 @@ def _side(side: LayerSide | None) -> SideView | None:
 
 def _row(index: int, row: LayerDiff) -> DiffRowView:
     return DiffRowView(
-        index=index, status=row.status, path=row.path, depth=row.depth, a=_side(row.a),
-        b=_side(row.b), delta_params=signed(row.delta.params), delta_macs=signed(row.delta.macs),
+        index=index,
+        status=row.status,
+        path=row.path,
+        depth=row.depth,
+        a=_side(row.a),
+        b=_side(row.b),
+        delta_params=signed(row.delta.params),
+        delta_macs=signed(row.delta.macs),
         changes=row.changes,
     )
 
@@ -79,8 +85,14 @@ def _row(index: int, row: LayerDiff) -> DiffRowView:
 def _total(key: str, quantity: Quantity) -> TotalView:
     delta = quantity.delta
     direction = "same" if not delta else "up" if delta > 0 else "down"
-    return TotalView(key, TOTAL_LABELS[key], quantity_value(key, quantity.a),
-                     quantity_value(key, quantity.b), quantity_change(key, quantity), direction)
+    return TotalView(
+        key,
+        TOTAL_LABELS[key],
+        quantity_value(key, quantity.a),
+        quantity_value(key, quantity.b),
+        quantity_change(key, quantity),
+        direction,
+    )
 
 
 def render_diff_html(report: DiffReport, fragment: bool = False, **options: Any) -> str:

@@ -32,8 +32,7 @@ def _model(side: ModelSide) -> dict[str, Any]:
 
 
 def _quantity(quantity: Quantity) -> dict[str, Any]:
-    return {"a": quantity.a, "b": quantity.b, "delta": quantity.delta,
-            "percent": quantity.percent}
+    return {"a": quantity.a, "b": quantity.b, "delta": quantity.delta, "percent": quantity.percent}
 
 
 def _output_shape(side: LayerSide) -> Any:
@@ -96,8 +95,9 @@ def diff_to_dict(report: DiffReport) -> dict[str, Any]:
         "a": _model(report.a),
         "b": _model(report.b),
         "headline": headline(report),
-        "counts": {status: report.count(status)
-                   for status in ("added", "removed", "changed", "unchanged")},
+        "counts": {
+            status: report.count(status) for status in ("added", "removed", "changed", "unchanged")
+        },
         "totals": totals,
         "layers": [_layer(row) for row in report.layers],
     }

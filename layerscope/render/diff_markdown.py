@@ -56,18 +56,34 @@ def render_diff_markdown(report: DiffReport) -> str:
         _row([":--", "--:", "--:", "--:"]),
     ]
     for key, quantity in report.totals.items():
-        lines.append(_row([
-            TOTAL_LABELS[key], quantity_value(key, quantity.a), quantity_value(key, quantity.b),
-            quantity_change(key, quantity),
-        ]))
+        lines.append(
+            _row(
+                [
+                    TOTAL_LABELS[key],
+                    quantity_value(key, quantity.a),
+                    quantity_value(key, quantity.b),
+                    quantity_change(key, quantity),
+                ]
+            )
+        )
     counts = " · ".join(f"{report.count(s)} {s}" for s in STATUS_ORDER)
     lines += ["", f"**Layers:** {counts}"]
     changed = report.changed_rows
     if changed:
         lines += [
             "",
-            _row(["Status", "Layer", "Type", "Output shape", "Params A", "Params B",
-                  "Δ params", "Δ MACs"]),
+            _row(
+                [
+                    "Status",
+                    "Layer",
+                    "Type",
+                    "Output shape",
+                    "Params A",
+                    "Params B",
+                    "Δ params",
+                    "Δ MACs",
+                ]
+            ),
             _row([":--", ":--", ":--", ":--", "--:", "--:", "--:", "--:"]),
         ]
         lines += [_row(_layer_cells(row)) for row in changed]
@@ -84,10 +100,16 @@ def render_diff_markdown(report: DiffReport) -> str:
         for row in unchanged:
             side = row.b
             assert side is not None
-            lines.append(_row([
-                markdown_cell(row_name(row).replace(" -> ", " → ")),
-                markdown_cell(side.class_name), markdown_cell(row_shape(row)),
-                thousands(side.params), human_count(side.macs) if side.macs else "0",
-            ]))
+            lines.append(
+                _row(
+                    [
+                        markdown_cell(row_name(row).replace(" -> ", " → ")),
+                        markdown_cell(side.class_name),
+                        markdown_cell(row_shape(row)),
+                        thousands(side.params),
+                        human_count(side.macs) if side.macs else "0",
+                    ]
+                )
+            )
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -149,16 +149,20 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[s
         widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
 
     def line(cells: list[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
         return " " + "  ".join(parts).rstrip()
 
-    return [line(headers), " " + "─" * (sum(widths) + 2 * (len(widths) - 1)),
-            *[line(cells) for cells in rows]]
+    return [
+        line(headers),
+        " " + "─" * (sum(widths) + 2 * (len(widths) - 1)),
+        *[line(cells) for cells in rows],
+    ]
 
 
-def render_diff_text(report: DiffReport, color: bool = False,
-                     show_unchanged: bool = False) -> str:
+def render_diff_text(report: DiffReport, color: bool = False, show_unchanged: bool = False) -> str:
     """The diff as a terminal table: totals, then the changed rows (all rows with
     ``show_unchanged``). Names are escaped by :func:`terminal`; colour is ANSI, only when
     ``color`` (the CLI passes it only for a terminal)."""
@@ -167,8 +171,15 @@ def render_diff_text(report: DiffReport, color: bool = False,
         headline(report),
         "",
     ]
-    total_rows = [[TOTAL_LABELS[key], quantity_value(key, q.a), quantity_value(key, q.b),
-                   quantity_change(key, q)] for key, q in report.totals.items()]
+    total_rows = [
+        [
+            TOTAL_LABELS[key],
+            quantity_value(key, q.a),
+            quantity_value(key, q.b),
+            quantity_change(key, q),
+        ]
+        for key, q in report.totals.items()
+    ]
     lines += _table(["", "A", "B", "Change"], total_rows, right={1, 2, 3})
     counts = " · ".join(f"{report.count(s)} {s}" for s in STATUS_ORDER)
     lines += ["", f"Layers: {counts}"]
@@ -177,15 +188,24 @@ def render_diff_text(report: DiffReport, color: bool = False,
         body = []
         statuses = []
         for row in shown:
-            body.append([
-                MARKERS[row.status], terminal(row_name(row)), terminal(row_class(row)),
-                row_shape(row), count_or_blank(row.a, "params"),
-                count_or_blank(row.b, "params"), signed(row.delta.params),
-                signed(row.delta.macs),
-            ])
+            body.append(
+                [
+                    MARKERS[row.status],
+                    terminal(row_name(row)),
+                    terminal(row_class(row)),
+                    row_shape(row),
+                    count_or_blank(row.a, "params"),
+                    count_or_blank(row.b, "params"),
+                    signed(row.delta.params),
+                    signed(row.delta.macs),
+                ]
+            )
             statuses.append(row.status)
-        table = _table(["", "Layer", "Type", "Output shape", "Params A", "Params B",
-                        "Δ params", "Δ MACs"], body, right={4, 5, 6, 7})
+        table = _table(
+            ["", "Layer", "Type", "Output shape", "Params A", "Params B", "Δ params", "Δ MACs"],
+            body,
+            right={4, 5, 6, 7},
+        )
         lines.append("")
         lines += table[:2]
         for status, text in zip(statuses, table[2:], strict=True):
@@ -194,8 +214,11 @@ def render_diff_text(report: DiffReport, color: bool = False,
             lines.append(text)
     unchanged = report.count("unchanged")
     if unchanged and not show_unchanged:
-        lines += ["", f"{unchanged} unchanged layer{'s' if unchanged != 1 else ''} not shown "
-                      "(--all shows them)."]
+        lines += [
+            "",
+            f"{unchanged} unchanged layer{'s' if unchanged != 1 else ''} not shown "
+            "(--all shows them).",
+        ]
     return "\n".join(lines) + "\n"
 
 
