@@ -36,9 +36,9 @@ def _row(cells: list[str]) -> str:
 def _layer_cells(row: LayerDiff) -> list[str]:
     return [
         row.status,
-        markdown_cell(row_name(row).replace(" -> ", " → ")),
-        markdown_cell(row_class(row).replace(" -> ", " → ")),
-        markdown_cell(row_shape(row).replace(" -> ", " → ")),
+        row_name(row, markdown_cell, " → "),
+        row_class(row, markdown_cell, " → "),
+        row_shape(row, " → "),
         count_or_blank(row.a, "params"),
         count_or_blank(row.b, "params"),
         signed(row.delta.params),
@@ -103,9 +103,9 @@ def render_diff_markdown(report: DiffReport) -> str:
             lines.append(
                 _row(
                     [
-                        markdown_cell(row_name(row).replace(" -> ", " → ")),
+                        row_name(row, markdown_cell, " → "),
                         markdown_cell(side.class_name),
-                        markdown_cell(row_shape(row)),
+                        row_shape(row, " → "),
                         thousands(side.params),
                         human_count(side.macs) if side.macs else "0",
                     ]

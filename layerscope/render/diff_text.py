@@ -3,6 +3,8 @@ number formatting every diff renderer shares."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from layerscope.diffing import DiffReport, LayerDiff, LayerSide, ModelSide, Quantity
 from layerscope.render.escape import terminal
 from layerscope.render.format import human_bytes, human_count, shape_text, thousands
@@ -114,26 +116,33 @@ def shapes(side: LayerSide | None) -> str:
     return ", ".join(shape_text(shape) for shape in side.output_shapes)
 
 
-def row_name(row: LayerDiff) -> str:
+def _identity(text: str) -> str:
+    return text
+
+
+def _pair(a: str | None, b: str | None, escape: Callable[[str], str], arrow: str) -> str:
+    """``a -> b`` when both sides exist and differ, else the one that exists; each side
+    escaped on its own (a name may itself hold ``->``)."""
+    if a is not None and b is not None and a != b:
+        return f"{escape(a)}{arrow}{escape(b)}"
+    value = b if b is not None else a
+    return escape(value) if value is not None else ""
+
+
+def row_name(row: LayerDiff, escape: Callable[[str], str] = _identity, arrow: str = " -> ") -> str:
     """The row's name; ``old -> new`` when a position match renamed it."""
+    return _pair(row.a.name if row.a else None, row.b.name if row.b else None, escape, arrow)
+
+
+def row_class(row: LayerDiff, escape: Callable[[str], str] = _identity, arrow: str = " -> ") -> str:
     a, b = row.a, row.b
-    if a is not None and b is not None and a.name != b.name:
-        return f"{a.name} -> {b.name}"
-    return row.name
+    return _pair(a.class_name if a else None, b.class_name if b else None, escape, arrow)
 
 
-def row_class(row: LayerDiff) -> str:
-    a, b = row.a, row.b
-    if a is not None and b is not None and a.class_name != b.class_name:
-        return f"{a.class_name} -> {b.class_name}"
-    return (b or a).class_name  # type: ignore[union-attr]
-
-
-def row_shape(row: LayerDiff) -> str:
-    a_text, b_text = shapes(row.a), shapes(row.b)
-    if row.a is not None and row.b is not None and a_text != b_text:
-        return f"{a_text} -> {b_text}"
-    return b_text or a_text
+def row_shape(row: LayerDiff, arrow: str = " -> ") -> str:
+    a_text = shapes(row.a) if row.a is not None else None
+    b_text = shapes(row.b) if row.b is not None else None
+    return _pair(a_text, b_text, _identity, arrow)
 
 
 def count_or_blank(side: LayerSide | None, key: str) -> str:
@@ -191,8 +200,8 @@ def render_diff_text(report: DiffReport, color: bool = False, show_unchanged: bo
             body.append(
                 [
                     MARKERS[row.status],
-                    terminal(row_name(row)),
-                    terminal(row_class(row)),
+                    row_name(row, terminal),
+                    row_class(row, terminal),
                     row_shape(row),
                     count_or_blank(row.a, "params"),
                     count_or_blank(row.b, "params"),
