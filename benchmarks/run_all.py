@@ -3,7 +3,7 @@
     python benchmarks/run_all.py            # all four, default rounds
     python benchmarks/run_all.py --quick    # fewer rounds, for a smoke run
     python benchmarks/run_all.py --only 3   # one benchmark (1 summary, 2 report, 3 start-up,
-                                            # 4 scaling and memory)
+                                            # 4 scaling and memory, 5 diff)
 
 Generated model files are cached in ~/.cache/layerscope-bench (LAYERSCOPE_BENCH_CACHE).
 """
@@ -30,15 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         type=int,
-        choices=[1, 2, 3, 4],
+        choices=[1, 2, 3, 4, 5],
         action="append",
         help="run only this benchmark (repeatable)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.md")
     args = parser.parse_args(argv)
     os.environ.update(QUIET_ENV)
-    chosen = set(args.only or [1, 2, 3, 4])
+    chosen = set(args.only or [1, 2, 3, 4, 5])
     results: list[Result] = []
+    import bench_diff
     import bench_report
     import bench_scaling
     import bench_startup
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         (2, lambda: bench_report.run(runs=1 if args.quick else 3)),
         (4, lambda: bench_scaling.run(runs=3 if args.quick else 9)),
         (1, lambda: bench_summary.run(runs=3 if args.quick else 7)),
+        (5, lambda: bench_diff.run(runs=3 if args.quick else 5)),
     ]
     for number, bench in plan:
         if number in chosen:
