@@ -51,7 +51,8 @@ def _seed_like(keras: Any, widths: list[tuple[str | None, int]], name: str = "se
 @pytest.fixture(scope="session")
 def models() -> dict[str, Path]:
     """The seed's variants as .keras files (built once, then read from the cache)."""
-    files = {name: MODELS / f"{name}.keras" for name in ("wide", "inserted", "auto_a", "auto_b")}
+    files = {name: MODELS / f"{name}.keras" for name in ("inserted", "auto_a", "auto_b")}
+    files["wide"] = MODELS / "mnist_mlp_wide.keras"  # the name the README's example shows
     if not all(path.is_file() for path in files.values()):
         from layerscope._keras import quiet_keras
 
@@ -473,3 +474,24 @@ def test_check_reads_budgets_from_pyproject(
     )
     broken = run_cli("check", "models/mlp.keras", cwd=project)
     assert broken.returncode == 2 and "'lots'" in broken.stderr
+
+
+def test_readme_shows_the_real_diff(seed_path: Path, models: dict[str, Path]) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- diff-output -->", 1)[1].split("<!-- /diff-output -->", 1)[0]
+    shown = block.strip().removeprefix("```markdown").removesuffix("```").strip()
+    result = run_cli("diff", seed_path, models["wide"], "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    assert shown == result.stdout.strip()
+    check_block = readme.split("<!-- check-output -->", 1)[1].split("<!-- /check-output -->", 1)[0]
+    command, *output = (
+        check_block.strip().removeprefix("```").removesuffix("```").strip().splitlines()
+    )
+    assert command.startswith("$ layerscope check ")
+    args = command.removeprefix("$ layerscope ").split()
+    args = [os.fspath(models["wide"]) if a == "mnist_mlp_wide.keras" else a for a in args]
+    args = [os.fspath(seed_path) if a == "examples/mnist_mlp.keras" else a for a in args]
+    checked = run_cli(*args, "--no-config")
+    assert checked.returncode == 3
+    assert "\n".join(output[:-2]).strip() == checked.stdout.strip()
+    assert output[-2:] == ["$ echo $?", "3"]

@@ -201,3 +201,18 @@ def test_budget_modules_stay_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_readme_pyproject_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Code review and CI", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```toml", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(example, encoding="utf-8")
+    chosen = config_settings(tmp_path / "models" / "mobile_v3.keras")
+    assert {b.metric: b.limit for b in chosen.budgets} == {
+        "params": 4_000_000,
+        "macs": 1_500_000_000,
+        "bytes": 16 * 2**20,
+        "params_per_sample": 100.0,
+    }
+    assert chosen.samples == 55000
