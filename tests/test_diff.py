@@ -495,3 +495,13 @@ def test_readme_shows_the_real_diff(seed_path: Path, models: dict[str, Path]) ->
     assert checked.returncode == 3
     assert "\n".join(output[:-2]).strip() == checked.stdout.strip()
     assert output[-2:] == ["$ echo $?", "3"]
+
+
+def test_keras_engine_gives_the_same_diff(seed_path: Path, models: dict[str, Path]) -> None:
+    static = diff_json(seed_path, models["inserted"])
+    loaded = diff_json(seed_path, models["inserted"], "--engine", "keras")
+    assert loaded["a"]["engine"] == loaded["b"]["engine"] == "keras"
+    for document in (static, loaded):
+        document["a"].pop("engine")
+        document["b"].pop("engine")
+    assert loaded == static
