@@ -589,6 +589,8 @@ def check(
         from layerscope.io import ensure_distinct
 
         ensure_distinct(output, args.model)
+        if baseline:
+            ensure_distinct(output, baseline)
     from_cli = budget_module.settings(
         {
             "max-params": max_params,

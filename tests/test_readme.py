@@ -49,7 +49,7 @@ def test_every_option_the_readme_names_exists() -> None:
     runner = CliRunner()
     helps = {
         name: runner.invoke(cli, [name, "--help"]).output
-        for name in ("summary", "report", "diagram")
+        for name in ("summary", "report", "diagram", "diff", "check")
     }
     usage = README.split("## Command line", 1)[1].split("## JSON", 1)[0]
     for command, line in re.findall(r"^layerscope (\w+)\s+(.*)$", usage, flags=re.M):
