@@ -425,6 +425,9 @@ def _side(report: ModelReport) -> ModelSide:
     )
 
 
+_MATCHED_BY: dict[str, Literal["path", "position"]] = {"path": "path", "position": "position"}
+
+
 def diff_reports(a: ModelReport, b: ModelReport) -> DiffReport:
     """The diff of two analysed reports."""
     totals_a, totals_b = report_totals(a), report_totals(b)
@@ -449,7 +452,7 @@ def diff_reports(a: ModelReport, b: ModelReport) -> DiffReport:
                 b=side_b,
                 delta=_delta(side_a, side_b),
                 changes=changes,
-                matched_by=how or None,  # type: ignore[arg-type]
+                matched_by=_MATCHED_BY.get(how),
             )
         )
     pps_a, pps_b = report_params_per_sample(a), report_params_per_sample(b)

@@ -403,6 +403,12 @@ def test_check_params_per_sample_and_formats(seed_path: Path) -> None:
     assert by_metric["params"]["limit"] == 25_000_000 and by_metric["params"]["ok"] is True
     assert by_metric["params_per_sample"]["measured"] == pytest.approx(316_810 / 55_000)
     assert by_metric["params_per_sample"]["ok"] is False
+    import jsonschema
+
+    schema_path = Path(__file__).resolve().parent.parent / "layerscope" / "check.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(verdict, schema, cls=jsonschema.Draft202012Validator)
     markdown = run_cli(
         "check", seed_path, "--max-params", "25M", "--format", "markdown", "--no-config"
     )
@@ -436,6 +442,36 @@ def test_check_growth_against_a_baseline(seed_path: Path, models: dict[str, Path
         "check", models["wide"], "--baseline", seed_path, "--max-growth", "macs=40%", "--no-config"
     )
     assert macs_only.returncode == 0, macs_only.stdout
+    as_json = run_cli(
+        "check",
+        models["wide"],
+        "--baseline",
+        seed_path,
+        "--max-growth",
+        "params=5%",
+        "--format",
+        "json",
+        "--no-config",
+    )
+    assert as_json.returncode == 3
+    verdict = json.loads(as_json.stdout)
+    assert verdict["budgets"] == [
+        {
+            "metric": "params",
+            "growth": True,
+            "limit": 5.0,
+            "measured": 31.091190,
+            "margin": -26.09119,
+            "baseline": 316_810,
+            "value": 415_310,
+            "ok": False,
+            "origin": "command line",
+        }
+    ]
+    import jsonschema
+
+    schema_path = Path(__file__).resolve().parent.parent / "layerscope" / "check.schema.json"
+    jsonschema.validate(verdict, json.loads(schema_path.read_text(encoding="utf-8")))
 
 
 def test_check_reads_budgets_from_pyproject(
