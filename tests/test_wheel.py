@@ -65,3 +65,15 @@ def test_wheel_renders_reports_from_outside_the_tree(tmp_path: Path, seed_path: 
     html = (outside / "out.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>")
     assert "316,810" in html and "235,500" in html and "Hidden1" in html and "55,000" in html
+
+    # diff and check from the wheel: their templates and JSON Schemas ship inside it.
+    for name in ("layerscope/templates/diff.html", "layerscope/templates/diff.css",
+                 "layerscope/templates/_diff_layers.html", "layerscope/diff.schema.json",
+                 "layerscope/check.schema.json"):
+        assert name in names, name
+    run([str(python), "-m", "layerscope", "diff", str(seed_path), str(seed_path), "--format",
+         "html", "-o", "diff.html"], cwd=outside, env=env)
+    assert "ls-diff-unchanged" in (outside / "diff.html").read_text(encoding="utf-8")
+    schema = run([str(python), "-c", "from layerscope.render.diff_json import diff_schema; "
+                  "print(diff_schema()['title'])"], cwd=outside, env=env)
+    assert schema.strip().splitlines()[-1] == "layerscope diff"
