@@ -118,6 +118,8 @@ class _Walker:
         self.edges: list[Edge] = []
         self.top_level_variable_ids: list[list[Any]] = []
         self.paths_by_id: dict[int, str] = {}
+        self.owner_by_id: dict[int, str] = {}
+        """Path of the deepest row so far counting each variable (see ``_owner``)."""
 
     def walk(self, container: Any, prefix: str, depth: int, parent: str | None) -> None:
         operations, nodes = _operations_and_nodes(container)
@@ -212,13 +214,35 @@ class _Walker:
                 self.paths_by_id.setdefault(id(variable), variable_path)
                 found.append(
                     _variable(
-                        variable, owner_class, id(variable) in self.trainable_ids, variable_path
+                        variable,
+                        owner_class,
+                        id(variable) in self.trainable_ids,
+                        variable_path,
+                        shared_from=self._owner(variable, path),
+                        bases=_base_names(layer),
                     )
                 )
             stack[0:0] = [(sub, f"{prefix}/{sub.name}") for sub in getattr(layer, "_layers", ())]
         # Keras orders ``layer.weights`` own-variables first, then sublayers depth first,
         # which is the order this walk produces.
         return tuple(found), raw
+
+    def _owner(self, variable: Any, row_path: str) -> str | None:
+        """``None`` when the row at ``row_path`` counts ``variable``, else the path of the
+        row that does.
+
+        The first row to meet a variable owns it. Rows inside that row (a nested model's or
+        a block's inner rows) list it again and count it too, being a finer view of the
+        same parameters, and the deepest of them becomes the owner named to others. Any
+        other row meeting it uses a variable that lives elsewhere: a tied embedding called
+        again as the LM head, or a layer shared by two nested models. Counting it there
+        too would make the depth-0 rows add up to more than the model holds.
+        """
+        owner = self.owner_by_id.get(id(variable))
+        if owner is None or owner == row_path or row_path.startswith(owner + "/"):
+            self.owner_by_id[id(variable)] = row_path
+            return None
+        return owner
 
 
 def _is_weight(variable: Any) -> bool:
@@ -227,16 +251,30 @@ def _is_weight(variable: Any) -> bool:
     return not type(variable).__name__.startswith("SeedGenerator")
 
 
-def _variable(variable: Any, owner_class: str, trainable: bool, path: str) -> Variable:
+def _variable(
+    variable: Any,
+    owner_class: str,
+    trainable: bool,
+    path: str,
+    shared_from: str | None = None,
+    bases: tuple[str, ...] = (),
+) -> Variable:
     name = str(variable.name).rsplit("/", 1)[-1]
     return Variable(
         name=name,
         path=path,
-        role=variable_role(owner_class, name, trainable),
+        role=variable_role(owner_class, name, trainable, bases=bases),
         shape=tuple(int(d) for d in variable.shape),
         dtype=_dtype_name(variable.dtype),
         trainable=trainable,
+        shared_from=shared_from,
     )
+
+
+def _base_names(layer: Any) -> tuple[str, ...]:
+    """Class names of the layer's base classes (``LlamaLayerNorm`` -> ``Layer``, ...), so a
+    role can follow what a layer is as well as what it is called."""
+    return tuple(cls.__name__ for cls in type(layer).__mro__[1:])
 
 
 def _dtype_name(dtype: Any) -> str:

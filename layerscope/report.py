@@ -102,6 +102,11 @@ class Variable:
     """The variable's real storage dtype (``float32`` even under a mixed-float16 policy)."""
     trainable: bool
     """Whether gradient descent updates it (false for frozen layers and statistics)."""
+    shared_from: str | None = None
+    """``None`` when this row counts the variable; else the ``path`` of the row that owns
+    and counts it (a tied embedding used again by an LM head, a block shared by two
+    branches). A shared variable is listed in every row that uses it but counted once, so
+    the depth-0 rows add up to the totals."""
 
     @property
     def count(self) -> int:
@@ -142,7 +147,8 @@ class LayerReport:
     """0 for the model's own layers, 1 inside a nested model, and so on."""
     class_name: str
     variables: tuple[Variable, ...] = ()
-    """Every variable the layer owns, nested models' inner variables included."""
+    """Every variable the layer uses, nested models' inner variables included; those owned
+    by another row carry ``shared_from`` and are not counted in this row's numbers."""
     output_shapes: tuple[Shape, ...] = ()
     """One shape per output of the layer's first call; empty when unknown."""
     input_shapes: tuple[Shape, ...] = ()
@@ -171,12 +177,27 @@ class LayerReport:
     """Elements in the layer's outputs for one sample (all calls)."""
 
     @property
+    def owned_variables(self) -> tuple[Variable, ...]:
+        """The variables this row counts (every one not ``shared_from`` another row)."""
+        return tuple(variable for variable in self.variables if variable.shared_from is None)
+
+    @property
+    def shared_variables(self) -> tuple[Variable, ...]:
+        """Variables this row uses but another row owns and counts."""
+        return tuple(v for v in self.variables if v.shared_from is not None)
+
+    @property
+    def shared_params(self) -> int:
+        """Parameters this row uses that are counted in another row (not in ``params``)."""
+        return sum(variable.count for variable in self.shared_variables)
+
+    @property
     def params(self) -> int:
-        return sum(variable.count for variable in self.variables)
+        return sum(variable.count for variable in self.owned_variables)
 
     @property
     def trainable(self) -> int:
-        return sum(variable.count for variable in self.variables if variable.trainable)
+        return sum(variable.count for variable in self.owned_variables if variable.trainable)
 
     @property
     def non_trainable(self) -> int:
@@ -184,11 +205,11 @@ class LayerReport:
 
     @property
     def bytes(self) -> int:
-        return sum(variable.nbytes for variable in self.variables)
+        return sum(variable.nbytes for variable in self.owned_variables)
 
     @property
     def by_role(self) -> RoleCounts:
-        return RoleCounts.of(self.variables)
+        return RoleCounts.of(self.owned_variables)
 
     @property
     def output_shape(self) -> Shape | list[Shape] | None:

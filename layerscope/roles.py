@@ -8,8 +8,11 @@ The rules, in order (CONTRACT.md defines the roles):
 * statistics that are not learned: ``moving_mean``, ``moving_variance`` (BatchNormalization),
   ``mean``, ``variance``, ``count`` (Normalization) and anything non-trainable named like a
   running statistic -> ``stats``;
-* the scale and offset of a normalisation layer (``gamma``, ``beta``, ``scale``, ``center``
-  in a ``*Normalization`` layer) -> ``norm``;
+* the scale and offset of a normalisation layer (``gamma``, ``beta``, ``scale``, ``center``,
+  ``offset``, ``weight``, ``bias`` created by a layer whose class, or one of whose base
+  classes, is normalisation-like: ``*Normalization``, ``*Norm``, ``*Norm2d``, so keras_hub's
+  ``LlamaLayerNorm.scale``, ``T5LayerNorm.weight`` and Gemma's ``RMSNormalization.scale``
+  are all ``norm``) -> ``norm``;
 * kernels of every kind and embeddings -> ``weight``;
 * biases -> ``bias``;
 * everything else (PReLU's ``alpha``, ConvNeXt's layer-scale ``gamma``, custom variables)
@@ -18,30 +21,49 @@ The rules, in order (CONTRACT.md defines the roles):
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from layerscope.report import Role
 
 _STATS_NAMES = frozenset(
     {"moving_mean", "moving_variance", "moving_var", "mean", "variance", "count", "moving_stddev"}
 )
 _NORM_NAMES = frozenset({"gamma", "beta", "scale", "center", "offset"})
+_NORM_CLASS_NAMES = _NORM_NAMES | {"weight", "bias"}
+"""Names that mean scale or offset when a normalisation-like layer created the variable
+(``T5LayerNorm.weight``); anywhere else ``weight`` and ``bias`` keep their usual roles."""
+_NORM_CLASS = re.compile(r"Normalization|Norm(?:\d*[dD])?$")
+"""``*Normalization`` anywhere in the name, or a name ending in ``Norm`` (``LlamaLayerNorm``,
+``QKNorm``, ``RmsNorm2d``); not ``ConvNormAct``-style composite blocks."""
 _WEIGHT_NAMES = frozenset({"embeddings", "embedding", "kernel", "weight", "weights"})
 
 
 def is_normalization_class(class_name: str) -> bool:
     """True for BatchNormalization, LayerNormalization, GroupNormalization, RMSNormalization,
     UnitNormalization, SpectralNormalization and similar classes."""
-    return "Normalization" in class_name or class_name in {"LayerNorm", "BatchNorm", "RMSNorm"}
+    return _NORM_CLASS.search(class_name) is not None
 
 
-def variable_role(layer_class: str, variable_name: str, trainable: bool = True) -> Role:
+def variable_role(
+    layer_class: str,
+    variable_name: str,
+    trainable: bool = True,
+    bases: Iterable[str] = (),
+) -> Role:
     """Classify one variable by its owning layer's class and the variable's own name.
 
-    ``variable_name`` is the short name (``kernel``), not the path.
+    ``variable_name`` is the short name (``kernel``), not the path. ``bases`` are the names
+    of the owning class's base classes, when known (the Keras capture passes them; the
+    static engine knows only the class name), so that a subclass of a normalisation layer
+    with an unrelated name is still read as one.
     """
     name = variable_name.rsplit("/", 1)[-1].lower()
     if name in _STATS_NAMES or (not trainable and name.startswith("moving_")):
         return "stats"
-    if name in _NORM_NAMES and is_normalization_class(layer_class):
+    if name in _NORM_CLASS_NAMES and (
+        is_normalization_class(layer_class) or any(map(is_normalization_class, bases))
+    ):
         return "norm"
     if name in _WEIGHT_NAMES or name.endswith("kernel") or name.endswith("embeddings"):
         return "weight"

@@ -11,13 +11,14 @@ def unique_variables(report: ModelReport) -> list[Variable]:
     """The model's variables, each once, in row order (depth-0 rows own every variable).
 
     A variable held by two depth-0 rows (tied weights) is counted once, as Keras's
-    ``model.count_params()`` does.
+    ``model.count_params()`` does: in the row that owns it (the other row lists it with
+    ``shared_from`` set, see :attr:`Variable.shared_from`).
     """
     seen: set[str] = set()
     variables: list[Variable] = []
     for row in report.top_level:
         for variable in row.variables:
-            if variable.path in seen:
+            if variable.shared_from is not None or variable.path in seen:
                 continue
             seen.add(variable.path)
             variables.append(variable)
