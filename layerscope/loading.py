@@ -520,6 +520,24 @@ def load_custom_objects(spec: str | os.PathLike[str] | Mapping[str, Any] | None)
 _UNKNOWN_CLASS = re.compile(
     r"Could not (?:locate|deserialize) (?:class|function|object)? ?'([^']+)'"
 )
+_MISSING_MODULE = re.compile(
+    r"Could not deserialize class '([^']+)' because its parent module ([\w.]+) cannot be "
+    r"imported"
+)
+_PIP_NAMES = {
+    "keras_hub": "keras-hub",
+    "keras_nlp": "keras-nlp",
+    "keras_cv": "keras-cv",
+    "keras_rs": "keras-rs",
+    "tensorflow_text": "tensorflow-text",
+    "tensorflow_hub": "tensorflow-hub",
+    "tensorflow_addons": "tensorflow-addons",
+    "tensorflow_probability": "tensorflow-probability",
+    "tensorflow_recommenders": "tensorflow-recommenders",
+    "tensorflow_decision_forests": "tensorflow-decision-forests",
+}
+"""Packages whose Keras classes appear in saved models, by import name -> pip name. A
+module outside this list may be the user's own file, so it gets no ``pip install``."""
 _DESERIALIZING = re.compile(
     r"Error when deserializing class '([^']+)' using config=\{'name': '([^']*)'"
 )
@@ -605,6 +623,10 @@ def _explain_load_error(shown: str, error: BaseException) -> ModelLoadError:
                 "(unsafe=True in Python)"
             )
     for text in texts:
+        missing = _MISSING_MODULE.search(text)
+        if missing:
+            return _missing_module_error(shown, missing.group(1), missing.group(2))
+    for text in texts:
         match = _UNKNOWN_CLASS.search(text)
         if match:
             class_name = match.group(1)
@@ -633,3 +655,33 @@ def _explain_load_error(shown: str, error: BaseException) -> ModelLoadError:
     if len(chain) > 1 and detail.endswith("could not be deserialized properly."):
         detail = _first_line(chain[-2])
     return ModelLoadError(f"{shown}: Keras could not load the model: {where}{detail}")
+
+
+def _missing_module_error(shown: str, class_name: str, module: str) -> UnknownLayerError:
+    """The advice for a class whose module Keras could not import (Keras's own reason says
+    which): install the package it comes from, rather than a --custom-objects file."""
+    import importlib.util
+
+    package = module.split(".")[0]
+    pip_name = _PIP_NAMES.get(package)
+    try:
+        installed = importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        installed = False
+    if installed:
+        upgrade = f"pip install -U {pip_name}" if pip_name else f"upgrade {package!r}"
+        advice = (
+            f"{package!r} is installed but its module {module} cannot be imported "
+            f"(the file may need another version: {upgrade})"
+        )
+    elif pip_name:
+        advice = f"it needs the package {pip_name}, which is not installed: pip install {pip_name}"
+    else:
+        advice = (
+            f"its module {module} cannot be imported: install the package that provides "
+            f"{package!r}, or supply the class with --custom-objects my_layers.py"
+        )
+    return UnknownLayerError(
+        f"{shown} uses the class {class_name!r} from {module}; {advice}",
+        class_name=class_name,
+    )
