@@ -34,7 +34,14 @@ from typing import TYPE_CHECKING, Any
 
 from layerscope.errors import RenderError, UsageError
 from layerscope.render.escape import visible
-from layerscope.render.format import human_bytes, output_shape_text, percent, shape_text, thousands
+from layerscope.render.format import (
+    human_bytes,
+    output_shape_text,
+    percent,
+    shape_text,
+    shared_owners,
+    thousands,
+)
 from layerscope.report import ROLES, Edge, LayerReport, ModelReport, Shape
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -89,6 +96,15 @@ FROZEN_BORDER = "#6e6e6e"
 FROZEN_TEXT = "#4d4d4d"
 BORDER = "#34495e"
 EDGE_COLOR = "#5d6d7e"
+SHARED_EDGE = {
+    "style": "dashed",
+    "color": "#8e44ad",
+    "arrowhead": "none",
+    "constraint": "false",
+    "label": "shared weights",
+    "fontcolor": "#8e44ad",
+}
+"""A link between a shared variable's owner and another row using it (not a tensor)."""
 MUTED_TEXT = "#44546a"
 
 _ROLE_ABBREVIATIONS = {
@@ -394,7 +410,28 @@ class _DotBuilder:
         for route in self.routes():
             attrs = _attrs(**self._route_attrs(route))
             body.append(f"{route.source} -> {route.target}" + (f" [{attrs}]" if attrs else ""))
+        for source, target in self.shared_routes():
+            body.append(f"{source} -> {target} [{_attrs(**SHARED_EDGE)}]")
         return body
+
+    def shared_routes(self) -> list[tuple[str, str]]:
+        """Dashed links from the row owning a shared variable to each other row using it
+        (a tied embedding's LM head), drawn instead of counting the weights twice."""
+        links: list[tuple[str, str]] = []
+        for row in self.rows.values():
+            for owner in dict.fromkeys(v.shared_from for v in row.shared_variables):
+                if owner is None or owner not in self.rows:
+                    continue
+                ends = (self._drawn(owner), self._drawn(row.path))
+                if ends[0] != ends[1] and ends not in links:
+                    links.append(ends)
+        return [(self.ids[a], self.ids[b]) for a, b in links]
+
+    def _drawn(self, path: str) -> str:
+        """The drawn row standing for ``path``: itself, or its outermost collapsed container."""
+        if self.expand_nested:
+            return path
+        return self._visible_path(path)
 
     def pydot_graph(self) -> pydot.Dot:
         """The same graph built as pydot objects (pydot's DOT parser takes seconds on a
@@ -425,6 +462,8 @@ class _DotBuilder:
         for route in self.routes():
             attrs = _tokens(self._route_attrs(route))
             dot.add_edge(pydot.Edge(route.source, route.target, **attrs))
+        for source, target in self.shared_routes():
+            dot.add_edge(pydot.Edge(source, target, **_tokens(SHARED_EDGE)))
         return dot
 
     def _title(self) -> str:
@@ -524,6 +563,12 @@ class _DotBuilder:
         lines.append(f'<FONT COLOR="{detail_color}">{label_text(kind)}</FONT>')
         lines.append(label_text(self._shape_line(row)))
         lines.append(label_text(params_text(row)))
+        for owner, count in shared_owners(row):
+            lines.append(
+                f'<FONT COLOR="{detail_color}">'
+                f"{label_text(f'+ {thousands(count)} shared with {_cut(owner, MAX_NAME_CHARS)}')}"
+                "</FONT>"
+            )
         if row.params:
             lines.append(
                 f'<FONT COLOR="{detail_color}">'

@@ -60,3 +60,26 @@ def other_params(row: LayerReport) -> int:
     """Params that are neither weights nor biases (norm + stats + other)."""
     roles = row.by_role
     return roles.norm + roles.stats + roles.other
+
+
+def shared_owners(row: LayerReport) -> list[tuple[str, int]]:
+    """``[(owner path, params)]``: the parameters ``row`` uses that another row owns and
+    counts (a tied embedding called again as an LM head), by owning row."""
+    owners: dict[str, int] = {}
+    for variable in row.shared_variables:
+        assert variable.shared_from is not None
+        owners[variable.shared_from] = owners.get(variable.shared_from, 0) + variable.count
+    return list(owners.items())
+
+
+def shared_note(row: LayerReport) -> str | None:
+    """One sentence for a row using shared parameters, or ``None``; the same words in
+    every format."""
+    owners = shared_owners(row)
+    if not owners:
+        return None
+    where = ", ".join(f"{thousands(count)} in '{owner}'" for owner, count in owners)
+    return (
+        f"'{row.path}' ({row.class_name}) also uses parameters counted in another row "
+        f"({where}); they are counted once, there"
+    )

@@ -49,6 +49,7 @@ from layerscope.render.format import (
     other_params,
     output_shape_text,
     percent,
+    shared_note,
     thousands,
 )
 from layerscope.report import ModelReport
@@ -189,6 +190,8 @@ class RowView:
     """Width of the row's share bar, in percent: its share relative to the largest row's."""
     segments: tuple[tuple[str, float, int], ...]
     """(role css class, percent of the bar, count) for weights, biases and the rest."""
+    shared_note: str | None = None
+    """The sentence saying which parameters this row uses but another row counts."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def _rows(report: ModelReport) -> list[RowView]:
             share=row.share, macs=int(row.macs or 0), frozen=row.is_frozen,
             container=row.is_container, children=children.get(row.path, 0),
             bar_percent=round(min(max(row.share / largest, 0.0), 1.0) * 100, 3),
-            segments=tuple(segments),
+            segments=tuple(segments), shared_note=shared_note(row),
         ))
     return views
 

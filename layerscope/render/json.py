@@ -35,6 +35,7 @@ def _variable(variable: Variable) -> dict[str, Any]:
         "count": variable.count,
         "trainable": variable.trainable,
         "bytes": variable.nbytes,
+        "shared_from": variable.shared_from,
     }
 
 
@@ -51,6 +52,7 @@ def _layer(row: LayerReport) -> dict[str, Any]:
         "non_trainable": row.non_trainable,
         "bytes": row.bytes,
         "by_role": row.by_role.as_dict(),
+        "shared_params": row.shared_params,
         "share": row.share,
         "output_shape": _output_shape(row),
         "input_shapes": [_shape(s) for s in row.input_shapes],

@@ -8,6 +8,7 @@ from layerscope.render.format import (
     other_params,
     output_shape_text,
     percent,
+    shared_note,
     thousands,
 )
 from layerscope.render.sections import summary_sections
@@ -50,6 +51,10 @@ def render_markdown(report: ModelReport) -> str:
             percent(row.share),
         )
         lines.append("| " + " | ".join(cells) + " |")
+    notes = [note for row in report.layers if (note := shared_note(row))]
+    if notes:
+        lines.append("")
+        lines += [f"- Shared: {markdown_cell(note)}" for note in notes]
     roles = totals.by_role
     lines += [
         "",

@@ -21,6 +21,7 @@ from layerscope.render.format import (
     other_params,
     output_shape_text,
     percent,
+    shared_note,
     thousands,
 )
 from layerscope.render.sections import summary_sections
@@ -145,6 +146,13 @@ def render_text(report: ModelReport, width: int | None = None, color: bool = Fal
     out.append(heading(table[0]) if color else table[0])
     out += table[1:]
     out.append("")
+    notes = [note for row in report.layers if (note := shared_note(row))]
+    for note in notes:
+        out += textwrap.wrap(
+            terminal(f"Shared: {note}"), width=width, subsequent_indent="  ", break_long_words=True
+        )
+    if notes:
+        out.append("")
     out += totals_lines(report)
     for title, lines in summary_sections(report):
         out += ["", heading(title)]
