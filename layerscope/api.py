@@ -38,7 +38,10 @@ def analyze(
         training_samples: how many samples the model trains on; fills ``data_fit``.
         unsafe: allow loading a trusted model holding Python lambdas (safe mode off).
         custom_objects: a mapping of custom classes, or a ``.py`` file defining them.
-        **options: passed to the analyses (see :func:`layerscope.analysis.run_analyses`).
+        **options: passed to the analyses (see :func:`layerscope.analysis.run_analyses`),
+            and ``depth=N``: how many levels inside nested models and blocks the text,
+            Markdown, HTML tables and diagram show by default (the report's
+            ``display_depth``; JSON always has every row).
 
     Returns:
         An immutable :class:`~layerscope.report.ModelReport`.
@@ -46,6 +49,9 @@ def analyze(
     samples = validate_samples(training_samples)
     engine = options.pop("engine", "auto")
     debug = bool(options.pop("debug", False))
+    from layerscope.render.format import check_depth
+
+    depth = check_depth(options.pop("depth", None))
     if engine not in ENGINES:
         raise UsageError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     from layerscope.analysis import run_analyses
@@ -59,6 +65,10 @@ def analyze(
 
         with _gc_paused():
             report = capture(model_or_path)
+    if depth is not None:
+        import dataclasses
+
+        report = dataclasses.replace(report, display_depth=depth)
     with _gc_paused():
         return run_analyses(report, training_samples=samples, **options)
 

@@ -57,6 +57,7 @@ class ModelArgs:
     batch_size: int | None
     optimizer: str
     debug: bool
+    depth: int | None = None
 
     def analyze(self) -> Any:
         """Validate the cheap options, then load, capture and analyse the model."""
@@ -71,6 +72,8 @@ class ModelArgs:
         }
         if self.batch_size is not None:
             options["batch_size"] = self.batch_size
+        if self.depth is not None:
+            options["depth"] = self.depth
         return analyze(
             self.model,
             training_samples=self.samples,
@@ -126,6 +129,14 @@ def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default="adam",
             show_default=True,
             help="Optimizer for the optimizer-state memory estimate (adam, sgd, rmsprop, ...).",
+        ),
+        click.option(
+            "--depth",
+            type=click.IntRange(min=0),
+            metavar="N",
+            default=None,
+            help="Show rows down to N levels inside nested models and blocks (default: what "
+            "reads best; 0: the model's own layers). JSON always has every row.",
         ),
         click.option("--debug", is_flag=True, help="Show tracebacks and engine decisions."),
     ]

@@ -259,6 +259,10 @@ class ModelReport:
     """The file the model came from, if any."""
     engine: str = "keras"
     """Which capture produced this report: ``keras`` or ``static``."""
+    display_depth: int | None = None
+    """How deep the text, Markdown and HTML tables go (``analyze(..., depth=N)``, CLI
+    ``--depth N``): rows of depth 0..N. ``None`` picks what reads best (see
+    :func:`layerscope.render.format.auto_depth`). JSON always carries every row."""
     # -- filled by analysis ------------------------------------------------------------
     totals: Totals | None = None
     cost: Mapping[str, Any] | None = None
@@ -298,29 +302,35 @@ class ModelReport:
 
         return report_to_json(self, indent=indent)
 
-    def to_text(self, width: int | None = None, color: bool = False) -> str:
-        """A terminal table in the spirit of ``model.summary()``, with more columns."""
+    def to_text(
+        self, width: int | None = None, color: bool = False, depth: int | None = None
+    ) -> str:
+        """A terminal table in the spirit of ``model.summary()``, with more columns; rows
+        down to ``depth`` levels inside nested models and blocks (default: ``display_depth``,
+        else what reads best)."""
         from layerscope.render.text import render_text
 
-        return render_text(self, width=width, color=color)
+        return render_text(self, width=width, color=color, depth=depth)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, depth: int | None = None) -> str:
         from layerscope.render.markdown import render_markdown
 
-        return render_markdown(self)
+        return render_markdown(self, depth=depth)
 
-    def to_dot(self, rankdir: str = "TB", expand_nested: bool = False) -> str:
+    def to_dot(self, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
         """Graphviz DOT source for the model's diagram."""
         from layerscope.render.dot import render_dot
 
         return render_dot(self, rankdir=rankdir, expand_nested=expand_nested)
 
-    def to_graphviz(self, rankdir: str = "TB", expand_nested: bool = False) -> graphviz.Digraph:
+    def to_graphviz(
+        self, rankdir: str = "TB", expand_nested: bool | int = False
+    ) -> graphviz.Digraph:
         from layerscope.render.dot import to_graphviz
 
         return to_graphviz(self, rankdir=rankdir, expand_nested=expand_nested)
 
-    def to_pydot(self, rankdir: str = "TB", expand_nested: bool = False) -> pydot.Dot:
+    def to_pydot(self, rankdir: str = "TB", expand_nested: bool | int = False) -> pydot.Dot:
         from layerscope.render.dot import to_pydot
 
         return to_pydot(self, rankdir=rankdir, expand_nested=expand_nested)
@@ -329,7 +339,7 @@ class ModelReport:
         self,
         path: str | os.PathLike[str],
         rankdir: str = "TB",
-        expand_nested: bool = False,
+        expand_nested: bool | int = False,
     ) -> str:
         """Write the diagram to ``path`` (svg, png, pdf or dot, chosen by the suffix)."""
         from layerscope.render.dot import render_diagram

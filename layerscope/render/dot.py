@@ -176,13 +176,13 @@ def _cut(text: str, limit: int) -> str:
 # -- the DOT source ------------------------------------------------------------------------
 
 
-def render_dot(report: ModelReport, rankdir: str = "TB", expand_nested: bool = False) -> str:
+def render_dot(report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
     """The model's diagram as Graphviz DOT source (byte-identical for the same report)."""
     return _DotBuilder(report, _check_rankdir(rankdir), expand_nested, edge_labels=True).source()
 
 
 def to_graphviz(
-    report: ModelReport, rankdir: str = "TB", expand_nested: bool = False
+    report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False
 ) -> graphviz.Digraph:
     """The diagram as a ``graphviz.Digraph`` whose ``.source`` equals :func:`render_dot`."""
     import graphviz
@@ -195,11 +195,24 @@ def to_graphviz(
     return graph
 
 
-def to_pydot(report: ModelReport, rankdir: str = "TB", expand_nested: bool = False) -> pydot.Dot:
+def to_pydot(
+    report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False
+) -> pydot.Dot:
     """The diagram as a ``pydot.Dot``, for tools that speak pydot (the same graph as
     :func:`render_dot`, built as objects rather than parsed)."""
     builder = _DotBuilder(report, _check_rankdir(rankdir), expand_nested, edge_labels=True)
     return builder.pydot_graph()
+
+
+def _cluster_levels(expand_nested: bool | int, row_count: int) -> int:
+    """``expand_nested`` as a number of levels: False 0, True all, N (a ``--depth``) N."""
+    if expand_nested is True:
+        return row_count + 1
+    if expand_nested is False or expand_nested is None:
+        return 0
+    if not isinstance(expand_nested, int) or expand_nested < 0:
+        raise UsageError(f"expand_nested must be a bool or a depth from 0; got {expand_nested!r}")
+    return expand_nested
 
 
 def _check_rankdir(rankdir: str) -> str:
@@ -250,11 +263,16 @@ class _Route:
 
 class _DotBuilder:
     def __init__(
-        self, report: ModelReport, rankdir: str, expand_nested: bool, edge_labels: bool
+        self, report: ModelReport, rankdir: str, expand_nested: bool | int, edge_labels: bool
     ) -> None:
         self.report = report
         self.rankdir = rankdir
+        if expand_nested is False and report.display_depth is not None:
+            expand_nested = report.display_depth  # analyze(..., depth=N) / --depth N
         self.expand_nested = expand_nested
+        self.limit = _cluster_levels(expand_nested, len(report.layers))
+        """Rows of depth below this are drawn as clusters of their rows; deeper rows are
+        drawn inside their ancestor at this depth (0: every nested model collapsed)."""
         self.edge_labels = edge_labels
         self.rows: dict[str, LayerReport] = {}
         self.ids: dict[str, str] = {}
@@ -273,7 +291,7 @@ class _DotBuilder:
 
     def is_cluster(self, row: LayerReport) -> bool:
         """Drawn as a cluster of its rows (an expanded nested model with rows inside)."""
-        return self.expand_nested and bool(self.children.get(row.path))
+        return row.depth < self.limit and bool(self.children.get(row.path))
 
     def top_rows(self) -> list[LayerReport]:
         return [row for row in self.rows.values() if self._ancestors(row) == []]
@@ -289,9 +307,10 @@ class _DotBuilder:
         return chain
 
     def _visible_path(self, path: str) -> str:
-        """The path drawn for ``path`` when nested models are collapsed: its outermost row."""
-        ancestors = self._ancestors(self.rows[path])
-        return ancestors[0] if ancestors else path
+        """The path drawn for ``path``: itself, or its ancestor at the deepest drawn level
+        (the outermost row when nested models are collapsed)."""
+        chain = [*self._ancestors(self.rows[path]), path]
+        return chain[min(self.limit, len(chain) - 1)]
 
     def _inner_edges(self, container: str) -> list[Edge]:
         if container not in self._inner_edge_cache:
@@ -341,15 +360,12 @@ class _DotBuilder:
         labels = self.edge_labels and len(edges) <= EDGE_LABEL_LIMIT
         routes: list[_Route] = []
         for edge in edges:
-            if self.expand_nested:
-                sources = self._exits(edge.source, edge.shape, frozenset())
-                targets = self._entries(edge.target, edge.shape, frozenset())
-            else:
-                source = self._visible_path(edge.source)
-                target = self._visible_path(edge.target)
-                if source == target and (source, target) != (edge.source, edge.target):
-                    continue  # an edge inside a collapsed nested model
-                sources, targets = [source], [target]
+            source = self._visible_path(edge.source)
+            target = self._visible_path(edge.target)
+            if source == target and (source, target) != (edge.source, edge.target):
+                continue  # an edge inside a collapsed nested model
+            sources = self._exits(source, edge.shape, frozenset())
+            targets = self._entries(target, edge.shape, frozenset())
             for source in sources:
                 label = self._edge_label(source, edge.shape) if labels else None
                 routes += [_Route(self.ids[source], self.ids[t], label) for t in targets]
@@ -428,9 +444,7 @@ class _DotBuilder:
         return [(self.ids[a], self.ids[b]) for a, b in links]
 
     def _drawn(self, path: str) -> str:
-        """The drawn row standing for ``path``: itself, or its outermost collapsed container."""
-        if self.expand_nested:
-            return path
+        """The drawn row standing for ``path``: itself, or its collapsed ancestor."""
         return self._visible_path(path)
 
     def pydot_graph(self) -> pydot.Dot:
@@ -662,7 +676,7 @@ def render_diagram(
     report: ModelReport,
     path: str | os.PathLike[str],
     rankdir: str = "TB",
-    expand_nested: bool = False,
+    expand_nested: bool | int = False,
 ) -> str:
     """Write the diagram to ``path``: svg, png, pdf, or the DOT source for dot/gv."""
     from layerscope.io import write_atomic
@@ -677,7 +691,7 @@ def render_diagram(
     return write_atomic(target, data)
 
 
-def diagram_svg(report: ModelReport, rankdir: str = "TB", expand_nested: bool = False) -> str:
+def diagram_svg(report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
     """The diagram as SVG markup ready to inline in HTML (no XML prolog or DOCTYPE)."""
     svg = render_bytes(report, "svg", rankdir=rankdir, expand_nested=expand_nested)
     text = svg.decode("utf-8")
@@ -688,7 +702,7 @@ def diagram_svg(report: ModelReport, rankdir: str = "TB", expand_nested: bool = 
 
 
 def render_bytes(
-    report: ModelReport, output_format: str, rankdir: str = "TB", expand_nested: bool = False
+    report: ModelReport, output_format: str, rankdir: str = "TB", expand_nested: bool | int = False
 ) -> bytes:
     """Run Graphviz over the diagram and return the ``svg``, ``png`` or ``pdf`` bytes.
 

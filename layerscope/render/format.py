@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layerscope.report import LayerReport, Shape
+from layerscope.report import LayerReport, ModelReport, Shape
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -82,4 +82,68 @@ def shared_note(row: LayerReport) -> str | None:
     return (
         f"'{row.path}' ({row.class_name}) also uses parameters counted in another row "
         f"({where}); they are counted once, there"
+    )
+
+
+AUTO_DEPTH_ROWS = 60
+"""The default depth shows every level whose rows, with all shallower ones, fit in this many
+table lines (but always depth 0): a few nested models show whole, while twelve transformer
+blocks show as twelve rows rather than hundreds of their sub-layers."""
+
+
+def check_depth(depth: object) -> int | None:
+    """``None`` or a depth from 0; a UsageError quoting anything else."""
+    from layerscope.errors import UsageError
+
+    if depth is None:
+        return None
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise UsageError(f"depth must be a non-negative integer; got {depth!r}")
+    return depth
+
+
+def auto_depth(report: ModelReport) -> int:
+    """What reads best: the deepest level such that the rows down to it number at most
+    :data:`AUTO_DEPTH_ROWS` (0 when even the model's own rows are more)."""
+    counts: dict[int, int] = {}
+    for row in report.layers:
+        counts[row.depth] = counts.get(row.depth, 0) + 1
+    chosen, shown = 0, counts.get(0, 0)
+    for level in sorted(counts):
+        if level == 0:
+            continue
+        if shown + counts[level] > AUTO_DEPTH_ROWS:
+            break
+        chosen, shown = level, shown + counts[level]
+    return chosen
+
+
+def table_depth(report: ModelReport, depth: int | None = None) -> int:
+    """The depth a table shows: ``depth``, else the report's ``display_depth``, else
+    :func:`auto_depth`."""
+    depth = check_depth(depth)
+    if depth is not None:
+        return depth
+    if report.display_depth is not None:
+        return report.display_depth
+    return auto_depth(report)
+
+
+def table_rows(report: ModelReport, depth: int | None = None) -> tuple[LayerReport, ...]:
+    """The rows a table shows: those of depth 0 to :func:`table_depth`."""
+    limit = table_depth(report, depth)
+    return tuple(row for row in report.layers if row.depth <= limit)
+
+
+def depth_note(report: ModelReport, depth: int | None = None) -> str | None:
+    """The sentence saying rows were left out of a table, or ``None`` when all show."""
+    limit = table_depth(report, depth)
+    hidden = [row for row in report.layers if row.depth > limit]
+    if not hidden:
+        return None
+    deepest = max(row.depth for row in report.layers)
+    plural = "s" if len(hidden) != 1 else ""
+    return (
+        f"{len(hidden):,} row{plural} deeper than depth {limit} (of {deepest}) are not shown; "
+        "--depth N (depth=N in Python) shows them, and the JSON document has every row"
     )

@@ -44,12 +44,15 @@ from layerscope.errors import RenderError, UsageError
 from layerscope.render import charts
 from layerscope.render.escape import visible
 from layerscope.render.format import (
+    check_depth,
+    depth_note,
     human_bytes,
     human_count,
     other_params,
     output_shape_text,
     percent,
     shared_note,
+    table_rows,
     thousands,
 )
 from layerscope.report import ModelReport
@@ -68,7 +71,7 @@ THEMES: tuple[str, ...] = ("auto", "light", "dark")
 """``auto`` follows the reader's ``prefers-color-scheme``; the others force a theme."""
 
 _OPTIONS = {"title", "template_dir", "expand_nested", "sections", "id_prefix", "theme",
-            "rankdir"}
+            "rankdir", "depth"}
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 _ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
@@ -209,17 +212,18 @@ class Facts:
         return bool(self.data)
 
 
-def _rows(report: ModelReport) -> list[RowView]:
+def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
     children: dict[str, int] = {}
     for row in report.layers:
         if row.parent is not None:
             children[row.parent] = children.get(row.parent, 0) + 1
+    shown = table_rows(report, depth)
     # Bars are drawn to the largest row's scale: in a model of many small layers (ResNet50's
     # largest holds 9%) shares of the total would all be slivers. The number beside each bar
     # is the true share.
-    largest = max((row.share for row in report.layers), default=0.0) or 1.0
+    largest = max((row.share for row in shown), default=0.0) or 1.0
     views = []
-    for index, row in enumerate(report.layers):
+    for index, row in enumerate(shown):
         roles = row.by_role
         other = other_params(row)
         params = row.params
@@ -343,7 +347,9 @@ class Diagram:
     notice: str | None
 
 
-def _diagram(report: ModelReport, prefix: str, rankdir: str, expand_nested: bool) -> Diagram:
+def _diagram(
+    report: ModelReport, prefix: str, rankdir: str, expand_nested: bool | int
+) -> Diagram:
     try:
         from layerscope.render.dot import diagram_svg
     except ImportError:
@@ -411,13 +417,18 @@ def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> 
     rankdir = str(options.get("rankdir") or "TB").upper()
     if rankdir not in {"TB", "LR", "BT", "RL"}:
         raise UsageError(f"rankdir must be TB, LR, BT or RL; got {options.get('rankdir')!r}")
-    expand_nested = bool(options.get("expand_nested", False))
+    depth = check_depth(options.get("depth"))
+    # The diagram follows an explicit depth too (expand_nested=N draws N levels of clusters).
+    expand_nested: bool | int = bool(options.get("expand_nested", False))
+    if depth is not None and not expand_nested:
+        expand_nested = depth
     sections = parse_sections(options.get("sections"))
     prefix = options.get("id_prefix")
     if prefix is None:
         prefix = report_id_prefix(report, {
             "fragment": fragment, "title": title, "template_dir": template_dir, "theme": theme,
             "rankdir": rankdir, "expand_nested": expand_nested, "sections": sections,
+            **({"depth": depth} if depth is not None else {}),
         })
     elif not isinstance(prefix, str) or not _ID_PREFIX.match(prefix):
         raise UsageError(
@@ -427,7 +438,7 @@ def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> 
 
     architecture = dict(report.architecture or {})
     data_fit = dict(report.data_fit) if report.data_fit else None
-    rows = _rows(report)
+    rows = _rows(report, depth)
     widths = [w for w in architecture.get("hidden_widths") or [] if isinstance(w, int)]
     pattern = architecture.get("pattern")
     cost = Facts(dict(report.cost or {}))
@@ -456,6 +467,7 @@ def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> 
         "rows": rows,
         "largest_row": max(rows, key=lambda row: row.params) if rows else None,
         "nested": any(row.depth > 0 for row in rows),
+        "depth_note": depth_note(report, depth),
         "show_macs": any(row.macs for row in rows),
         "layer_count": len(rows),
         "diagram": _diagram(report, prefix, rankdir, expand_nested)

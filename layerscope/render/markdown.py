@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from layerscope.render.escape import markdown_cell, markdown_code
 from layerscope.render.format import (
+    depth_note,
     human_bytes,
     other_params,
     output_shape_text,
     percent,
     shared_note,
+    table_rows,
     thousands,
 )
 from layerscope.render.sections import summary_sections
@@ -28,7 +30,7 @@ _HEADER = (
 _ALIGN = (":--", ":--", ":--", "--:", "--:", "--:", "--:", "--:", "--:")
 
 
-def render_markdown(report: ModelReport) -> str:
+def render_markdown(report: ModelReport, depth: int | None = None) -> str:
     totals = report.totals
     assert totals is not None
     lines = [
@@ -37,7 +39,8 @@ def render_markdown(report: ModelReport) -> str:
         "| " + " | ".join(_HEADER) + " |",
         "| " + " | ".join(_ALIGN) + " |",
     ]
-    for row in report.layers:
+    rows = table_rows(report, depth)
+    for row in rows:
         indent = "&nbsp;&nbsp;" * row.depth + ("└ " if row.depth else "")
         cells = (
             indent + markdown_cell(row.name),
@@ -51,10 +54,13 @@ def render_markdown(report: ModelReport) -> str:
             percent(row.share),
         )
         lines.append("| " + " | ".join(cells) + " |")
-    notes = [note for row in report.layers if (note := shared_note(row))]
+    notes = [f"Shared: {note}" for row in rows if (note := shared_note(row))]
+    hidden = depth_note(report, depth)
+    if hidden:
+        notes.append(hidden)
     if notes:
         lines.append("")
-        lines += [f"- Shared: {markdown_cell(note)}" for note in notes]
+        lines += [f"- {markdown_cell(note)}" for note in notes]
     roles = totals.by_role
     lines += [
         "",

@@ -17,11 +17,13 @@ from collections.abc import Sequence
 
 from layerscope.render.escape import terminal
 from layerscope.render.format import (
+    depth_note,
     human_bytes,
     other_params,
     output_shape_text,
     percent,
     shared_note,
+    table_rows,
     thousands,
 )
 from layerscope.render.sections import summary_sections
@@ -78,10 +80,13 @@ def _text_widths(labels: Sequence[str], shapes: Sequence[str], room: int) -> tup
     return label_width, shape_width
 
 
-def table_lines(report: ModelReport, width: int) -> list[str]:
-    labels = [layer_label(row) for row in report.layers]
-    shapes = [output_shape_text(row) for row in report.layers]
-    numbers = [_numeric_cells(row) for row in report.layers]
+def table_lines(
+    report: ModelReport, width: int, rows: Sequence[LayerReport] | None = None
+) -> list[str]:
+    rows = report.layers if rows is None else rows
+    labels = [layer_label(row) for row in rows]
+    shapes = [output_shape_text(row) for row in rows]
+    numbers = [_numeric_cells(row) for row in rows]
     numeric_widths = [
         max(len(header), *(len(cells[index]) for cells in numbers)) if numbers else len(header)
         for index, header in enumerate(NUMERIC_HEADERS)
@@ -97,7 +102,7 @@ def table_lines(report: ModelReport, width: int) -> list[str]:
     header = line("Layer (type)", "Output shape", NUMERIC_HEADERS)
     lines = [header, " " + "─" * (len(header) - 1)]
     blank = [""] * len(NUMERIC_HEADERS)
-    for row, label, shape, cells in zip(report.layers, labels, shapes, numbers, strict=True):
+    for row, label, shape, cells in zip(rows, labels, shapes, numbers, strict=True):
         label_parts = _fold(label, label_width, indent=2 * row.depth + 2)
         shape_parts = _fold(shape, shape_width)
         for index in range(max(len(label_parts), len(shape_parts))):
@@ -133,23 +138,33 @@ def totals_lines(report: ModelReport) -> list[str]:
     return lines
 
 
-def render_text(report: ModelReport, width: int | None = None, color: bool = False) -> str:
+def render_text(
+    report: ModelReport, width: int | None = None, color: bool = False, depth: int | None = None
+) -> str:
     """The whole summary as a string: fixed width (120 by default), no colour unless asked
-    (``color=True`` only bolds the headings)."""
+    (``color=True`` only bolds the headings); table rows down to ``depth`` (see
+    :func:`layerscope.render.format.table_depth`)."""
     width = max(40, width or DEFAULT_WIDTH)
+    rows = table_rows(report, depth)
 
     def heading(text: str) -> str:
         return f"{_BOLD}{text}{_RESET}" if color else text
 
     out = [heading(f'Model: "{terminal(report.name)}" ({terminal(report.class_name)})'), ""]
-    table = table_lines(report, width)
+    table = table_lines(report, width, rows)
     out.append(heading(table[0]) if color else table[0])
     out += table[1:]
     out.append("")
-    notes = [note for row in report.layers if (note := shared_note(row))]
+    notes = [f"Shared: {note}" for row in rows if (note := shared_note(row))]
+    hidden = depth_note(report, depth)
+    if hidden:
+        notes.append(hidden)
     for note in notes:
         out += textwrap.wrap(
-            terminal(f"Shared: {note}"), width=width, subsequent_indent="  ", break_long_words=True
+            terminal(note),
+            width=width,
+            subsequent_indent="  ",
+            break_long_words=True,
         )
     if notes:
         out.append("")
