@@ -70,6 +70,7 @@ def test_seed_json_follows_the_contract(seed_report) -> None:
         "count": 235_200,
         "trainable": True,
         "bytes": 940_800,
+        "shared_from": None,
     }
     assert document["data_fit"]["training_samples"] == 55_000
     assert document["data_fit"]["params_per_sample"] == 5.76
