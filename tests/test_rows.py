@@ -239,3 +239,20 @@ def test_missing_package_says_pip_install(tmp_path: Path) -> None:
         "is not installed: pip install keras-hub"
     ]
     assert "--custom-objects" not in result.stderr
+
+
+def test_readme_shows_bert_base_as_layerscope_prints_it() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Transformers and keras_hub models", 1)[1].split("\n## ", 1)[0]
+    report = memory_report("bert_base")
+    assert report.totals is not None and report.totals.params == 109_482_240
+    text = report.to_text()
+    table = text.split("Total params")[0]
+    for line in table.splitlines()[2:]:
+        if line.strip():
+            assert line in section, line
+    for line in text.splitlines():
+        if line.startswith(("Total params", "By role")):
+            assert line in section, line
+    gpt2 = memory_report("gpt2_causal_lm")
+    assert gpt2.totals is not None and f"{gpt2.totals.params:,}" in section
