@@ -23,7 +23,16 @@ from layerscope.errors import (
     UnsupportedFormatError,
     UsageError,
 )
-from layerscope.report import Edge, LayerReport, ModelReport, RoleCounts, Totals, Variable
+from layerscope.report import (
+    CapturedModel,
+    Edge,
+    LayerReport,
+    ModelReport,
+    RoleCounts,
+    Totals,
+    Variable,
+)
+from layerscope.results import Architecture, Cost, DataFit, Memory
 
 __version__ = "0.1.0"
 
@@ -37,15 +46,20 @@ def load_model(path: str, unsafe: bool = False, custom_objects: object = None) -
 
 __all__ = [
     "AnalysisError",
+    "Architecture",
     "ArchiveTooLargeError",
     "Budget",
     "BudgetResult",
+    "CapturedModel",
     "CheckResult",
+    "Cost",
+    "DataFit",
     "DiffReport",
     "Edge",
     "LayerDiff",
     "LayerReport",
     "LayerscopeError",
+    "Memory",
     "ModelLoadError",
     "ModelNotBuiltError",
     "ModelNotFoundError",

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from layerscope.errors import AnalysisError, LayerscopeError, UsageError
-from layerscope.report import ModelReport
+from layerscope.report import CapturedModel, ModelReport
 
 
 def validate_samples(training_samples: Any) -> int | None:
@@ -57,7 +57,7 @@ def analyze(
     from layerscope.analysis import run_analyses
 
     if isinstance(model_or_path, (str, os.PathLike)):
-        report = _capture_file(model_or_path, engine, unsafe, custom_objects, debug)
+        report: CapturedModel = _capture_file(model_or_path, engine, unsafe, custom_objects, debug)
     else:
         if engine == "static":
             raise UsageError("engine='static' reads a .keras file; got an in-memory model")
@@ -101,7 +101,7 @@ def _capture_file(
     unsafe: bool,
     custom_objects: str | os.PathLike[str] | Mapping[str, Any] | None,
     debug: bool,
-) -> ModelReport:
+) -> CapturedModel:
     """Capture a model file with the chosen engine (``auto``: static when exact, else Keras)."""
     from layerscope.loading import check_custom_objects, check_model_path, refuse_python_lambdas
 
@@ -123,7 +123,7 @@ def _capture_file(
         return capture(model, source=os.fspath(path))
 
 
-def _try_static(path: str | os.PathLike[str], engine: str, debug: bool) -> ModelReport | None:
+def _try_static(path: str | os.PathLike[str], engine: str, debug: bool) -> CapturedModel | None:
     """The static engine's report, or ``None`` when ``auto`` should fall back to Keras."""
     from layerscope import progress, static
 

@@ -1,4 +1,4 @@
-"""Capture: ``keras.Model -> ModelReport``. The only module that touches Keras objects.
+"""Capture: ``keras.Model -> CapturedModel``. The only module that touches Keras objects.
 
 It walks the model's layers in display order (a nested model's row is followed by its inner
 layers), reads every variable's shape, dtype, trainability and role, the shapes of each
@@ -18,15 +18,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from layerscope.errors import AnalysisError, ModelNotBuiltError
-from layerscope.report import Edge, LayerReport, ModelReport, Shape, Variable
+from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 
 OWN_VARIABLES_ROW = "(own variables)"
 """Name of the row holding variables a subclassed model created itself, outside any layer."""
 
 
-def capture(model: Any, source: str | None = None) -> ModelReport:
-    """Read a built Keras model into a :class:`ModelReport` (no analysis yet)."""
+def capture(model: Any, source: str | None = None) -> CapturedModel:
+    """Read a built Keras model into a :class:`CapturedModel` (no analysis yet)."""
     _require_keras_model(model)
     _require_built(model)
     trainable_ids = {id(v) for v in model.trainable_weights}
@@ -61,7 +61,7 @@ def capture(model: Any, source: str | None = None) -> ModelReport:
                 layer_trainable=bool(model.trainable),
             )
         )
-    return ModelReport(
+    return CapturedModel(
         name=str(model.name),
         class_name=type(model).__name__,
         layers=tuple(rows),

@@ -1,8 +1,10 @@
 """The report's data model: plain frozen dataclasses with no reference back to Keras.
 
-Capture (``layerscope.capture`` or ``layerscope.static``) produces a :class:`ModelReport`
-holding the facts read off a model; analysis (``layerscope.analysis``) returns a new report
-with the derived numbers filled in; renderers (``layerscope.render``) only read it.
+Capture (``layerscope.capture`` or ``layerscope.static``) produces a :class:`CapturedModel`
+holding the facts read off a model; analysis (``layerscope.analysis``) turns it into a
+:class:`ModelReport`, the same facts plus the derived numbers (totals, shares, MACs and the
+typed results of :mod:`layerscope.results`); renderers (``layerscope.render``) only read it.
+The two types keep ``totals`` from ever being optional where it is read.
 
 Nothing in this module formats text: that lives in the renderers. The ``to_*`` methods on
 :class:`ModelReport` are thin conveniences that import the renderer they need on demand.
@@ -10,17 +12,20 @@ Nothing in this module formats text: that lives in the renderers. The ``to_*`` m
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from layerscope.results import Architecture, Cost, DataFit, Memory
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import graphviz
     import pydot
 
 ROLES: tuple[str, ...] = ("weight", "bias", "norm", "stats", "other")
-"""Every role a variable can have, in display order (see CONTRACT.md)."""
+"""Every role a variable can have, in display order (see docs/json.md)."""
 
 Role = Literal["weight", "bias", "norm", "stats", "other"]
 
@@ -240,8 +245,8 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class ModelReport:
-    """Everything layerscope knows about one model. Immutable; safe to share."""
+class CapturedModel:
+    """The facts read off one model, before analysis. Immutable; safe to share."""
 
     name: str
     class_name: str
@@ -263,12 +268,6 @@ class ModelReport:
     """How deep the text, Markdown and HTML tables go (``analyze(..., depth=N)``, CLI
     ``--depth N``): rows of depth 0..N. ``None`` picks what reads best (see
     :func:`layerscope.render.format.auto_depth`). JSON always carries every row."""
-    # -- filled by analysis ------------------------------------------------------------
-    totals: Totals | None = None
-    cost: Mapping[str, Any] | None = None
-    architecture: Mapping[str, Any] | None = None
-    data_fit: Mapping[str, Any] | None = None
-    memory: Mapping[str, Any] | None = None
 
     # -- lookups -----------------------------------------------------------------------
     def layer(self, name_or_path: str) -> LayerReport:
@@ -290,9 +289,28 @@ class ModelReport:
         """The rows directly inside the nested model at ``path``."""
         return tuple(row for row in self.layers if row.parent == path)
 
+    def captured(self) -> CapturedModel:
+        """Only the captured facts (an analysed report's rows keep their derived numbers)."""
+        return CapturedModel(
+            **{item.name: getattr(self, item.name) for item in dataclasses.fields(CapturedModel)}
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelReport(CapturedModel):
+    """Everything layerscope knows about one model: the captured facts and the analyses.
+    Immutable; safe to share. Built by :func:`layerscope.analysis.run_analyses`."""
+
+    totals: Totals
+    cost: Cost
+    memory: Memory
+    architecture: Architecture
+    data_fit: DataFit | None = None
+    """``None`` when no training-sample count was given."""
+
     # -- renderers (imported on demand so that the data model stays light) -------------
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of CONTRACT.md as plain Python data."""
+        """The JSON document of docs/json.md as plain Python data."""
         from layerscope.render.json import report_to_dict
 
         return report_to_dict(self)

@@ -1,4 +1,4 @@
-"""The static engine: ``.keras`` archive -> ModelReport, without TensorFlow or Keras.
+"""The static engine: ``.keras`` archive -> CapturedModel, without TensorFlow or Keras.
 
 A ``.keras`` file is a zip archive holding ``config.json`` (every layer's config, the graph
 as ``inbound_nodes`` whose Keras tensors record their shapes, and each layer's
@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from layerscope.errors import LayerscopeError
-from layerscope.report import Edge, LayerReport, ModelReport, Shape, Variable
+from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 
 __all__ = ["SUPPORTED_CLASSES", "StaticUnsupported", "read_model_file"]
@@ -68,8 +68,8 @@ DEFAULT_POLICY = "float32"
 # -- entry point -----------------------------------------------------------------------------
 
 
-def read_model_file(path: str | os.PathLike[str]) -> ModelReport:
-    """Read a ``.keras`` archive into an un-analysed :class:`ModelReport` (engine ``static``).
+def read_model_file(path: str | os.PathLike[str]) -> CapturedModel:
+    """Read a ``.keras`` archive into an un-analysed :class:`CapturedModel` (engine ``static``).
 
     Raises :class:`StaticUnsupported` when the report could not be exact, and the usual
     :class:`~layerscope.errors.ModelLoadError` subclasses for files that are not models.
@@ -1462,7 +1462,7 @@ class _ModelReader:
         self.containers: dict[int, _Container] = {}
 
     # -- the whole model -----------------------------------------------------------------------
-    def report(self, config: Mapping[str, Any], source: str) -> ModelReport:
+    def report(self, config: Mapping[str, Any], source: str) -> CapturedModel:
         class_name = str(config.get("class_name"))
         if class_name not in MODEL_CLASSES:
             raise StaticUnsupported(
@@ -1475,7 +1475,7 @@ class _ModelReader:
             raise StaticUnsupported("the model holds variables outside its layers")
         trainable = bool(container.config.get("trainable", True))
         self._walk(container, root, prefix="", depth=0, parent=None, trainable=trainable)
-        return ModelReport(
+        return CapturedModel(
             name=container.name,
             class_name=class_name,
             layers=tuple(self.rows),

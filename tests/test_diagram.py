@@ -35,7 +35,7 @@ from layerscope.render.dot import (
     to_graphviz,
     to_pydot,
 )
-from layerscope.report import Edge, LayerReport, ModelReport, Variable
+from layerscope.report import CapturedModel, Edge, LayerReport, ModelReport, Variable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEBIAN_DOT = "/usr/bin/dot"
@@ -629,7 +629,7 @@ def test_long_names_are_cut(seed_report: ModelReport) -> None:
 # -- big models ----------------------------------------------------------------------------
 
 
-def _chain_report(length: int) -> ModelReport:
+def _chain_report(length: int) -> CapturedModel:
     """A hand-built 500-layer chain (no Keras), heavy enough to test the PNG bounds."""
     rows = []
     for index in range(length):
@@ -648,7 +648,7 @@ def _chain_report(length: int) -> ModelReport:
             )
         )
     edges = tuple(Edge(f"dense_{i - 1}", f"dense_{i}", (None, 64)) for i in range(1, length))
-    return ModelReport(name="chain", class_name="Sequential", layers=tuple(rows), edges=edges)
+    return CapturedModel(name="chain", class_name="Sequential", layers=tuple(rows), edges=edges)
 
 
 def test_png_size_is_bounded(program: str, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from layerscope.errors import RenderError, UsageError
 from layerscope.render import charts
 from layerscope.render.html import SECTIONS, clean_svg, render_html, save_html
+from layerscope.results import Stage
 
 HOSTILE = {
     "Hidden1": "<img src=x onerror=alert(1)>",
@@ -126,12 +127,11 @@ def renamed(report: Any, names: dict[str, str], model_name: str | None = None) -
     edges = tuple(dataclasses.replace(e, source=swap(e.source), target=swap(e.target))
                   for e in report.edges)
     bare = dataclasses.replace(
-        report, layers=layers, edges=edges, name=model_name or report.name,
+        report.captured(), layers=layers, edges=edges, name=model_name or report.name,
         inputs=tuple(swap(p) for p in report.inputs),
         outputs=tuple(swap(p) for p in report.outputs),
-        totals=None, cost=None, architecture=None, data_fit=None, memory=None,
     )
-    samples = report.data_fit["training_samples"] if report.data_fit else None
+    samples = report.data_fit.training_samples if report.data_fit else None
     return run_analyses(bare, samples)
 
 
@@ -209,17 +209,31 @@ def test_data_fit_absent_without_samples(seed_report: Any) -> None:
     assert "316,810" in html
 
 
-def test_missing_insights_are_tolerated(seed_report: Any) -> None:
-    bare = dataclasses.replace(seed_report, data_fit=None, architecture=None, cost=None,
-                               memory=None)
-    html = render_html(bare)
+def test_sections_leave_insights_out(seed_report: Any) -> None:
+    html = render_html(seed_report, sections="header,layers")
     assert "316,810" in html and ">Architecture</h2>" not in html
-    assert "MACs / sample" not in html and ">Compute and memory</h2>" not in html
-    partial = dataclasses.replace(seed_report, architecture={"pattern": "rectangle"},
-                                  data_fit={"training_samples": 10, "band": "very_high"},
-                                  cost={"flops": 3})
-    html = render_html(partial)
+    assert ">Compute and memory</h2>" not in html and ">Data fit</h2>" not in html
+    changed = dataclasses.replace(
+        seed_report,
+        architecture=dataclasses.replace(seed_report.architecture, pattern="rectangle"),
+        data_fit=dataclasses.replace(seed_report.data_fit, training_samples=10,
+                                     band="very_high"),
+    )
+    html = render_html(changed)
     assert "Rectangle" in html and 'data-band="very_high"' in html and ">10<" in html
+
+
+def test_a_template_typo_fails(seed_report: Any, tmp_path: Path) -> None:
+    """StrictUndefined on typed results: a misspelt field is an error, not an empty cell."""
+    (tmp_path / "_data_fit.html").write_text(
+        "<p>{{ data_fit.params_per_sampel }}</p>", encoding="utf-8"
+    )
+    with pytest.raises(RenderError, match="params_per_sampel"):
+        render_html(seed_report, template_dir=tmp_path)
+    (tmp_path / "_data_fit.html").write_text(
+        "<p>{{ data_fit.params_per_sample }}</p>", encoding="utf-8"
+    )
+    assert "<p>5.76</p>" in render_html(seed_report, template_dir=tmp_path)
 
 
 def test_nested_rows_carry_depth_and_parent(keras: Any) -> None:
@@ -434,9 +448,8 @@ def test_charts_are_drawn_to_scale(seed_report: Any) -> None:
     assert [(b.label, b.value) for b in bars] == [
         ("Hidden1", 235_500), ("Hidden2", 60_200), ("2 other layers", 21_110)]
     assert charts.widths_chart([]) == ""
-    stages = [{"stage": "7x7", "layers": 33, "params": 14_998_528, "share": 0.585},
-              {"stage": "head", "layers": 1, "params": 2_049_000, "share": 0.08},
-              "not a stage", {"stage": "bad", "params": "many"}]
+    stages = [Stage(stage="7x7", layers=33, params=14_998_528, macs=0, share=0.585),
+              Stage(stage="head", layers=1, params=2_049_000, macs=0, share=0.08)]
     assert [(b.label, b.caption) for b in charts.stage_bars(stages)] == [
         ("7x7 (33 layers)", "14,998,528 · 58.5%"), ("head (1 layer)", "2,049,000 · 8.0%")]
     assert 'id="s-title">Parameters by stage</title>' in str(charts.stages_chart(stages, "s"))

@@ -11,6 +11,7 @@ from layerscope import analyze
 from layerscope.analysis.architecture import classify_widths
 from layerscope.analysis.datafit import band_for, readable_ratio
 from layerscope.errors import UsageError
+from layerscope.results import Shrink, Thresholds
 
 
 def mlp(keras, widths, inputs=64, outputs=10, activation="softmax"):  # type: ignore[no-untyped-def]
@@ -27,70 +28,70 @@ def mlp(keras, widths, inputs=64, outputs=10, activation="softmax"):  # type: ig
 
 def test_seed_data_fit(seed_report) -> None:  # type: ignore[no-untyped-def]
     fit = seed_report.data_fit
-    assert fit["training_samples"] == 55000
-    assert fit["params_per_sample"] == 5.76
-    assert fit["samples_per_param"] == 0.174
-    assert fit["trainable_params_per_sample"] == 5.76
-    assert fit["band"] == "high"
-    assert fit["classes"] == 10
-    assert fit["params_per_sample_class"] == 0.576
-    assert fit["interpolation_scale"] == 550000
-    assert fit["mitigations"] == []
-    assert [c["layer"] for c in fit["contributions"]] == ["Hidden1", "Hidden2", "Hidden3", "Output"]
-    assert fit["contributions"][0]["params_per_sample"] == 4.28
+    assert fit.training_samples == 55000
+    assert fit.params_per_sample == 5.76
+    assert fit.samples_per_param == 0.174
+    assert fit.trainable_params_per_sample == 5.76
+    assert fit.band == "high"
+    assert fit.classes == 10
+    assert fit.params_per_sample_class == 0.576
+    assert fit.interpolation_scale == 550000
+    assert list(fit.mitigations) == []
+    assert [c.layer for c in fit.contributions] == ["Hidden1", "Hidden2", "Hidden3", "Output"]
+    assert fit.contributions[0].params_per_sample == 4.28
     # Halving Hidden1 (300 -> 150): 784*150+150 = 117,750 and Hidden2's kernel 150*200.
-    assert fit["shrink"] == {
-        "layer": "Hidden1",
-        "from_width": 300,
-        "to_width": 150,
-        "params_before": 316810,
-        "params_after": 169060,
-        "params_saved": 147750,
-        "params_per_sample_after": 3.07,
-        "also_shrinks": ["Hidden2"],
-    }
+    assert fit.shrink == Shrink(
+        layer="Hidden1",
+        from_width=300,
+        to_width=150,
+        params_before=316810,
+        params_after=169060,
+        params_saved=147750,
+        params_per_sample_after=3.07,
+        also_shrinks=("Hidden2",),
+    )
 
 
 def test_seed_architecture(seed_report) -> None:  # type: ignore[no-untyped-def]
     arch = seed_report.architecture
-    assert arch["depth_class"] == "deep"
-    assert arch["pattern"] == "funnel"
-    assert arch["hidden_widths"] == [300, 200, 100]
-    assert arch["hidden_layers"] == 3
-    assert arch["output_layer"] == "Output"
-    assert arch["dominant_layer"] == "Hidden1"
-    assert arch["dominant_share"] == pytest.approx(235500 / 316810)
-    assert round(arch["dominant_share"] * 100, 1) == 74.3
-    assert arch["bottlenecks"] == []
-    assert arch["flattens"][0]["text"] == "(28, 28) -> 784"
+    assert arch.depth_class == "deep"
+    assert arch.pattern == "funnel"
+    assert list(arch.hidden_widths) == [300, 200, 100]
+    assert arch.hidden_layers == 3
+    assert arch.output_layer == "Output"
+    assert arch.dominant_layer == "Hidden1"
+    assert arch.dominant_share == pytest.approx(235500 / 316810)
+    assert round(arch.dominant_share * 100, 1) == 74.3
+    assert list(arch.bottlenecks) == []
+    assert arch.flattens[0].text == "(28, 28) -> 784"
     assert (
         "'Hidden1' holds 74.3% of the parameters: 784 inputs x 300 units + 300 biases = 235,500."
-        in arch["explanation"]
+        in arch.explanation
     )
 
 
 def test_seed_memory(seed_report) -> None:  # type: ignore[no-untyped-def]
     memory = seed_report.memory
-    assert memory["parameter_bytes"] == 316810 * 4
-    assert memory["parameter_bytes_by_dtype"] == {"float32": 1267240}
-    assert memory["optimizer"] == "adam"
-    assert memory["optimizer_bytes"] == 2 * 1267240
+    assert memory.parameter_bytes == 316810 * 4
+    assert memory.parameter_bytes_by_dtype == {"float32": 1267240}
+    assert memory.optimizer == "adam"
+    assert memory.optimizer_bytes == 2 * 1267240
     # The (28, 28) input plus every layer's output, float32.
-    assert memory["activation_bytes_per_sample"] == (784 + 784 + 300 + 200 + 100 + 10) * 4
-    assert memory["forward_bytes"] == 8712
-    assert memory["training_activation_bytes"] == 2 * 8712
-    assert memory["training_total_bytes"] == 1267240 * 4 + 2 * 8712
+    assert memory.activation_bytes_per_sample == (784 + 784 + 300 + 200 + 100 + 10) * 4
+    assert memory.forward_bytes == 8712
+    assert memory.training_activation_bytes == 2 * 8712
+    assert memory.training_total_bytes == 1267240 * 4 + 2 * 8712
 
 
 def test_batch_size_and_optimizer_options(seed_model) -> None:  # type: ignore[no-untyped-def]
     report = analyze(seed_model, batch_size=32, optimizer="sgd_momentum")
     memory = report.memory
-    assert memory["batch_size"] == 32
-    assert memory["forward_bytes"] == 32 * 8712
-    assert memory["optimizer_slots"] == 1
-    assert memory["optimizer_bytes"] == 1267240
-    assert analyze(seed_model, optimizer="SGD").memory["optimizer_bytes"] == 0
-    assert analyze(seed_model, optimizer="rmsprop").memory["optimizer_bytes"] == 1267240
+    assert memory.batch_size == 32
+    assert memory.forward_bytes == 32 * 8712
+    assert memory.optimizer_slots == 1
+    assert memory.optimizer_bytes == 1267240
+    assert analyze(seed_model, optimizer="SGD").memory.optimizer_bytes == 0
+    assert analyze(seed_model, optimizer="rmsprop").memory.optimizer_bytes == 1267240
 
 
 @pytest.mark.parametrize(
@@ -112,12 +113,12 @@ def test_bad_options_are_usage_errors(seed_model, options, message) -> None:  # 
 
 def test_thresholds_override_moves_the_band(seed_model) -> None:  # type: ignore[no-untyped-def]
     report = analyze(seed_model, training_samples=55000, thresholds={"very_high": 5.0})
-    assert report.data_fit["band"] == "very_high"
-    assert report.data_fit["thresholds"] == {"moderate": 0.1, "high": 1.0, "very_high": 5.0}
+    assert report.data_fit.band == "very_high"
+    assert report.data_fit.thresholds == Thresholds(moderate=0.1, high=1.0, very_high=5.0)
 
 
 def test_band_edges() -> None:
-    thresholds = {"moderate": 0.1, "high": 1.0, "very_high": 10.0}
+    thresholds = Thresholds(moderate=0.1, high=1.0, very_high=10.0)
     assert band_for(0.05, thresholds) == "low"
     assert band_for(0.1, thresholds) == "moderate"
     assert band_for(1.0, thresholds) == "high"
@@ -152,18 +153,18 @@ def test_no_samples_means_no_data_fit(seed_model) -> None:  # type: ignore[no-un
 )
 def test_mlp_shapes(keras, widths, pattern, depth_class, bottlenecks) -> None:  # type: ignore[no-untyped-def]
     arch = analyze(mlp(keras, widths)).architecture
-    assert arch["hidden_widths"] == widths
-    assert arch["pattern"] == pattern
-    assert arch["depth_class"] == depth_class
-    assert arch["bottlenecks"] == bottlenecks
+    assert list(arch.hidden_widths) == widths
+    assert arch.pattern == pattern
+    assert arch.depth_class == depth_class
+    assert list(arch.bottlenecks) == bottlenecks
 
 
 def test_layer_narrower_than_the_output_is_a_bottleneck(keras) -> None:  # type: ignore[no-untyped-def]
     arch = analyze(mlp(keras, [64, 48, 6], outputs=10)).architecture
-    assert arch["bottlenecks"] == ["h3"]
+    assert list(arch.bottlenecks) == ["h3"]
     assert any(
         "'h3' passes on 6 values per sample, narrower than the output (10)" in line
-        for line in arch["explanation"]
+        for line in arch.explanation
     )
 
 
@@ -184,22 +185,22 @@ def test_graph_model_gets_stages_and_depth_not_a_pattern(keras) -> None:  # type
     g = L.GlobalAveragePooling2D(name="gap")(c)
     y = L.Dense(10, activation="softmax", name="head")(g)
     arch = analyze(keras.Model(x, y)).architecture
-    assert arch["pattern"] == "graph"
-    assert arch["weighted_depth"] == 4  # a -> b -> (add) -> c -> head
-    assert arch["depth_class"] == "deep"
-    assert [s["stage"] for s in arch["stages"]] == ["16x16", "8x8", "head"]
-    assert [s["params"] for s in arch["stages"]] == [224 + 584, 1168, 170]
-    assert arch["dominant_layer"] == "c"
+    assert arch.pattern == "graph"
+    assert arch.weighted_depth == 4  # a -> b -> (add) -> c -> head
+    assert arch.depth_class == "deep"
+    assert [s.stage for s in arch.stages] == ["16x16", "8x8", "head"]
+    assert [s.params for s in arch.stages] == [224 + 584, 1168, 170]
+    assert arch.dominant_layer == "c"
 
 
 def test_resnet50_is_fifty_layers_deep(applications) -> None:  # type: ignore[no-untyped-def]
     arch = applications.report("ResNet50").architecture
-    assert arch["pattern"] == "graph"
-    assert arch["weighted_depth"] == 50
+    assert arch.pattern == "graph"
+    assert arch.weighted_depth == 50
     assert (
-        arch["dominant_layer"] == "conv5_block1_2_conv"
+        arch.dominant_layer == "conv5_block1_2_conv"
     )  # 3x3x512x512 + 512; ties go to the first
-    assert [s["stage"] for s in arch["stages"]] == [
+    assert [s.stage for s in arch.stages] == [
         "112x112",
         "56x56",
         "28x28",
@@ -207,16 +208,16 @@ def test_resnet50_is_fifty_layers_deep(applications) -> None:  # type: ignore[no
         "7x7",
         "head",
     ]
-    assert sum(s["params"] for s in arch["stages"]) == 25636712
+    assert sum(s.params for s in arch.stages) == 25636712
 
 
 def test_squeeze_and_excitation_maps_open_no_stage(applications) -> None:  # type: ignore[no-untyped-def]
     # EfficientNet's SE blocks squeeze to 1x1 inside each stage; they stay in their stage.
     arch = applications.report("EfficientNetB0").architecture
-    stages = [s["stage"] for s in arch["stages"]]
+    stages = [s.stage for s in arch.stages]
     assert stages == ["112x112", "56x56", "28x28", "14x14", "7x7", "head"]
     assert (
-        sum(s["macs"] for s in arch["stages"]) == applications.report("EfficientNetB0").cost["macs"]
+        sum(s.macs for s in arch.stages) == applications.report("EfficientNetB0").cost.macs
     )
 
 
@@ -225,9 +226,9 @@ def test_resnet50_on_imagenet_sums_up_repeated_regularisation(applications) -> N
 
     report = run_analyses(applications.report("ResNet50"), training_samples=1281167)
     fit = report.data_fit
-    assert len(fit["mitigations"]) == 53
-    assert fit["band"] == "very_high"
-    assert fit["classes"] == 1000
+    assert len(fit.mitigations) == 53
+    assert fit.band == "very_high"
+    assert fit.classes == 1000
     text = report.to_text(width=200)
     assert "  Regularisation:      BatchNormalization in 53 layers" in text.splitlines()
     assert (
@@ -256,17 +257,17 @@ def test_dropout_batchnorm_and_l2_are_listed(keras) -> None:  # type: ignore[no-
         ]
     )
     fit = analyze(model, training_samples=1000).data_fit
-    assert fit["mitigations"] == [
+    assert list(fit.mitigations) == [
         "L2 kernel regularizer (0.01) on 'Hidden1'",
         "BatchNormalization in 'bn'",
         "Dropout(0.5) in 'drop1'",
     ]
-    assert [m["kind"] for m in fit["mitigation_details"]] == [
+    assert [m.kind for m in fit.mitigation_details] == [
         "regularizer",
         "normalization",
         "dropout",
     ]
-    assert not any(line.startswith("No regularisation found") for line in fit["explanation"])
+    assert not any(line.startswith("No regularisation found") for line in fit.explanation)
 
 
 def test_other_mitigations_are_named(keras) -> None:  # type: ignore[no-untyped-def]
@@ -287,7 +288,7 @@ def test_other_mitigations_are_named(keras) -> None:  # type: ignore[no-untyped-
     h = L.LayerNormalization(name="ln")(h)
     y = L.Dense(1, activation="sigmoid", name="out")(h)
     fit = analyze(keras.Model(x, y), training_samples=500).data_fit
-    assert fit["mitigations"] == [
+    assert list(fit.mitigations) == [
         "data augmentation RandomFlip in 'flip'",
         "GaussianNoise(0.1) in 'noise'",
         "L1L2 bias regularizer (l1=0.001, l2=0.002) on 'conv'",
@@ -297,18 +298,18 @@ def test_other_mitigations_are_named(keras) -> None:  # type: ignore[no-untyped-
         "LayerNormalization in 'ln'",
     ]
     # One sigmoid unit is a binary classifier with no per-class scale to report.
-    assert fit["classes"] is None
+    assert fit.classes is None
 
 
 def test_frozen_layers_do_not_count_toward_the_band(keras) -> None:  # type: ignore[no-untyped-def]
     model = mlp(keras, [500, 100], inputs=100)
     model.get_layer("h1").trainable = False
     fit = analyze(model, training_samples=1000).data_fit
-    assert fit["params"] == 50500 + 50100 + 1010
-    assert fit["trainable_params"] == 50100 + 1010
-    assert fit["params_per_sample"] == 101.61
-    assert fit["trainable_params_per_sample"] == 51.11
-    assert fit["band"] == "very_high"
+    assert fit.params == 50500 + 50100 + 1010
+    assert fit.trainable_params == 50100 + 1010
+    assert fit.params_per_sample == 101.61
+    assert fit.trainable_params_per_sample == 51.11
+    assert fit.band == "very_high"
 
 
 def test_mixed_precision_activations_are_half_size(keras) -> None:  # type: ignore[no-untyped-def]
@@ -321,9 +322,9 @@ def test_mixed_precision_activations_are_half_size(keras) -> None:  # type: igno
         ]
     )
     memory = analyze(model).memory
-    assert memory["activation_bytes_per_sample"] == 10 * 4 + 100 * 2 + 4 * 4
-    assert memory["activation_dtypes"] == ["float16", "float32"]
-    assert memory["parameter_bytes_by_dtype"] == {"float32": (1100 + 404) * 4}
+    assert memory.activation_bytes_per_sample == 10 * 4 + 100 * 2 + 4 * 4
+    assert list(memory.activation_dtypes) == ["float16", "float32"]
+    assert memory.parameter_bytes_by_dtype == {"float32": (1100 + 404) * 4}
 
 
 # -- every output shows it ---------------------------------------------------------------------
@@ -434,17 +435,17 @@ def test_small_cnn_reads_channels_and_values(keras) -> None:  # type: ignore[no-
     )
     report = analyze(model)
     arch = report.architecture
-    assert arch["hidden_widths"] == [16, 32, 64]
-    assert arch["pattern"] == "expanding"
-    assert arch["hidden_values"] == [30 * 30 * 16, 13 * 13 * 32, 64]
-    assert arch["values_pattern"] == "funnel"
-    assert arch["flattens"][0]["text"] == "(6, 6, 32) -> 1152"
+    assert list(arch.hidden_widths) == [16, 32, 64]
+    assert arch.pattern == "expanding"
+    assert list(arch.hidden_values) == [30 * 30 * 16, 13 * 13 * 32, 64]
+    assert arch.values_pattern == "funnel"
+    assert arch.flattens[0].text == "(6, 6, 32) -> 1152"
     assert (
         "Counted in values passed on per sample (positions x channels for a convolution) "
-        "the hidden layers form a funnel: 14,400 -> 5,408 -> 64." in arch["explanation"]
+        "the hidden layers form a funnel: 14,400 -> 5,408 -> 64." in arch.explanation
     )
-    assert not any("not the widest" in line for line in arch["explanation"])
-    assert report.cost["macs"] == 30 * 30 * 27 * 16 + 13 * 13 * 144 * 32 + 1152 * 64 + 640
+    assert not any("not the widest" in line for line in arch.explanation)
+    assert report.cost.macs == 30 * 30 * 27 * 16 + 13 * 13 * 144 * 32 + 1152 * 64 + 640
 
 
 def test_saved_file_gives_the_same_insights(seed_path, seed_report) -> None:  # type: ignore[no-untyped-def]

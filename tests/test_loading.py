@@ -43,7 +43,7 @@ def test_legacy_h5_file(keras, seed_model, tmp_path: Path) -> None:
     report = analyze(path, training_samples=55_000)
     assert report.totals.params == 316_810
     assert report.layer("Hidden1").by_role.weight == 235_200
-    assert report.data_fit["params_per_sample"] == 5.76
+    assert report.data_fit.params_per_sample == 5.76
 
 
 def test_bundled_example_file(seed_path: Path) -> None:

@@ -76,7 +76,7 @@ def test_layer_macs_match_hand_computed_values(keras, input_shape, make, expecte
     report = analyze(model)
     assert report.layer("x").macs == expected
     assert report.cost is not None
-    assert report.cost["macs"] == expected
+    assert report.cost.macs == expected
 
 
 def test_self_attention_counts_projections_and_both_products(keras) -> None:  # type: ignore[no-untyped-def]
@@ -114,9 +114,9 @@ def test_shared_layer_counts_every_call(keras) -> None:  # type: ignore[no-untyp
     report = analyze(keras.Model([left, right], out))
     assert report.layer("shared").macs == 2 * 10 * 4
     assert report.cost is not None
-    assert report.cost["macs"] == 80
+    assert report.cost.macs == 80
     # The Add is element-wise work: 4 outputs, kept out of the MACs.
-    assert report.cost["elementwise_ops"] == 4
+    assert report.cost.elementwise_ops == 4
 
 
 def test_nested_model_row_is_the_sum_of_its_children(keras) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +131,7 @@ def test_nested_model_row_is_the_sum_of_its_children(keras) -> None:  # type: ig
     assert report.layer("inner_b").macs == 30
     assert report.layer("block").macs == 102
     assert report.cost is not None
-    assert report.cost["macs"] == 102 + 10 == sum(r.macs for r in report.top_level)
+    assert report.cost.macs == 102 + 10 == sum(r.macs for r in report.top_level)
 
 
 def test_unknown_sequence_length_is_flagged_not_hidden(keras) -> None:  # type: ignore[no-untyped-def]
@@ -140,7 +140,7 @@ def test_unknown_sequence_length_is_flagged_not_hidden(keras) -> None:  # type: 
     report = analyze(keras.Model(x, L.LSTM(3, name="lstm")(x)))
     assert report.layer("lstm").macs == 4 * (5 * 3 + 3 * 3)  # one step
     assert report.cost is not None
-    assert report.cost["per_unknown_dims"] == ["lstm"]
+    assert list(report.cost.per_unknown_dims) == ["lstm"]
     text = report.to_text(width=200)
     assert "Per unknown length:  'lstm' (a None dimension counted as 1" in text
 
@@ -162,9 +162,9 @@ def test_layer_without_rule_is_listed_as_uncounted() -> None:
 def test_activation_elements_filled(seed_report) -> None:  # type: ignore[no-untyped-def]
     assert [row.activation_elements for row in seed_report.layers] == [784, 300, 200, 100, 10]
     assert [row.macs for row in seed_report.layers] == [0, 235200, 60000, 20000, 1000]
-    assert seed_report.cost["macs"] == 316200
-    assert seed_report.cost["flops"] == 632400
-    assert seed_report.cost["heaviest_layer"] == "Hidden1"
+    assert seed_report.cost.macs == 316200
+    assert seed_report.cost.flops == 632400
+    assert seed_report.cost.heaviest_layer == "Hidden1"
 
 
 # -- published figures -------------------------------------------------------------------------
@@ -183,10 +183,10 @@ PUBLISHED_MACS = {
 @pytest.mark.parametrize("name", sorted(PUBLISHED_MACS))
 def test_application_macs_within_3_percent_of_published(applications, name) -> None:  # type: ignore[no-untyped-def]
     report = applications.report(name)
-    macs = report.cost["macs"]
+    macs = report.cost.macs
     assert macs == pytest.approx(PUBLISHED_MACS[name], rel=0.03), f"{name}: {macs:,}"
     assert macs == sum(row.macs for row in report.top_level)
-    assert report.cost["uncounted_layers"] == []
+    assert list(report.cost.uncounted_layers) == []
     assert report.to_dict()["cost"]["macs"] == macs
 
 

@@ -1,7 +1,9 @@
-"""Analysis: pure functions ``ModelReport -> ModelReport``. No Keras import anywhere here.
+"""Analysis: pure functions from a :class:`CapturedModel` to typed results. No Keras import
+anywhere here.
 
-:func:`run_analyses` is the one entry point; each step lives in its own module and returns a
-new report with its part filled in. The order matters: totals and shares first (everything
+:func:`run_analyses` is the one entry point, turning a captured model into a
+:class:`ModelReport`; each step lives in its own module and returns its typed result
+(:mod:`layerscope.results`). The order matters: totals and shares first (everything
 reads them), then compute (MACs and activation sizes, which memory and the architecture's
 stages read), memory, architecture (the dominant layer), and data fit last (it names the
 dominant layer and what shrinking it would change).
@@ -9,15 +11,16 @@ dominant layer and what shrinking it would change).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from layerscope.analysis.architecture import analyze_architecture
 from layerscope.analysis.cost import compute_cost
 from layerscope.analysis.datafit import analyze_data_fit, validate_thresholds
 from layerscope.analysis.memory import compute_memory, optimizer_slots
-from layerscope.analysis.params import compute_totals
+from layerscope.analysis.params import compute_totals, with_shares
 from layerscope.errors import UsageError
-from layerscope.report import ModelReport
+from layerscope.report import CapturedModel, ModelReport
 
 OPTIONS: dict[str, str] = {
     "batch_size": "batch size for the activation-memory estimate (positive int, default 1)",
@@ -36,7 +39,7 @@ def validate_batch_size(batch_size: Any) -> int:
 
 
 def run_analyses(
-    report: ModelReport,
+    report: CapturedModel,
     training_samples: int | None = None,
     **options: Any,
 ) -> ModelReport:
@@ -58,9 +61,20 @@ def run_analyses(
     thresholds = options.get("thresholds")
     validate_thresholds(thresholds)
 
-    report = compute_totals(report)
-    report = compute_cost(report)
-    report = compute_memory(report, batch_size=batch_size, optimizer=optimizer)
-    report = analyze_architecture(report)
-    report = analyze_data_fit(report, training_samples, thresholds=thresholds)
-    return report
+    model = report.captured()
+    totals = compute_totals(model)
+    model = dataclasses.replace(model, layers=with_shares(model.layers, totals))
+    model, cost = compute_cost(model)
+    memory = compute_memory(model, totals, batch_size=batch_size, optimizer=optimizer)
+    architecture = analyze_architecture(model, totals)
+    data_fit = analyze_data_fit(
+        model, totals, architecture, training_samples, thresholds=thresholds
+    )
+    return ModelReport(
+        **{item.name: getattr(model, item.name) for item in dataclasses.fields(CapturedModel)},
+        totals=totals,
+        cost=cost,
+        memory=memory,
+        architecture=architecture,
+        data_fit=data_fit,
+    )

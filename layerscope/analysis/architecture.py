@@ -18,10 +18,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Sequence
-from typing import Any
 
 from layerscope.analysis.cost import shape_elements
 from layerscope.analysis.graph import (
@@ -30,7 +28,8 @@ from layerscope.analysis.graph import (
     is_chain,
     leaves,
 )
-from layerscope.report import LayerReport, ModelReport, Shape
+from layerscope.report import CapturedModel, LayerReport, Shape, Totals
+from layerscope.results import Architecture, FlattenStep, Stage
 from layerscope.roles import is_normalization_class
 
 _NOT_HIDDEN = frozenset({"Embedding", "ReversibleEmbedding", "PReLU"})
@@ -98,7 +97,7 @@ def _shape_text(dims: Sequence[int | None]) -> str:
     return f"({inner},)" if len(dims) == 1 else f"({inner})"
 
 
-def _flattens(report: ModelReport) -> list[dict[str, Any]]:
+def _flattens(report: CapturedModel) -> tuple[FlattenStep, ...]:
     found = []
     for row in report.layers:
         if row.class_name != "Flatten" or not row.input_shapes or not row.output_shapes:
@@ -106,15 +105,15 @@ def _flattens(report: ModelReport) -> list[dict[str, Any]]:
         before = row.input_shapes[0][1:]
         after = row.output_shapes[0][-1]
         found.append(
-            {
-                "layer": row.name,
-                "path": row.path,
-                "from": list(before),
-                "to": after,
-                "text": f"{_shape_text(before)} -> {after if after is not None else '?'}",
-            }
+            FlattenStep(
+                layer=row.name,
+                path=row.path,
+                from_shape=tuple(before),
+                to=after,
+                text=f"{_shape_text(before)} -> {after if after is not None else '?'}",
+            )
         )
-    return found
+    return tuple(found)
 
 
 def _bottlenecks(hidden: Sequence[LayerReport], first_in: int, out_values: int) -> list[str]:
@@ -129,7 +128,7 @@ def _bottlenecks(hidden: Sequence[LayerReport], first_in: int, out_values: int) 
     return names
 
 
-def _weighted_depth(report: ModelReport, parent: str | None) -> int:
+def _weighted_depth(report: CapturedModel, parent: str | None) -> int:
     """Layers with a kernel on the longest input-to-output path inside ``parent``."""
     rows = group_rows(report, parent)
     paths = {row.path: row for row in rows}
@@ -157,11 +156,11 @@ def _is_point(resolution: str) -> bool:
     return all(part == "1" for part in resolution.split("x"))
 
 
-def _stages(report: ModelReport) -> list[dict[str, Any]]:
+def _stages(report: CapturedModel, totals: Totals) -> tuple[Stage, ...]:
     """Parameters (and MACs) by stage: by feature-map resolution for convolutional models,
     otherwise by quarters of the layer order."""
     rows = leaves(report.layers)
-    total = report.totals.params if report.totals else 0
+    total = totals.params
     # Only layers with a kernel open a stage: padding, pooling and preprocessing outputs
     # (230x230, 114x114) stay with their stage; rows before the first such layer join it. A 1x1
     # feature map (squeeze-and-excitation, a conv head after global pooling) opens no stage
@@ -192,17 +191,25 @@ def _stages(report: ModelReport) -> list[dict[str, Any]]:
         for index in range(len(rows)):
             start = index // quarter * quarter
             keys.append(f"layers {start + 1}-{min(start + quarter, len(rows))}")
-    stages: list[dict[str, Any]] = []
+    sums: list[tuple[str, list[int]]] = []  # (stage, [layers, params, macs])
     for key, row in zip(keys, rows, strict=False):
-        if not stages or stages[-1]["stage"] != key:
-            stages.append({"stage": key, "layers": 0, "params": 0, "macs": 0})
-        stage = stages[-1]
-        stage["layers"] += 1
-        stage["params"] += row.params
-        stage["macs"] += row.macs
-    for stage in stages:
-        stage["share"] = stage["params"] / total if total else 0.0
-    return stages
+        name = str(key)
+        if not sums or sums[-1][0] != name:
+            sums.append((name, [0, 0, 0]))
+        counts = sums[-1][1]
+        counts[0] += 1
+        counts[1] += row.params
+        counts[2] += row.macs
+    return tuple(
+        Stage(
+            stage=name,
+            layers=layers,
+            params=params,
+            macs=macs,
+            share=params / total if total else 0.0,
+        )
+        for name, (layers, params, macs) in sums
+    )
 
 
 _PATTERN_TEXT = {
@@ -238,23 +245,25 @@ def _dominant_text(row: LayerReport, share: float) -> str:
     return text + "."
 
 
-def analyze_architecture(report: ModelReport) -> ModelReport:
-    """Fill ``report.architecture``."""
-    total = report.totals.params if report.totals else 0
+def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
+    """The architecture reading (``report``'s rows carry the cost analysis's MACs)."""
+    total = totals.params
     layers = leaves(report.layers)
     dominant = max(layers, key=lambda r: r.params, default=None)
+    if dominant is not None and not dominant.params:
+        dominant = None
     dominant_share = (dominant.params / total) if dominant is not None and total else 0.0
     chain = is_chain(report)
+    weighted_depth = _weighted_depth(report, None)
     explanation: list[str] = []
-    architecture: dict[str, Any] = {
-        "is_chain": chain,
-        "weighted_depth": _weighted_depth(report, None),
-        "dominant_layer": dominant.name if dominant is not None and dominant.params else None,
-        "dominant_path": dominant.path if dominant is not None and dominant.params else None,
-        "dominant_share": dominant_share if dominant is not None and dominant.params else 0.0,
-        "flattens": _flattens(report),
-    }
     width_rows = [row for row in layers if is_width_layer(row)]
+    hidden: list[LayerReport] = []
+    output: LayerReport | None = None
+    widths: list[int] = []
+    values: list[int] = []
+    values_pattern: str | None = None
+    bottlenecks: list[str] = []
+    stages: tuple[Stage, ...] = ()
     if chain:
         hidden = width_rows[:-1]
         output = width_rows[-1] if width_rows else None
@@ -265,18 +274,7 @@ def analyze_architecture(report: ModelReport) -> ModelReport:
         bottlenecks = _bottlenecks(hidden, first_in, out_values)
         values = [_values_out(row) for row in hidden]
         values_pattern = classify_widths(values)
-        architecture.update(
-            hidden_layers=len(hidden),
-            hidden_widths=widths,
-            hidden_values=values,
-            values_pattern=values_pattern,
-            hidden_names=[row.name for row in hidden],
-            output_layer=output.name if output is not None else None,
-            output_width=layer_width(output) if output is not None else None,
-            pattern=pattern,
-            bottlenecks=bottlenecks,
-            stages=[],
-        )
+        hidden_count = len(hidden)
         # A convolution's width is its channel count, but what it passes on is positions x
         # channels: channel counts that grow while pooling shrinks the maps are the norm, so
         # the MLP advice on widths (first layer widest...) is not given for them.
@@ -294,35 +292,42 @@ def analyze_architecture(report: ModelReport) -> ModelReport:
                 "which may not be the order data flows through them."
             )
     else:
-        hidden_count = max(0, architecture["weighted_depth"] - 1)
-        stages = _stages(report)
-        architecture.update(
-            hidden_layers=hidden_count,
-            hidden_widths=[],
-            hidden_names=[],
-            output_layer=None,
-            output_width=None,
-            pattern="graph",
-            bottlenecks=[],
-            stages=stages,
-        )
+        hidden_count = max(0, weighted_depth - 1)
+        pattern = "graph"
+        stages = _stages(report, totals)
         explanation.append(
             "Not a simple chain (branches, merges, shared layers or several inputs/outputs), "
             "so no width pattern is claimed; the longest path through the model has "
-            f"{architecture['weighted_depth']} layers with weights."
+            f"{weighted_depth} layers with weights."
         )
         if stages:
-            top = max(stages, key=lambda s: s["params"])
-            where = top["stage"] if top["stage"].startswith("layers") else f"stage {top['stage']}"
+            top = max(stages, key=lambda s: s.params)
+            where = top.stage if top.stage.startswith("layers") else f"stage {top.stage}"
             explanation.append(
-                f"Most parameters sit in {where} "
-                f"({top['share'] * 100:.1f}% over {top['layers']} layers)."
+                f"Most parameters sit in {where} ({top.share * 100:.1f}% over {top.layers} layers)."
             )
-    architecture["depth_class"] = "deep" if architecture["hidden_layers"] >= 2 else "shallow"
-    if dominant is not None and dominant.params:
+    if dominant is not None:
         explanation.append(_dominant_text(dominant, dominant_share))
-    architecture["explanation"] = explanation
-    return dataclasses.replace(report, architecture=architecture)
+    return Architecture(
+        is_chain=chain,
+        weighted_depth=weighted_depth,
+        dominant_layer=dominant.name if dominant is not None else None,
+        dominant_path=dominant.path if dominant is not None else None,
+        dominant_share=dominant_share,
+        flattens=_flattens(report),
+        hidden_layers=hidden_count,
+        hidden_widths=tuple(widths),
+        hidden_values=tuple(values),
+        values_pattern=values_pattern,
+        hidden_names=tuple(row.name for row in hidden),
+        output_layer=output.name if output is not None else None,
+        output_width=layer_width(output) if output is not None else None,
+        pattern=pattern,
+        bottlenecks=tuple(bottlenecks),
+        stages=stages,
+        depth_class="deep" if hidden_count >= 2 else "shallow",
+        explanation=tuple(explanation),
+    )
 
 
 def _chain_explanation(

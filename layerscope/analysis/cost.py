@@ -18,12 +18,12 @@ Conventions (docs/insights.md has the full table and why):
 * Embedding lookups, pooling, normalisation, activations and element-wise merges: 0. The
   published figures this module is checked against (ResNet50 3.86 G, MobileNetV2 301 M, ...)
   count only convolution and dense multiply-adds; an inference engine folds batch
-  normalisation into the preceding convolution. ``cost["elementwise_ops"]`` reports the
+  normalisation into the preceding convolution. ``cost.elementwise_ops`` reports the
   element-wise work separately so it is not lost.
 
 Biases are not counted (adding a bias is an add, not a multiply-accumulate). A ``None``
 dimension other than the batch (a variable-length sequence) is counted as 1 and the layer is
-listed in ``cost["per_unknown_dims"]`` so that nobody mistakes the figure for a total.
+listed in ``cost.per_unknown_dims`` so that nobody mistakes the figure for a total.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from layerscope.report import LayerReport, ModelReport, Shape
+from layerscope.report import CapturedModel, LayerReport, Shape
+from layerscope.results import ClassCost, Cost
 
 MacRule = Callable[[Mapping[str, Any], Sequence[Shape], Sequence[Shape]], int]
 
@@ -427,8 +428,8 @@ def _wrapped_class(row: LayerReport) -> str:
     return inner[0] if inner else ""
 
 
-def compute_cost(report: ModelReport) -> ModelReport:
-    """Fill every row's ``macs`` and ``activation_elements`` and ``report.cost``."""
+def compute_cost(report: CapturedModel) -> tuple[CapturedModel, Cost]:
+    """Every row's ``macs`` and ``activation_elements`` filled in, and the model's cost."""
     uncounted: list[str] = []
     unknown_dims: list[str] = []
     elementwise = 0
@@ -467,32 +468,32 @@ def compute_cost(report: ModelReport) -> ModelReport:
     total = sum(row.macs for row in layers if row.depth == 0)
     leaves = [row for row in layers if not row.is_container and row.macs]
     heaviest = max(leaves, key=lambda r: r.macs, default=None)
-    cost: dict[str, Any] = {
-        "macs": total,
-        "flops": 2 * total,
-        "elementwise_ops": elementwise,
-        "heaviest_layer": heaviest.name if heaviest else None,
-        "heaviest_path": heaviest.path if heaviest else None,
-        "heaviest_macs": heaviest.macs if heaviest else 0,
-        "heaviest_share": (heaviest.macs / total) if heaviest and total else 0.0,
-        "by_class": _by_class(leaves, total),
-        "uncounted_layers": uncounted,
-        "per_unknown_dims": unknown_dims,
-        "convention": (
+    cost = Cost(
+        macs=total,
+        flops=2 * total,
+        elementwise_ops=elementwise,
+        heaviest_layer=heaviest.name if heaviest else None,
+        heaviest_path=heaviest.path if heaviest else None,
+        heaviest_macs=heaviest.macs if heaviest else 0,
+        heaviest_share=(heaviest.macs / total) if heaviest and total else 0.0,
+        by_class=_by_class(leaves, total),
+        uncounted_layers=tuple(uncounted),
+        per_unknown_dims=tuple(unknown_dims),
+        convention=(
             "one sample, forward pass; multiply-accumulates of dense, convolution, "
             "recurrent and attention layers; normalisation and element-wise layers count 0"
         ),
-    }
-    return dataclasses.replace(report, layers=layers, cost=cost)
+    )
+    return dataclasses.replace(report, layers=layers), cost
 
 
-def _by_class(leaves: Sequence[LayerReport], total: int) -> list[dict[str, Any]]:
+def _by_class(leaves: Sequence[LayerReport], total: int) -> tuple[ClassCost, ...]:
     """MACs per layer class, largest first (what kind of layer the compute goes to)."""
     sums: dict[str, int] = {}
     for row in leaves:
         sums[row.class_name] = sums.get(row.class_name, 0) + row.macs
     ordered = sorted(sums.items(), key=lambda item: (-item[1], item[0]))
-    return [
-        {"class_name": name, "macs": macs, "share": (macs / total) if total else 0.0}
+    return tuple(
+        ClassCost(class_name=name, macs=macs, share=(macs / total) if total else 0.0)
         for name, macs in ordered
-    ]
+    )

@@ -20,14 +20,14 @@ What it fills (``report.data_fit``; ``None`` without a sample count):
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
 
 from layerscope.analysis.graph import PASS_THROUGH_CLASSES, consumers, has_kernel, leaves
 from layerscope.errors import UsageError
-from layerscope.report import LayerReport, ModelReport
+from layerscope.report import CapturedModel, LayerReport, Totals
+from layerscope.results import Architecture, Contribution, DataFit, Mitigation, Shrink, Thresholds
 from layerscope.roles import is_normalization_class
 
 BANDS: tuple[str, ...] = ("low", "moderate", "high", "very_high")
@@ -105,11 +105,11 @@ def readable_ratio(value: float) -> float:
     return round(value, decimals)
 
 
-def validate_thresholds(thresholds: Mapping[str, Any] | None) -> dict[str, float]:
+def validate_thresholds(thresholds: Mapping[str, Any] | None) -> Thresholds:
     """Default thresholds updated by ``thresholds``; a UsageError quoting any bad value."""
     merged = dict(DEFAULT_THRESHOLDS)
     if thresholds is None:
-        return merged
+        return Thresholds(**merged)
     if not isinstance(thresholds, Mapping):
         raise UsageError(
             f"thresholds must be a mapping such as {{'high': 1.0}}; got {thresholds!r}"
@@ -132,14 +132,14 @@ def validate_thresholds(thresholds: Mapping[str, Any] | None) -> dict[str, float
             "thresholds must increase: moderate < high < very_high; got "
             f"{merged['moderate']}, {merged['high']}, {merged['very_high']}"
         )
-    return merged
+    return Thresholds(**merged)
 
 
-def band_for(params_per_sample: float, thresholds: Mapping[str, float]) -> str:
+def band_for(params_per_sample: float, thresholds: Thresholds) -> str:
     """The band a (trainable) params-per-sample ratio falls in."""
     band = "low"
     for name in ("moderate", "high", "very_high"):
-        if params_per_sample >= thresholds[name]:
+        if params_per_sample >= getattr(thresholds, name):
             band = name
     return band
 
@@ -218,9 +218,9 @@ def _is_augmentation(class_name: str) -> bool:
     return class_name.startswith("Random") or class_name in _AUGMENTATION_CLASSES
 
 
-def find_mitigations(report: ModelReport) -> list[dict[str, str]]:
+def find_mitigations(report: CapturedModel) -> tuple[Mitigation, ...]:
     """The regularisation already in the model, one entry per finding, in row order."""
-    found: list[dict[str, str]] = []
+    found: list[Mitigation] = []
     for row in leaves(report.layers):
         where = f"'{row.name}'"
         config = row.config
@@ -259,22 +259,22 @@ def find_mitigations(report: ModelReport) -> list[dict[str, str]]:
                 seen.add(text)
                 what = text.replace(f" in {where}", "").replace(f" on {where}", "")
                 found.append(
-                    {"layer": row.name, "path": row.path, "kind": kind, "what": what, "text": text}
+                    Mitigation(layer=row.name, path=row.path, kind=kind, what=what, text=text)
                 )
-    return found
+    return tuple(found)
 
 
 # -- classifier, contributions, shrinking --------------------------------------------------------
 
 
-def _output_rows(report: ModelReport) -> list[LayerReport]:
+def _output_rows(report: CapturedModel) -> list[LayerReport]:
     if report.outputs:
         return [row for row in report.layers if row.parent is None and row.path in report.outputs]
     top = [row for row in report.layers if row.parent is None]
     return top[-1:]
 
 
-def classifier_classes(report: ModelReport) -> int | None:
+def classifier_classes(report: CapturedModel) -> int | None:
     """The class count of a single-output classifier (softmax/sigmoid over > 1 units)."""
     outputs = _output_rows(report)
     if len(outputs) != 1:
@@ -296,25 +296,27 @@ def classifier_classes(report: ModelReport) -> int | None:
     return int(classes)
 
 
-def _contributions(report: ModelReport, samples: int) -> list[dict[str, Any]]:
+def _contributions(report: CapturedModel, samples: int) -> tuple[Contribution, ...]:
     rows = sorted((r for r in leaves(report.layers) if r.params), key=lambda r: (-r.params, r.path))
-    return [
-        {
-            "layer": row.name,
-            "path": row.path,
-            "params": row.params,
-            "share": row.share,
-            "params_per_sample": readable_ratio(row.params / samples),
-        }
+    return tuple(
+        Contribution(
+            layer=row.name,
+            path=row.path,
+            params=row.params,
+            share=row.share,
+            params_per_sample=readable_ratio(row.params / samples),
+        )
         for row in rows[:CONTRIBUTION_LIMIT]
-    ]
+    )
 
 
 def _halved(count: int, width: int, new_width: int) -> int:
     return count // width * new_width
 
 
-def shrink_estimate(report: ModelReport, row: LayerReport, samples: int) -> dict[str, Any] | None:
+def shrink_estimate(
+    report: CapturedModel, totals: Totals, row: LayerReport, samples: int
+) -> Shrink | None:
     """What halving ``row``'s width (units or filters) would leave, or ``None`` when that
     cannot be said simply (no width, or its output feeds a merge, a branch or a nested model).
 
@@ -364,26 +366,30 @@ def shrink_estimate(report: ModelReport, row: LayerReport, samples: int) -> dict
                 frontier.append(nxt)
             else:
                 return None
-    assert report.totals is not None
-    after = report.totals.params - saved
-    return {
-        "layer": row.name,
-        "from_width": width,
-        "to_width": new_width,
-        "params_before": report.totals.params,
-        "params_after": after,
-        "params_saved": saved,
-        "params_per_sample_after": readable_ratio(after / samples),
-        "also_shrinks": affected,
-    }
+    after = totals.params - saved
+    return Shrink(
+        layer=row.name,
+        from_width=width,
+        to_width=new_width,
+        params_before=totals.params,
+        params_after=after,
+        params_saved=saved,
+        params_per_sample_after=readable_ratio(after / samples),
+        also_shrinks=tuple(affected),
+    )
 
 
 # -- the analysis ----------------------------------------------------------------------------------
 
 
-def _explanation(band: str, fit: Mapping[str, Any]) -> list[str]:
+def _explanation(
+    band: str,
+    per_sample: float,
+    classes: int | None,
+    params_per_sample_class: float | None,
+    mitigations: tuple[Mitigation, ...],
+) -> tuple[str, ...]:
     lines: list[str] = []
-    per_sample = fit["trainable_params_per_sample"]
     if band == "low":
         lines.append(
             f"{per_sample} trainable parameters per sample meets the classic rule of thumb of "
@@ -404,8 +410,8 @@ def _explanation(band: str, fit: Mapping[str, Any]) -> list[str]:
             "stopping and the way gradient descent trains them; only a held-out validation "
             "set can tell whether this one does."
         )
-    if fit.get("classes"):
-        ratio = fit["params_per_sample_class"]
+    if classes and params_per_sample_class is not None:
+        ratio = params_per_sample_class
         side = "below" if ratio < 1 else "above"
         lines.append(
             f"Per sample and class: {ratio} ({side} 1). Test error can rise and then fall "
@@ -416,59 +422,58 @@ def _explanation(band: str, fit: Mapping[str, Any]) -> list[str]:
         "The ratio counts parameters, not what the network actually learns; it cannot "
         "predict test error. Treat it as a prompt to keep a validation split, not a verdict."
     )
-    if not fit["mitigations"] and band in ("high", "very_high"):
+    if not mitigations and band in ("high", "very_high"):
         lines.append(
             "No regularisation found in the model: consider Dropout, weight decay (an L2 "
             "regularizer), data augmentation or early stopping (oversize, then restrain)."
         )
-    return lines
+    return tuple(lines)
 
 
 def analyze_data_fit(
-    report: ModelReport,
+    report: CapturedModel,
+    totals: Totals,
+    architecture: Architecture | None,
     training_samples: int | None,
     thresholds: Mapping[str, Any] | None = None,
-) -> ModelReport:
-    """Fill ``report.data_fit``; ``None`` when no sample count is given.
+) -> DataFit | None:
+    """The data-fit reading; ``None`` when no sample count is given.
 
-    Reads ``report.totals`` and, when present, ``report.architecture`` (for the dominant
-    layer), so it runs after the totals and the architecture analysis.
+    ``architecture`` names the dominant layer, whose halving the reading estimates.
     """
     bounds = validate_thresholds(thresholds)
     if training_samples is None:
-        return dataclasses.replace(report, data_fit=None)
-    assert report.totals is not None, "compute_totals runs first"
-    params = report.totals.params
-    trainable = report.totals.trainable
+        return None
+    params = totals.params
+    trainable = totals.trainable
     samples = training_samples
     trainable_ratio = trainable / samples
     band = band_for(trainable_ratio, bounds)
     found = find_mitigations(report)
-    data_fit: dict[str, Any] = {
-        "training_samples": samples,
-        "params": params,
-        "params_per_sample": readable_ratio(params / samples),
-        "samples_per_param": readable_ratio(samples / params) if params else None,
-        "trainable_params": trainable,
-        "trainable_params_per_sample": readable_ratio(trainable_ratio),
-        "samples_per_trainable_param": readable_ratio(samples / trainable) if trainable else None,
-        "band": band,
-        "band_label": BAND_LABELS[band],
-        "thresholds": bounds,
-        "mitigations": [item["text"] for item in found],
-        "mitigation_details": found,
-    }
     classes = classifier_classes(report)
-    data_fit["classes"] = classes
-    data_fit["params_per_sample_class"] = (
-        readable_ratio(params / (samples * classes)) if classes else None
-    )
-    data_fit["interpolation_scale"] = samples * classes if classes else None
-    data_fit["contributions"] = _contributions(report, samples)
-    dominant_path = (report.architecture or {}).get("dominant_path")
+    per_class = readable_ratio(params / (samples * classes)) if classes else None
+    dominant_path = architecture.dominant_path if architecture is not None else None
     shrink = None
     if dominant_path:
-        shrink = shrink_estimate(report, report.layer(dominant_path), samples)
-    data_fit["shrink"] = shrink
-    data_fit["explanation"] = _explanation(band, data_fit)
-    return dataclasses.replace(report, data_fit=data_fit)
+        shrink = shrink_estimate(report, totals, report.layer(dominant_path), samples)
+    trainable_per_sample = readable_ratio(trainable_ratio)
+    return DataFit(
+        training_samples=samples,
+        params=params,
+        params_per_sample=readable_ratio(params / samples),
+        samples_per_param=readable_ratio(samples / params) if params else None,
+        trainable_params=trainable,
+        trainable_params_per_sample=trainable_per_sample,
+        samples_per_trainable_param=readable_ratio(samples / trainable) if trainable else None,
+        band=band,
+        band_label=BAND_LABELS[band],
+        thresholds=bounds,
+        mitigations=tuple(item.text for item in found),
+        mitigation_details=found,
+        classes=classes,
+        params_per_sample_class=per_class,
+        interpolation_scale=samples * classes if classes else None,
+        contributions=_contributions(report, samples),
+        shrink=shrink,
+        explanation=_explanation(band, trainable_per_sample, classes, per_class, found),
+    )

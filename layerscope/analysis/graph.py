@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from layerscope.report import LayerReport, ModelReport
+from layerscope.report import CapturedModel, LayerReport
 
 INPUT_CLASSES = frozenset({"InputLayer"})
 
@@ -61,24 +61,24 @@ PASS_THROUGH_CLASSES = frozenset(
 straight through to the next layer that has a kernel."""
 
 
-def group_rows(report: ModelReport, parent: str | None) -> list[LayerReport]:
+def group_rows(report: CapturedModel, parent: str | None) -> list[LayerReport]:
     """The rows directly inside ``parent`` (``None``: the model's own rows), in order."""
     return [row for row in report.layers if row.parent == parent]
 
 
-def consumers(report: ModelReport, path: str) -> list[LayerReport]:
+def consumers(report: CapturedModel, path: str) -> list[LayerReport]:
     """The rows fed by the row at ``path`` (each once, in row order)."""
     targets = {edge.target for edge in report.edges if edge.source == path}
     return [row for row in report.layers if row.path in targets]
 
 
-def producers(report: ModelReport, path: str) -> list[LayerReport]:
+def producers(report: CapturedModel, path: str) -> list[LayerReport]:
     """The rows feeding the row at ``path`` (each once, in row order)."""
     sources = {edge.source for edge in report.edges if edge.target == path}
     return [row for row in report.layers if row.path in sources]
 
 
-def is_chain(report: ModelReport) -> bool:
+def is_chain(report: CapturedModel) -> bool:
     """True when every group of rows is a simple chain: one input, one output, no merges, no
     branches and no shared layers, so that row order is the order data flows in."""
     if len(report.inputs) > 1 or len(report.outputs) > 1:

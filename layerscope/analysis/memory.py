@@ -18,14 +18,12 @@ fragmentation and fused kernels move real figures either way.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 from layerscope.analysis.cost import shape_elements
 from layerscope.analysis.graph import INPUT_CLASSES
 from layerscope.analysis.params import unique_variables
 from layerscope.errors import UsageError
-from layerscope.report import LayerReport, ModelReport, dtype_bytes
+from layerscope.report import CapturedModel, LayerReport, Totals, dtype_bytes
+from layerscope.results import Memory
 
 OPTIMIZER_SLOTS: dict[str, int] = {
     "adam": 2,
@@ -81,13 +79,12 @@ def _input_dtype(row: LayerReport) -> str:
 
 
 def compute_memory(
-    report: ModelReport, batch_size: int = 1, optimizer: str = "adam"
-) -> ModelReport:
-    """Fill ``report.memory`` (``compute_totals`` and ``compute_cost`` run first)."""
-    assert report.totals is not None, "compute_totals runs first"
+    report: CapturedModel, totals: Totals, batch_size: int = 1, optimizer: str = "adam"
+) -> Memory:
+    """The memory estimate; ``report``'s rows carry the cost analysis's activation sizes."""
     optimizer_name, slots = optimizer_slots(optimizer)
     variables = unique_variables(report)
-    param_bytes = report.totals.bytes
+    param_bytes = totals.bytes
     trainable_bytes = sum(v.nbytes for v in variables if v.trainable)
 
     input_rows = [r for r in report.layers if r.depth == 0 and r.class_name in INPUT_CLASSES]
@@ -118,24 +115,20 @@ def compute_memory(
     forward = per_sample * batch_size
     training_activations = 2 * forward
     optimizer_bytes = slots * trainable_bytes
-    memory: dict[str, Any] = {
-        "parameter_bytes": param_bytes,
-        "parameter_bytes_by_dtype": dict(report.totals.bytes_by_dtype),
-        "trainable_bytes": trainable_bytes,
-        "gradient_bytes": trainable_bytes,
-        "optimizer": optimizer_name,
-        "optimizer_slots": slots,
-        "optimizer_bytes": optimizer_bytes,
-        "activation_dtypes": sorted(dtypes) or [_DEFAULT_DTYPE],
-        "input_bytes_per_sample": input_bytes,
-        "activation_bytes_per_sample": per_sample,
-        "batch_size": batch_size,
-        "forward_bytes": forward,
-        "training_activation_bytes": training_activations,
-        "inference_peak_bytes": peak * batch_size,
-        "training_total_bytes": param_bytes
-        + trainable_bytes
-        + optimizer_bytes
-        + training_activations,
-    }
-    return dataclasses.replace(report, memory=memory)
+    return Memory(
+        parameter_bytes=param_bytes,
+        parameter_bytes_by_dtype=dict(totals.bytes_by_dtype),
+        trainable_bytes=trainable_bytes,
+        gradient_bytes=trainable_bytes,
+        optimizer=optimizer_name,
+        optimizer_slots=slots,
+        optimizer_bytes=optimizer_bytes,
+        activation_dtypes=tuple(sorted(dtypes) or [_DEFAULT_DTYPE]),
+        input_bytes_per_sample=input_bytes,
+        activation_bytes_per_sample=per_sample,
+        batch_size=batch_size,
+        forward_bytes=forward,
+        training_activation_bytes=training_activations,
+        inference_peak_bytes=peak * batch_size,
+        training_total_bytes=param_bytes + trainable_bytes + optimizer_bytes + training_activations,
+    )

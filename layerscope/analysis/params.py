@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from layerscope.report import ModelReport, RoleCounts, Totals, Variable
+from layerscope.report import CapturedModel, LayerReport, RoleCounts, Totals, Variable
 
 
-def unique_variables(report: ModelReport) -> list[Variable]:
+def unique_variables(report: CapturedModel) -> list[Variable]:
     """The model's variables, each once, in row order (depth-0 rows own every variable).
 
     A variable held by two depth-0 rows (tied weights) is counted once, as Keras's
@@ -25,15 +25,15 @@ def unique_variables(report: ModelReport) -> list[Variable]:
     return variables
 
 
-def compute_totals(report: ModelReport) -> ModelReport:
-    """Set ``report.totals`` and every row's ``share`` of the total parameter count."""
+def compute_totals(report: CapturedModel) -> Totals:
+    """The whole model's parameter totals (each variable counted once)."""
     variables = unique_variables(report)
     params = sum(v.count for v in variables)
     trainable = sum(v.count for v in variables if v.trainable)
     bytes_by_dtype: dict[str, int] = {}
     for variable in variables:
         bytes_by_dtype[variable.dtype] = bytes_by_dtype.get(variable.dtype, 0) + variable.nbytes
-    totals = Totals(
+    return Totals(
         params=params,
         trainable=trainable,
         non_trainable=params - trainable,
@@ -41,8 +41,11 @@ def compute_totals(report: ModelReport) -> ModelReport:
         by_role=RoleCounts.of(variables),
         bytes_by_dtype=dict(sorted(bytes_by_dtype.items())),
     )
-    layers = tuple(
-        dataclasses.replace(row, share=(row.params / params) if params else 0.0)
-        for row in report.layers
+
+
+def with_shares(layers: tuple[LayerReport, ...], totals: Totals) -> tuple[LayerReport, ...]:
+    """Every row with its ``share`` of the total parameter count."""
+    params = totals.params
+    return tuple(
+        dataclasses.replace(row, share=(row.params / params) if params else 0.0) for row in layers
     )
-    return dataclasses.replace(report, totals=totals, layers=layers)

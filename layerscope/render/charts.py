@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from layerscope.render.escape import visible
 from layerscope.render.format import percent, thousands
 from layerscope.report import ModelReport
+from layerscope.results import Stage
 
 MAX_WIDTH_BARS = 64
 """Hidden-layer width charts draw at most this many bars (deep CNNs list hundreds)."""
@@ -115,7 +116,7 @@ def parameter_bars(report: ModelReport, top: int = TOP_LAYERS) -> list[Bar]:
     shows which of the base's layers matter, not one giant "base" bar.
     """
     totals = report.totals
-    if totals is None or totals.params == 0:
+    if totals.params == 0:
         return []
     leaves = [row for row in report.layers if not row.is_container and row.params > 0]
     leaves.sort(key=lambda row: row.params, reverse=True)
@@ -138,28 +139,18 @@ def parameters_chart(report: ModelReport, top: int = TOP_LAYERS,
     return bar_chart(parameter_bars(report, top), "Largest layers by parameter count", chart_id)
 
 
-def stage_bars(stages: Sequence[object]) -> list[Bar]:
+def stage_bars(stages: Sequence[Stage]) -> list[Bar]:
     """One bar per stage of a non-chain model (as the architecture analysis grouped them,
-    e.g. by feature-map size); entries that are not well-formed mappings are skipped."""
+    e.g. by feature-map size)."""
     bars = []
     for stage in stages:
-        if not isinstance(stage, dict):
-            continue
-        params, share = stage.get("params"), stage.get("share")
-        if not isinstance(params, int) or isinstance(params, bool):
-            continue
-        label = str(stage.get("stage", "?"))
-        layers = stage.get("layers")
-        if isinstance(layers, int):
-            label += f" ({layers} layer{'' if layers == 1 else 's'})"
-        caption = thousands(params)
-        if isinstance(share, (int, float)):
-            caption += f" · {percent(float(share))}"
-        bars.append(Bar(label, params, caption))
+        label = f"{stage.stage} ({stage.layers} layer{'' if stage.layers == 1 else 's'})"
+        caption = f"{thousands(stage.params)} · {percent(stage.share)}"
+        bars.append(Bar(label, stage.params, caption))
     return bars
 
 
-def stages_chart(stages: Sequence[object], chart_id: str = "ls-stages") -> Markup:
+def stages_chart(stages: Sequence[Stage], chart_id: str = "ls-stages") -> Markup:
     """Parameters per stage, in model order (where a deep CNN keeps its weights)."""
     return bar_chart(stage_bars(stages), "Parameters by stage", chart_id)
 

@@ -42,7 +42,7 @@ from layerscope.render.format import (
     shared_owners,
     thousands,
 )
-from layerscope.report import ROLES, Edge, LayerReport, ModelReport, Shape
+from layerscope.report import ROLES, CapturedModel, Edge, LayerReport, ModelReport, Shape
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import graphviz
@@ -176,13 +176,13 @@ def _cut(text: str, limit: int) -> str:
 # -- the DOT source ------------------------------------------------------------------------
 
 
-def render_dot(report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
+def render_dot(report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
     """The model's diagram as Graphviz DOT source (byte-identical for the same report)."""
     return _DotBuilder(report, _check_rankdir(rankdir), expand_nested, edge_labels=True).source()
 
 
 def to_graphviz(
-    report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False
+    report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False
 ) -> graphviz.Digraph:
     """The diagram as a ``graphviz.Digraph`` whose ``.source`` equals :func:`render_dot`."""
     import graphviz
@@ -196,7 +196,7 @@ def to_graphviz(
 
 
 def to_pydot(
-    report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False
+    report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False
 ) -> pydot.Dot:
     """The diagram as a ``pydot.Dot``, for tools that speak pydot (the same graph as
     :func:`render_dot`, built as objects rather than parsed)."""
@@ -263,7 +263,7 @@ class _Route:
 
 class _DotBuilder:
     def __init__(
-        self, report: ModelReport, rankdir: str, expand_nested: bool | int, edge_labels: bool
+        self, report: CapturedModel, rankdir: str, expand_nested: bool | int, edge_labels: bool
     ) -> None:
         self.report = report
         self.rankdir = rankdir
@@ -484,8 +484,8 @@ class _DotBuilder:
         report = self.report
         name = label_text(_cut(report.name, MAX_NAME_CHARS))
         title = f"<B>{name}</B> {label_text('(' + _cut(report.class_name, MAX_NAME_CHARS) + ')')}"
-        totals = report.totals
-        if totals is not None:
+        if isinstance(report, ModelReport):
+            totals = report.totals
             summary = (
                 f"{thousands(totals.params)} params ({human_bytes(totals.bytes)}), "
                 f"{thousands(totals.trainable)} trainable, "
@@ -673,7 +673,7 @@ def diagram_format(path: str | os.PathLike[str]) -> str | None:
 
 
 def render_diagram(
-    report: ModelReport,
+    report: CapturedModel,
     path: str | os.PathLike[str],
     rankdir: str = "TB",
     expand_nested: bool | int = False,
@@ -691,7 +691,7 @@ def render_diagram(
     return write_atomic(target, data)
 
 
-def diagram_svg(report: ModelReport, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
+def diagram_svg(report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
     """The diagram as SVG markup ready to inline in HTML (no XML prolog or DOCTYPE)."""
     svg = render_bytes(report, "svg", rankdir=rankdir, expand_nested=expand_nested)
     text = svg.decode("utf-8")
@@ -702,7 +702,7 @@ def diagram_svg(report: ModelReport, rankdir: str = "TB", expand_nested: bool | 
 
 
 def render_bytes(
-    report: ModelReport, output_format: str, rankdir: str = "TB", expand_nested: bool | int = False
+    report: CapturedModel, output_format: str, rankdir: str = "TB", expand_nested: bool | int = False
 ) -> bytes:
     """Run Graphviz over the diagram and return the ``svg``, ``png`` or ``pdf`` bytes.
 

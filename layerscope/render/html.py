@@ -33,7 +33,7 @@ import os
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -197,21 +197,6 @@ class RowView:
     """The sentence saying which parameters this row uses but another row counts."""
 
 
-@dataclass(frozen=True)
-class Facts:
-    """A mapping from the analyses, made safe for templates under StrictUndefined."""
-
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    def __getattr__(self, key: str) -> Any:
-        if key.startswith("__"):
-            raise AttributeError(key)
-        return self.data.get(key)
-
-    def __bool__(self) -> bool:
-        return bool(self.data)
-
-
 def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
     children: dict[str, int] = {}
     for row in report.layers:
@@ -243,15 +228,6 @@ def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
             segments=tuple(segments), shared_note=shared_note(row),
         ))
     return views
-
-
-def _hidden_width_labels(report: ModelReport, architecture: Mapping[str, Any]) -> list[str]:
-    """Names for the widths chart, when the analysis listed its hidden layers."""
-    for key in ("hidden_layers", "hidden_names"):
-        names = architecture.get(key)
-        if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
-            return [visible(name) for name in names]
-    return []
 
 
 # -- the diagram ---------------------------------------------------------------------------
@@ -403,8 +379,6 @@ def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> 
     unknown = sorted(set(options) - _OPTIONS)
     if unknown:
         raise UsageError(f"unknown render_html option(s): {', '.join(unknown)}")
-    if report.totals is None:
-        raise RenderError("the report has no totals: run layerscope.analyze, not capture alone")
     title = options.get("title")
     if title is not None and not isinstance(title, str):
         raise UsageError(f"title must be a string; got {title!r}")
@@ -436,23 +410,15 @@ def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> 
             f"got {prefix!r}"
         )
 
-    architecture = dict(report.architecture or {})
-    data_fit = dict(report.data_fit) if report.data_fit else None
+    architecture = report.architecture
     rows = _rows(report, depth)
-    widths = [w for w in architecture.get("hidden_widths") or [] if isinstance(w, int)]
-    pattern = architecture.get("pattern")
-    cost = Facts(dict(report.cost or {}))
-    memory = Facts(dict(report.memory or {}))
-    present = {
-        "data_fit": data_fit is not None,
-        "architecture": bool(architecture),
-        "cost": cost.macs is not None or memory.parameter_bytes is not None,
-    }
+    widths = list(architecture.hidden_widths)
+    present = {"data_fit": report.data_fit is not None}
     context = {
-        "architecture": Facts(architecture),
-        "data_fit": Facts(data_fit) if data_fit is not None else None,
-        "cost": cost,
-        "memory": memory,
+        "architecture": architecture,
+        "data_fit": report.data_fit,
+        "cost": report.cost,
+        "memory": report.memory,
         "report": report,
         "fragment": fragment,
         "title": title if title is not None else report.name,
@@ -473,13 +439,11 @@ def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> 
         "diagram": _diagram(report, prefix, rankdir, expand_nested)
         if "diagram" in sections else Diagram(None, None),
         "widths_chart": charts.widths_chart(
-            widths, _hidden_width_labels(report, architecture),
-            pattern if isinstance(pattern, str) else None, chart_id=f"{prefix}-widths"),
+            widths, [visible(name) for name in architecture.hidden_names],
+            architecture.pattern, chart_id=f"{prefix}-widths"),
         "hidden_widths": widths,
         "params_chart": charts.parameters_chart(report, chart_id=f"{prefix}-params"),
-        "stages_chart": charts.stages_chart(architecture.get("stages") or [],
-                                            chart_id=f"{prefix}-stages")
-        if isinstance(architecture.get("stages"), list) else Markup(""),
+        "stages_chart": charts.stages_chart(architecture.stages, chart_id=f"{prefix}-stages"),
         "version": _version(),
         "source_name": os.path.basename(report.source) if report.source else None,
     }

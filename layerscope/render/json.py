@@ -1,120 +1,203 @@
-"""The JSON document of CONTRACT.md (schema_version 1)."""
+"""The JSON document of docs/json.md (``schema_version`` 1).
+
+The document is built as typed objects (:class:`Document` and its parts here, the analyses'
+results from :mod:`layerscope.results`) and turned into JSON data by the one generic
+:func:`layerscope.results.as_data`; :mod:`layerscope.schema` derives the shipped JSON Schema
+(``layerscope/schema.json``) from the same types.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from layerscope.report import LayerReport, ModelReport, Shape, Variable
+from layerscope.report import LayerReport, ModelReport, RoleCounts, Shape, Variable
+from layerscope.results import Architecture, Cost, DataFit, Memory, as_data
 
 SCHEMA_VERSION = 1
 
+JsonShape = tuple[int | None, ...]
+"""A shape in the JSON: a list of sizes, ``null`` for an unknown one (usually the batch)."""
 
-def _shape(shape: Shape) -> list[int | None]:
-    return list(shape)
+
+@dataclass(frozen=True)
+class VariableDoc:
+    """One variable (weight tensor)."""
+
+    name: str
+    path: str
+    role: str
+    """``weight``, ``bias``, ``norm``, ``stats`` or ``other`` (docs/json.md)."""
+    shape: tuple[int, ...]
+    dtype: str
+    count: int
+    trainable: bool
+    bytes: int
+    shared_from: str | None
+    """Path of the row that owns this variable when it is shared (``null`` otherwise)."""
 
 
-def _output_shape(row: LayerReport) -> Any:
+@dataclass(frozen=True)
+class LayerDoc:
+    """One row: a layer, or a nested model as a whole."""
+
+    name: str
+    path: str
+    depth: int
+    parent: str | None
+    class_name: str
+    is_container: bool
+    params: int
+    trainable: int
+    non_trainable: int
+    bytes: int
+    by_role: RoleCounts
+    shared_params: int
+    """Parameters of variables this row uses but another row owns (not in ``params``)."""
+    share: float
+    output_shape: JsonShape | tuple[JsonShape, ...] | None
+    """One shape, a list of shapes (several outputs), or ``null`` when unknown."""
+    input_shapes: tuple[JsonShape, ...]
+    variables: tuple[VariableDoc, ...]
+    inbound: tuple[str, ...]
+    calls: int
+    layer_trainable: bool
+    dtype_policy: str | None
+    macs: int
+
+
+@dataclass(frozen=True)
+class EdgeDoc:
+    source: str
+    target: str
+    shape: JsonShape | None
+
+
+@dataclass(frozen=True)
+class ModelDoc:
+    name: str
+    class_name: str
+    source: str | None
+    engine: str
+    """``keras`` or ``static``."""
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    input_shapes: tuple[JsonShape, ...]
+
+
+@dataclass(frozen=True)
+class TotalsDoc:
+    params: int
+    trainable: int
+    non_trainable: int
+    bytes: int
+    by_role: RoleCounts
+    bytes_by_dtype: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Document:
+    """The whole JSON document."""
+
+    schema_version: int
+    model: ModelDoc
+    totals: TotalsDoc
+    layers: tuple[LayerDoc, ...]
+    edges: tuple[EdgeDoc, ...]
+    cost: Cost
+    memory: Memory
+    architecture: Architecture
+    data_fit: DataFit | None
+
+
+def _output_shape(row: LayerReport) -> JsonShape | tuple[JsonShape, ...] | None:
     shape = row.output_shape
-    if shape is None:
-        return None
     if isinstance(shape, list):
-        return [_shape(s) for s in shape]
-    return _shape(shape)
+        return tuple(shape)
+    return shape
 
 
-def _variable(variable: Variable) -> dict[str, Any]:
-    return {
-        "name": variable.name,
-        "path": variable.path,
-        "role": variable.role,
-        "shape": list(variable.shape),
-        "dtype": variable.dtype,
-        "count": variable.count,
-        "trainable": variable.trainable,
-        "bytes": variable.nbytes,
-        "shared_from": variable.shared_from,
-    }
+def _variable(variable: Variable) -> VariableDoc:
+    return VariableDoc(
+        name=variable.name,
+        path=variable.path,
+        role=variable.role,
+        shape=variable.shape,
+        dtype=variable.dtype,
+        count=variable.count,
+        trainable=variable.trainable,
+        bytes=variable.nbytes,
+        shared_from=variable.shared_from,
+    )
 
 
-def _layer(row: LayerReport) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "path": row.path,
-        "depth": row.depth,
-        "parent": row.parent,
-        "class_name": row.class_name,
-        "is_container": row.is_container,
-        "params": row.params,
-        "trainable": row.trainable,
-        "non_trainable": row.non_trainable,
-        "bytes": row.bytes,
-        "by_role": row.by_role.as_dict(),
-        "shared_params": row.shared_params,
-        "share": row.share,
-        "output_shape": _output_shape(row),
-        "input_shapes": [_shape(s) for s in row.input_shapes],
-        "variables": [_variable(v) for v in row.variables],
-        "inbound": list(row.inbound),
-        "calls": row.call_count,
-        "layer_trainable": row.layer_trainable,
-        "dtype_policy": row.dtype_policy,
-        "macs": row.macs,
-    }
+def _layer(row: LayerReport) -> LayerDoc:
+    return LayerDoc(
+        name=row.name,
+        path=row.path,
+        depth=row.depth,
+        parent=row.parent,
+        class_name=row.class_name,
+        is_container=row.is_container,
+        params=row.params,
+        trainable=row.trainable,
+        non_trainable=row.non_trainable,
+        bytes=row.bytes,
+        by_role=row.by_role,
+        shared_params=row.shared_params,
+        share=row.share,
+        output_shape=_output_shape(row),
+        input_shapes=tuple(row.input_shapes),
+        variables=tuple(_variable(v) for v in row.variables),
+        inbound=row.inbound,
+        calls=row.call_count,
+        layer_trainable=row.layer_trainable,
+        dtype_policy=row.dtype_policy,
+        macs=row.macs,
+    )
 
 
-def _plain(value: Any) -> Any:
-    """Mappings/tuples from the analyses as JSON data (NaN/inf become null)."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def _shape(shape: Shape | None) -> JsonShape | None:
+    return None if shape is None else tuple(shape)
+
+
+def report_document(report: ModelReport) -> Document:
+    """The report as the typed JSON document."""
+    totals = report.totals
+    return Document(
+        schema_version=SCHEMA_VERSION,
+        model=ModelDoc(
+            name=report.name,
+            class_name=report.class_name,
+            source=report.source,
+            engine=report.engine,
+            inputs=report.inputs,
+            outputs=report.outputs,
+            input_shapes=report.input_shapes,
+        ),
+        totals=TotalsDoc(
+            params=totals.params,
+            trainable=totals.trainable,
+            non_trainable=totals.non_trainable,
+            bytes=totals.bytes,
+            by_role=totals.by_role,
+            bytes_by_dtype=totals.bytes_by_dtype,
+        ),
+        layers=tuple(_layer(row) for row in report.layers),
+        edges=tuple(EdgeDoc(e.source, e.target, _shape(e.shape)) for e in report.edges),
+        cost=report.cost,
+        memory=report.memory,
+        architecture=report.architecture,
+        data_fit=report.data_fit,
+    )
 
 
 def report_to_dict(report: ModelReport) -> dict[str, Any]:
-    totals = report.totals
-    if totals is None:
-        raise ValueError("the report has not been analysed (use layerscope.analyze)")
-    cost = dict(report.cost or {})
-    cost.setdefault("macs", sum(row.macs for row in report.top_level))
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "model": {
-            "name": report.name,
-            "class_name": report.class_name,
-            "source": report.source,
-            "engine": report.engine,
-            "inputs": list(report.inputs),
-            "outputs": list(report.outputs),
-            "input_shapes": [_shape(s) for s in report.input_shapes],
-        },
-        "totals": {
-            "params": totals.params,
-            "trainable": totals.trainable,
-            "non_trainable": totals.non_trainable,
-            "bytes": totals.bytes,
-            "by_role": totals.by_role.as_dict(),
-            "bytes_by_dtype": dict(totals.bytes_by_dtype),
-        },
-        "layers": [_layer(row) for row in report.layers],
-        "edges": [
-            {
-                "source": e.source,
-                "target": e.target,
-                "shape": None if e.shape is None else list(e.shape),
-            }
-            for e in report.edges
-        ],
-        "cost": _plain(cost),
-        "memory": _plain(report.memory),
-        "architecture": _plain(report.architecture),
-        "data_fit": _plain(report.data_fit),
-    }
+    """The JSON document as plain Python data."""
+    data: dict[str, Any] = as_data(report_document(report))
+    return data
 
 
 def report_to_json(report: ModelReport, indent: int | None = 2) -> str:

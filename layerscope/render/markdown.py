@@ -32,7 +32,6 @@ _ALIGN = (":--", ":--", ":--", "--:", "--:", "--:", "--:", "--:", "--:")
 
 def render_markdown(report: ModelReport, depth: int | None = None) -> str:
     totals = report.totals
-    assert totals is not None
     lines = [
         f"### Model {markdown_code(report.name)} ({markdown_cell(report.class_name)})",
         "",

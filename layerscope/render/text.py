@@ -118,7 +118,6 @@ def table_lines(
 
 def totals_lines(report: ModelReport) -> list[str]:
     totals = report.totals
-    assert totals is not None
     roles = totals.by_role
     lines = [
         f"Total params:         {thousands(totals.params)} ({human_bytes(totals.bytes)})",
