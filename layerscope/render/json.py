@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from layerscope.report import LayerReport, ModelReport, RoleCounts, Shape, Variable
+from layerscope.report import LayerReport, ModelReport, Role, RoleCounts, Shape, Variable
 from layerscope.results import Architecture, Cost, DataFit, Memory, as_data
 
 SCHEMA_VERSION = 1
@@ -28,7 +28,7 @@ class VariableDoc:
 
     name: str
     path: str
-    role: str
+    role: Role
     """``weight``, ``bias``, ``norm``, ``stats`` or ``other`` (docs/json.md)."""
     shape: tuple[int, ...]
     dtype: str
