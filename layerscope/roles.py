@@ -3,7 +3,7 @@
 Pure functions of names and flags, shared by every capture engine (the Keras capture and
 the static ``.keras`` reader), so that both classify the same variable the same way.
 
-The rules, in order (CONTRACT.md defines the roles):
+The rules, in order (docs/json.md defines the roles):
 
 * statistics that are not learned: ``moving_mean``, ``moving_variance`` (BatchNormalization),
   ``mean``, ``variance``, ``count`` (Normalization) and anything non-trainable named like a
