@@ -1,7 +1,7 @@
 """Self-contained HTML reports: a whole page, or a fragment to embed in documentation.
 
-Rendering goes through Jinja2 templates (the top-level ``templates/`` folder in a source
-checkout, ``layerscope/templates`` inside the wheel) with autoescaping on and
+Rendering goes through Jinja2 templates (``layerscope/templates``, inside the package in a
+checkout and in the wheel alike) with autoescaping on and
 ``StrictUndefined``, so a template typo fails loudly instead of printing nothing. Python
 hands the templates plain data (numbers, strings, small view objects); the only markup built
 here is the inline SVG (charts from :mod:`layerscope.render.charts`, the diagram re-serialised
@@ -79,16 +79,14 @@ _ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 # -- templates ----------------------------------------------------------------------------
 
 def default_template_dir() -> Path:
-    """layerscope's own templates: inside the installed package (the wheel force-includes
-    them as ``layerscope/templates``), else the source checkout's top-level ``templates/``."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "templates", package.parent / "templates"):
-        if (candidate / "report.html").is_file():
-            return candidate
-    raise RenderError(
-        f"layerscope's HTML templates are missing (looked in {package / 'templates'} and "
-        f"{package.parent / 'templates'}); the installation is incomplete"
-    )
+    """layerscope's own templates: ``layerscope/templates``, the one place they live."""
+    folder = Path(__file__).resolve().parent.parent / "templates"
+    if not (folder / "report.html").is_file():
+        raise RenderError(
+            f"layerscope's HTML templates are missing from {folder}; the installation is "
+            "incomplete"
+        )
+    return folder
 
 
 @lru_cache(maxsize=8)
