@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from layerscope.errors import AnalysisError, LayerscopeError, UsageError
+from layerscope.options import AnalysisOptions, Engine
 from layerscope.report import CapturedModel, ModelReport
 
 
@@ -38,28 +39,29 @@ def analyze(
         training_samples: how many samples the model trains on; fills ``data_fit``.
         unsafe: allow loading a trusted model holding Python lambdas (safe mode off).
         custom_objects: a mapping of custom classes, or a ``.py`` file defining them.
-        **options: passed to the analyses (see :func:`layerscope.analysis.run_analyses`),
-            and ``depth=N``: how many levels inside nested models and blocks the text,
-            Markdown, HTML tables and diagram show by default (the report's
-            ``display_depth``; JSON always has every row).
+        **options: ``engine`` (``auto``, ``static``, ``keras``: see
+            :class:`layerscope.options.Engine`), ``debug``, ``depth=N`` (how many levels
+            inside nested models and blocks the text, Markdown, HTML tables and diagram show
+            by default: the report's ``display_depth``; JSON always has every row), and the
+            analysis options (:class:`layerscope.options.AnalysisOptions`: ``batch_size``,
+            ``optimizer``, ``thresholds``), all checked before the model is read.
 
     Returns:
         An immutable :class:`~layerscope.report.ModelReport`.
     """
     samples = validate_samples(training_samples)
-    engine = options.pop("engine", "auto")
+    engine = Engine.parse(options.pop("engine", Engine.AUTO), "engine")
     debug = bool(options.pop("debug", False))
     from layerscope.render.format import check_depth
 
     depth = check_depth(options.pop("depth", None))
-    if engine not in ENGINES:
-        raise UsageError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    analysis = AnalysisOptions.of(**options)
     from layerscope.analysis import run_analyses
 
     if isinstance(model_or_path, (str, os.PathLike)):
         report: CapturedModel = _capture_file(model_or_path, engine, unsafe, custom_objects, debug)
     else:
-        if engine == "static":
+        if engine is Engine.STATIC:
             raise UsageError("engine='static' reads a .keras file; got an in-memory model")
         from layerscope.capture import capture
 
@@ -70,7 +72,7 @@ def analyze(
 
         report = dataclasses.replace(report, display_depth=depth)
     with _gc_paused():
-        return run_analyses(report, training_samples=samples, **options)
+        return run_analyses(report, training_samples=samples, options=analysis)
 
 
 @contextlib.contextmanager
@@ -92,12 +94,12 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-ENGINES = ("auto", "static", "keras")
+ENGINES = Engine.values()
 
 
 def _capture_file(
     path: str | os.PathLike[str],
-    engine: str,
+    engine: Engine,
     unsafe: bool,
     custom_objects: str | os.PathLike[str] | Mapping[str, Any] | None,
     debug: bool,
@@ -110,7 +112,7 @@ def _capture_file(
         check_custom_objects(custom_objects)
     if not unsafe:
         refuse_python_lambdas(path)
-    if engine != "keras":
+    if engine is not Engine.KERAS:
         report = _try_static(path, engine, debug)
         if report is not None:
             return report
@@ -123,7 +125,7 @@ def _capture_file(
         return capture(model, source=os.fspath(path))
 
 
-def _try_static(path: str | os.PathLike[str], engine: str, debug: bool) -> CapturedModel | None:
+def _try_static(path: str | os.PathLike[str], engine: Engine, debug: bool) -> CapturedModel | None:
     """The static engine's report, or ``None`` when ``auto`` should fall back to Keras."""
     from layerscope import progress, static
 
@@ -131,7 +133,7 @@ def _try_static(path: str | os.PathLike[str], engine: str, debug: bool) -> Captu
         with progress.step("Reading the .keras archive"):
             return static.read_model_file(path)
     except static.StaticUnsupported as reason:
-        if engine == "static":
+        if engine is Engine.STATIC:
             raise
         if debug:
             import sys
@@ -143,7 +145,7 @@ def _try_static(path: str | os.PathLike[str], engine: str, debug: bool) -> Captu
     except Exception as error:  # a static-reader bug must not cost the user the report
         # The archive already passed loading's guards, so this is the static reader failing
         # on something it did not expect: Keras can still read the model in auto mode.
-        if engine == "static":
+        if engine is Engine.STATIC:
             from layerscope.loading import describe
 
             raise AnalysisError(

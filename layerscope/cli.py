@@ -22,11 +22,20 @@ import click
 
 from layerscope import __version__
 from layerscope.errors import LayerscopeError, UsageError
-from layerscope.render.dot import RANKDIRS
+from layerscope.options import (
+    SECTIONS,
+    AnalysisOptions,
+    DiagramOptions,
+    Engine,
+    HtmlOptions,
+    Rankdir,
+    SummaryFormat,
+    Theme,
+    choices,
+    parse_sections,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-ENGINES = ("auto", "static", "keras")
 
 
 def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], int | None]:
@@ -59,27 +68,25 @@ class ModelArgs:
     debug: bool
     depth: int | None = None
 
+    def analysis_options(self) -> AnalysisOptions:
+        """The analysis options, validated (a bad value is a usage error)."""
+        return AnalysisOptions(batch_size=self.batch_size or 1, optimizer=self.optimizer)
+
     def analyze(self) -> Any:
         """Validate the cheap options, then load, capture and analyse the model."""
-        from layerscope.analysis.memory import optimizer_slots
         from layerscope.api import analyze
 
-        optimizer_slots(self.optimizer)  # a bad name is a usage error before the (slow) load
-        options: dict[str, Any] = {
-            "engine": self.engine,
-            "debug": self.debug,
-            "optimizer": self.optimizer,
-        }
-        if self.batch_size is not None:
-            options["batch_size"] = self.batch_size
-        if self.depth is not None:
-            options["depth"] = self.depth
+        options = self.analysis_options()  # before the (slow) load
         return analyze(
             self.model,
             training_samples=self.samples,
             unsafe=self.unsafe,
             custom_objects=self.custom_objects,
-            **options,
+            engine=Engine.parse(self.engine, "--engine"),
+            debug=self.debug,
+            batch_size=options.batch_size,
+            optimizer=options.optimizer,
+            **({"depth": self.depth} if self.depth is not None else {}),
         )
 
 
@@ -111,7 +118,7 @@ def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--engine",
-            type=click.Choice(ENGINES),
+            type=click.Choice(choices(Engine)),
             default="auto",
             show_default=True,
             help="static reads a .keras file without TensorFlow; keras builds the model.",
@@ -159,7 +166,7 @@ def diagram_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
     return click.option(
         "--rankdir",
-        type=click.Choice(RANKDIRS, case_sensitive=False),
+        type=click.Choice(choices(Rankdir), case_sensitive=False),
         default="TB",
         show_default=True,
         help="Diagram layout: top to bottom, left to right, or reversed.",
@@ -234,7 +241,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(choices(SummaryFormat)),
     default="text",
     show_default=True,
     help="Terminal table, Markdown table, or the JSON document.",
@@ -307,11 +314,15 @@ def diagram(
 
     ensure_distinct(output, args.model)
     diagram_format(output)  # a bad suffix is a usage error before the (slow) load
+    direction = Rankdir.parse(rankdir, "--rankdir", case_sensitive=False)
+    layout = DiagramOptions(direction, expand_nested)
     report = args.analyze()
     from layerscope import progress
 
     with progress.step("Rendering the diagram"):
-        report.render_diagram(output, rankdir=rankdir.upper(), expand_nested=expand_nested)
+        report.render_diagram(
+            output, rankdir=layout.rankdir.value, expand_nested=layout.expand_nested
+        )
     click.echo(f"wrote {output}", err=True)
 
 
@@ -343,12 +354,11 @@ def diagram(
 @click.option(
     "--sections",
     metavar="LIST",
-    help="Comma list of sections to include: header, data_fit, architecture, cost, layers, "
-    "diagram, charts (default: all).",
+    help=f"Comma list of sections to include: {', '.join(SECTIONS)} (default: all).",
 )
 @click.option(
     "--theme",
-    type=click.Choice(["auto", "light", "dark"]),
+    type=click.Choice(choices(Theme)),
     default="auto",
     show_default=True,
     help="Colour theme (auto follows the reader's system setting).",
@@ -369,26 +379,21 @@ def report(
     from layerscope.io import ensure_distinct
 
     ensure_distinct(output, args.model)
-    if template_dir is not None and not os.path.isdir(template_dir):
-        raise UsageError(f"--template-dir must be an existing folder; got {template_dir!r}")
-    if sections is not None:
-        from layerscope.render.html import parse_sections
-
-        parse_sections(sections)  # a bad name is a usage error before the (slow) load
+    options = HtmlOptions(  # every option checked before the (slow) load
+        fragment=fragment,
+        title=title,
+        template_dir=template_dir,
+        sections=parse_sections(sections),
+        theme=Theme.parse(theme, "--theme"),
+        rankdir=Rankdir.parse(rankdir, "--rankdir", case_sensitive=False),
+        expand_nested=expand_nested,
+    )
+    args.analysis_options()
     result = args.analyze()
     from layerscope import progress
 
     with progress.step("Writing the HTML report"):
-        result.save_html(
-            output,
-            fragment=fragment,
-            title=title,
-            template_dir=template_dir,
-            expand_nested=expand_nested,
-            rankdir=rankdir.upper(),
-            sections=sections,
-            theme=theme,
-        )
+        result.save_html(output, options=options)
     click.echo(f"wrote {output}", err=True)
 
 

@@ -33,6 +33,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from layerscope.errors import LayerscopeError
+from layerscope.options import HtmlOptions, Theme, parse_sections
 
 
 def _positive_int(argument: str | None) -> int:
@@ -47,8 +48,6 @@ def _positive_int(argument: str | None) -> int:
 
 
 def _sections(argument: str | None) -> tuple[str, ...]:
-    from layerscope.render.html import parse_sections
-
     try:
         return parse_sections(argument or "")
     except LayerscopeError as error:
@@ -56,7 +55,7 @@ def _sections(argument: str | None) -> tuple[str, ...]:
 
 
 def _theme(argument: str | None) -> str:
-    return directives.choice((argument or "").strip(), ("auto", "light", "dark"))
+    return str(directives.choice((argument or "").strip(), Theme.values()))
 
 
 class LayerscopeDirective(SphinxDirective):
@@ -84,17 +83,20 @@ class LayerscopeDirective(SphinxDirective):
         serial = self.env.new_serialno("layerscope")
         digest = hashlib.sha256(f"{self.env.docname}\0{serial}".encode()).hexdigest()[:10]
         try:
-            report = analyze(absolute, training_samples=self.options.get("samples"),
-                             unsafe="unsafe" in self.options)
-            html = render_html(
-                report,
+            options = HtmlOptions(
                 fragment=True,
                 title=self.options.get("title") or None,
-                sections=self.options.get("sections"),
-                theme=self.options.get("theme", "auto"),
+                sections=self.options.get("sections") or parse_sections(None),
+                theme=Theme.parse(self.options.get("theme", "auto"), ":theme:"),
                 expand_nested="expand-nested" in self.options,
                 id_prefix=f"ls-{digest}",
             )
+            report = analyze(
+                absolute,
+                training_samples=self.options.get("samples"),
+                unsafe="unsafe" in self.options,
+            )
+            html = render_html(report, options=options)
         except LayerscopeError as error:
             raise self.error(f"layerscope: {self.arguments[0]}: {error}") from error
         return [nodes.raw("", html, format="html")]

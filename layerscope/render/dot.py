@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layerscope.errors import RenderError, UsageError
+from layerscope.options import Rankdir
 from layerscope.render.escape import visible
 from layerscope.render.format import (
     human_bytes,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 GRAPH_NAME = "layerscope"
 """The DOT graph's id (fixed: the model's name is shown in the title label instead)."""
 
-RANKDIRS = ("TB", "LR", "BT", "RL")
+RANKDIRS = Rankdir.values()
 
 SUFFIX_FORMATS: dict[str, str | None] = {
     ".svg": "svg",
@@ -176,7 +177,9 @@ def _cut(text: str, limit: int) -> str:
 # -- the DOT source ------------------------------------------------------------------------
 
 
-def render_dot(report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
+def render_dot(
+    report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False
+) -> str:
     """The model's diagram as Graphviz DOT source (byte-identical for the same report)."""
     return _DotBuilder(report, _check_rankdir(rankdir), expand_nested, edge_labels=True).source()
 
@@ -216,9 +219,7 @@ def _cluster_levels(expand_nested: bool | int, row_count: int) -> int:
 
 
 def _check_rankdir(rankdir: str) -> str:
-    value = str(rankdir).upper()
-    if value not in RANKDIRS:
-        raise UsageError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
+    value = Rankdir.parse(rankdir, "rankdir", case_sensitive=False).value
     return value
 
 
@@ -691,7 +692,9 @@ def render_diagram(
     return write_atomic(target, data)
 
 
-def diagram_svg(report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False) -> str:
+def diagram_svg(
+    report: CapturedModel, rankdir: str = "TB", expand_nested: bool | int = False
+) -> str:
     """The diagram as SVG markup ready to inline in HTML (no XML prolog or DOCTYPE)."""
     svg = render_bytes(report, "svg", rankdir=rankdir, expand_nested=expand_nested)
     text = svg.decode("utf-8")
@@ -702,7 +705,10 @@ def diagram_svg(report: CapturedModel, rankdir: str = "TB", expand_nested: bool 
 
 
 def render_bytes(
-    report: CapturedModel, output_format: str, rankdir: str = "TB", expand_nested: bool | int = False
+    report: CapturedModel,
+    output_format: str,
+    rankdir: str = "TB",
+    expand_nested: bool | int = False,
 ) -> bytes:
     """Run Graphviz over the diagram and return the ``svg``, ``png`` or ``pdf`` bytes.
 

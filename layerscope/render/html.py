@@ -28,6 +28,7 @@ render options, so rendering the same report twice gives byte-identical output; 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -41,10 +42,12 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from layerscope.errors import RenderError, UsageError
+from layerscope.options import SECTIONS as SECTIONS  # re-exported: the page's sections
+from layerscope.options import HtmlOptions, Theme
+from layerscope.options import parse_sections as parse_sections
 from layerscope.render import charts
 from layerscope.render.escape import visible
 from layerscope.render.format import (
-    check_depth,
     depth_note,
     human_bytes,
     human_count,
@@ -57,23 +60,15 @@ from layerscope.render.format import (
 )
 from layerscope.report import ModelReport
 
-SECTIONS: tuple[str, ...] = (
-    "header", "data_fit", "architecture", "cost", "layers", "diagram", "charts",
-)
-"""Every section a report can hold, in page order (``sections=`` picks a subset)."""
-
 SECTION_TITLES: dict[str, str] = {
     "header": "Summary", "data_fit": "Data fit", "architecture": "Architecture",
     "cost": "Compute and memory", "layers": "Layers", "diagram": "Diagram", "charts": "Charts",
 }
 
-THEMES: tuple[str, ...] = ("auto", "light", "dark")
+THEMES: tuple[str, ...] = Theme.values()
 """``auto`` follows the reader's ``prefers-color-scheme``; the others force a theme."""
 
-_OPTIONS = {"title", "template_dir", "expand_nested", "sections", "id_prefix", "theme",
-            "rankdir", "depth"}
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
-_ID_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
 # -- templates ----------------------------------------------------------------------------
@@ -96,9 +91,7 @@ def environment(template_dir: str | None = None) -> Any:
 
     defaults = jinja2.FileSystemLoader(str(default_template_dir()))
     loaders: list[jinja2.BaseLoader] = []
-    if template_dir is not None:
-        if not os.path.isdir(template_dir):
-            raise UsageError(f"template_dir must be an existing folder; got {template_dir!r}")
+    if template_dir is not None:  # checked by HtmlOptions
         loaders.append(jinja2.FileSystemLoader(template_dir))
     loaders.append(defaults)
     loaders.append(jinja2.PrefixLoader({"default": defaults}, delimiter=":"))
@@ -338,25 +331,6 @@ def _diagram(
 
 # -- rendering ----------------------------------------------------------------------------
 
-def parse_sections(sections: Any) -> tuple[str, ...]:
-    """``"header, layers"`` or a list -> the sections in page order; all of them for None."""
-    if sections is None:
-        return SECTIONS
-    if isinstance(sections, str):
-        parts = re.split(r"[,\s]+", sections)
-    elif isinstance(sections, (list, tuple, set, frozenset)):
-        parts = list(sections)
-    else:
-        raise UsageError(f"sections must be a list or a comma string; got {sections!r}")
-    chosen = [str(part).strip().replace("-", "_") for part in parts if str(part).strip()]
-    unknown = [part for part in chosen if part not in SECTIONS]
-    if unknown or not chosen:
-        raise UsageError(
-            f"sections must be a comma list of {', '.join(SECTIONS)}; got {sections!r}"
-        )
-    return tuple(part for part in SECTIONS if part in chosen)
-
-
 def report_id_prefix(report: ModelReport, options: Mapping[str, Any]) -> str:
     """A deterministic id prefix: a hash of the report's JSON and the render options."""
     digest = hashlib.sha256()
@@ -365,48 +339,45 @@ def report_id_prefix(report: ModelReport, options: Mapping[str, Any]) -> str:
     return "ls-" + digest.hexdigest()[:10]
 
 
-def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> str:
+def render_html(
+    report: ModelReport,
+    fragment: bool = False,
+    options: HtmlOptions | None = None,
+    **keywords: Any,
+) -> str:
     """The report as HTML: a whole self-contained page, or with ``fragment=True`` one
     ``<div class="layerscope">`` with scoped styles for embedding.
 
-    Options: ``title`` (default: the model's name), ``template_dir`` (searched before the
+    ``options`` is an :class:`~layerscope.options.HtmlOptions`, or the same as keywords:
+    ``title`` (default: the model's name), ``template_dir`` (searched before the
     defaults), ``expand_nested`` and ``rankdir`` (the diagram), ``sections`` (a list or comma
     string from :data:`SECTIONS`), ``theme`` (``auto``, ``light``, ``dark``) and
     ``id_prefix`` (default: derived from the report, see the module docs).
     """
-    unknown = sorted(set(options) - _OPTIONS)
-    if unknown:
-        raise UsageError(f"unknown render_html option(s): {', '.join(unknown)}")
-    title = options.get("title")
-    if title is not None and not isinstance(title, str):
-        raise UsageError(f"title must be a string; got {title!r}")
-    template_dir = options.get("template_dir")
-    if template_dir is not None:
-        template_dir = os.fspath(template_dir)
-    theme = options.get("theme") or "auto"
-    if theme not in THEMES:
-        raise UsageError(f"theme must be one of {', '.join(THEMES)}; got {theme!r}")
-    rankdir = str(options.get("rankdir") or "TB").upper()
-    if rankdir not in {"TB", "LR", "BT", "RL"}:
-        raise UsageError(f"rankdir must be TB, LR, BT or RL; got {options.get('rankdir')!r}")
-    depth = check_depth(options.get("depth"))
+    if options is None:
+        options = HtmlOptions.of(fragment=fragment, **keywords)
+    elif keywords:
+        raise UsageError("pass render_html options either as options= or as keywords, not both")
+    elif fragment and not options.fragment:
+        options = dataclasses.replace(options, fragment=True)
+    fragment = options.fragment
+    title = options.title
+    template_dir = options.template_dir
+    theme = options.theme.value
+    rankdir = options.rankdir.value
+    depth = options.depth
     # The diagram follows an explicit depth too (expand_nested=N draws N levels of clusters).
-    expand_nested: bool | int = bool(options.get("expand_nested", False))
+    expand_nested: bool | int = options.expand_nested
     if depth is not None and not expand_nested:
         expand_nested = depth
-    sections = parse_sections(options.get("sections"))
-    prefix = options.get("id_prefix")
+    sections = options.sections
+    prefix = options.id_prefix
     if prefix is None:
         prefix = report_id_prefix(report, {
             "fragment": fragment, "title": title, "template_dir": template_dir, "theme": theme,
             "rankdir": rankdir, "expand_nested": expand_nested, "sections": sections,
             **({"depth": depth} if depth is not None else {}),
         })
-    elif not isinstance(prefix, str) or not _ID_PREFIX.match(prefix):
-        raise UsageError(
-            "id_prefix must start with a letter and hold only letters, digits, '-' and '_'; "
-            f"got {prefix!r}"
-        )
 
     architecture = report.architecture
     rows = _rows(report, depth)
@@ -466,11 +437,12 @@ def render_html(report: ModelReport, fragment: bool = False, **options: Any) -> 
 
 
 def save_html(report: ModelReport, path: str | os.PathLike[str], fragment: bool = False,
-              **options: Any) -> str:
+              options: HtmlOptions | None = None, **keywords: Any) -> str:
     """Render and write the report atomically (an earlier file survives a failed render)."""
     from layerscope.io import write_atomic
 
-    return write_atomic(path, render_html(report, fragment=fragment, **options))
+    return write_atomic(path, render_html(report, fragment=fragment, options=options,
+                                          **keywords))
 
 
 class _Ids:
