@@ -81,8 +81,7 @@ class _Builder:
             self.defs[name] = {}  # a placeholder first: recursive types terminate
             hints = typing.get_type_hints(cls)
             properties = {
-                json_key(item): self.schema(hints[item.name])
-                for item in dataclasses.fields(cls)
+                json_key(item): self.schema(hints[item.name]) for item in dataclasses.fields(cls)
             }
             definition: dict[str, Any] = {"type": "object"}
             description = _describe(cls)

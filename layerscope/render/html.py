@@ -58,6 +58,7 @@ from layerscope.render.format import (
     table_rows,
     thousands,
 )
+from layerscope.render.sections import insights
 from layerscope.report import ModelReport
 
 SECTION_TITLES: dict[str, str] = {
@@ -386,6 +387,7 @@ def render_html(
     context = {
         "architecture": architecture,
         "data_fit": report.data_fit,
+        "insights": {item.key: item for item in insights(report)},
         "cost": report.cost,
         "memory": report.memory,
         "report": report,

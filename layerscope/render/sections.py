@@ -1,15 +1,18 @@
-"""The insight sections shared by the text and Markdown summaries, as plain lines.
+"""The one insights builder: the sentences the text, Markdown and HTML reports all show.
 
-Each section is ``(title, lines)``; the lines are built here once from the analyses
-(``report.data_fit``, ``architecture``, ``cost``, ``memory``) so the text and Markdown
-renderers say the same thing. Nothing is computed here that the JSON lacks: these functions
-only word the numbers. User-named text in them (layer names) is raw: each renderer escapes
-it for its own format.
+Each :class:`Insight` (data fit, architecture, compute, memory) holds labelled facts
+(``Params per sample: 5.76 (0.174 samples per param)``) and notes (whole sentences), built
+here once from the typed analyses so every format says the same thing in the same words:
+the text and Markdown summaries print ``label: value`` lines then the notes, the HTML a
+``<dl>`` of the facts then a list of the notes. Nothing is computed here that the JSON
+lacks: these functions only word the numbers. User-named text in them (layer names) is
+raw: each renderer escapes it for its own format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from layerscope.render.format import human_bytes, human_count, percent, thousands
 from layerscope.report import ModelReport
@@ -22,8 +25,41 @@ LIST_LIMIT = 5
 """Longer lists (regularisers, bottlenecks...) show this many, then "and N more"."""
 
 
-def _line(label: str, value: str) -> str:
-    return f"{label + ':':<{LABEL_WIDTH}} {value}"
+@dataclass(frozen=True)
+class Fact:
+    """One labelled finding, e.g. ``Band`` / ``high: more trainable parameters than...``."""
+
+    label: str
+    value: str
+
+    def line(self) -> str:
+        """``label:`` padded to :data:`LABEL_WIDTH`, then the value."""
+        return f"{self.label + ':':<{LABEL_WIDTH}} {self.value}"
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One section of insights: its facts, then its notes (whole sentences)."""
+
+    key: str
+    """``data_fit``, ``architecture``, ``compute`` or ``memory``."""
+    title: str
+    facts: tuple[Fact, ...]
+    notes: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        """The text and Markdown form: one padded line per fact, then the notes."""
+        return [fact.line() for fact in self.facts] + list(self.notes)
+
+
+def _line(label: str, value: str) -> Fact:
+    return Fact(label, value)
+
+
+def _insight(key: str, title: str, items: Sequence[Fact | str]) -> Insight:
+    facts = tuple(item for item in items if isinstance(item, Fact))
+    notes = tuple(item for item in items if isinstance(item, str))
+    return Insight(key, title, facts, notes)
 
 
 def _short_list(items: Sequence[str], separator: str = "; ") -> str:
@@ -55,12 +91,12 @@ def _mitigation_text(fit: DataFit) -> str:
     return _short_list(parts)
 
 
-def data_fit_lines(report: ModelReport) -> list[str]:
+def data_fit_lines(report: ModelReport) -> list[Fact | str]:
     """Nothing at all without a sample count: the ratio needs one."""
     fit = report.data_fit
     if fit is None:
         return []
-    lines = [
+    lines: list[Fact | str] = [
         _line("Training samples", thousands(fit.training_samples)),
         _line(
             "Params per sample",
@@ -108,7 +144,7 @@ def data_fit_lines(report: ModelReport) -> list[str]:
     return lines
 
 
-def architecture_lines(report: ModelReport) -> list[str]:
+def architecture_lines(report: ModelReport) -> list[Fact | str]:
     arch = report.architecture
     hidden = arch.hidden_layers
     plural = "layer" if hidden == 1 else "layers"
@@ -119,7 +155,7 @@ def architecture_lines(report: ModelReport) -> list[str]:
         )
     else:
         depth = f"{arch.depth_class} ({hidden} hidden {plural})"
-    lines = [_line("Depth", depth)]
+    lines: list[Fact | str] = [_line("Depth", depth)]
     widths = arch.hidden_widths
     if widths:
         lines.append(
@@ -146,7 +182,7 @@ def architecture_lines(report: ModelReport) -> list[str]:
     return lines
 
 
-def compute_lines(report: ModelReport) -> list[str]:
+def compute_lines(report: ModelReport) -> list[Fact | str]:
     cost = report.cost
     macs = cost.macs
     value = (
@@ -154,7 +190,7 @@ def compute_lines(report: ModelReport) -> list[str]:
         if macs >= 1000
         else f"{thousands(macs)}, {2 * macs} FLOPs"
     )
-    lines = [_line("MACs per sample", value)]
+    lines: list[Fact | str] = [_line("MACs per sample", value)]
     if cost.heaviest_layer:
         lines.append(
             _line(
@@ -190,14 +226,14 @@ def compute_lines(report: ModelReport) -> list[str]:
     return lines
 
 
-def memory_lines(report: ModelReport) -> list[str]:
+def memory_lines(report: ModelReport) -> list[Fact | str]:
     memory = report.memory
     by_dtype = memory.parameter_bytes_by_dtype
     if len(by_dtype) == 1:
         dtypes = next(iter(by_dtype))
     else:
         dtypes = ", ".join(f"{dtype} {human_bytes(n)}" for dtype, n in by_dtype.items())
-    lines = [
+    lines: list[Fact | str] = [
         _line(
             "Parameters",
             f"{human_bytes(memory.parameter_bytes)}" + (f" ({dtypes})" if dtypes else ""),
@@ -232,12 +268,17 @@ def memory_lines(report: ModelReport) -> list[str]:
     return lines
 
 
+def insights(report: ModelReport) -> tuple[Insight, ...]:
+    """The insight sections, in order; empty ones (no data fit without samples) left out."""
+    built = (
+        _insight("data_fit", "Data fit", data_fit_lines(report)),
+        _insight("architecture", "Architecture", architecture_lines(report)),
+        _insight("compute", "Compute", compute_lines(report)),
+        _insight("memory", "Memory", memory_lines(report)),
+    )
+    return tuple(item for item in built if item.facts or item.notes)
+
+
 def summary_sections(report: ModelReport) -> list[tuple[str, list[str]]]:
-    """Sections to print after the totals, in order; empty ones are left out."""
-    sections = [
-        ("Data fit", data_fit_lines(report)),
-        ("Architecture", architecture_lines(report)),
-        ("Compute", compute_lines(report)),
-        ("Memory", memory_lines(report)),
-    ]
-    return [(title, lines) for title, lines in sections if lines]
+    """Sections to print after the totals, in order, as ``(title, lines)``."""
+    return [(item.title, item.lines()) for item in insights(report)]
