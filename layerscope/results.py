@@ -138,6 +138,27 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class BlockRun:
+    """Consecutive repeats of one composite block (``12 x TransformerEncoder``)."""
+
+    class_name: str
+    count: int
+    """How many blocks: repeated rows, or the ``num_layers`` of one row that holds them."""
+    first: str
+    """Path of the first block's row."""
+    last: str
+    """Path of the last block's row (the same row when ``declared``)."""
+    width: int | None
+    """The blocks' output width (hidden size), when known."""
+    inner_width: int | None
+    """Their feed-forward width (``intermediate_dim``/``mlp_dim`` in the config), if any."""
+    params: int
+    """Parameters of all the blocks together."""
+    declared: bool
+    """True when one row holds the blocks and ``count`` is read from its config."""
+
+
+@dataclass(frozen=True)
 class Architecture:
     """What the model's shape says (``report.architecture``)."""
 
@@ -152,9 +173,10 @@ class Architecture:
     hidden_widths: tuple[int, ...]
     """Units/filters of the hidden layers, input to output (chains only; empty otherwise)."""
     hidden_values: tuple[int, ...]
-    """Values each hidden layer passes on per sample (chains only; empty otherwise)."""
+    """Values each hidden layer passes on per sample (chains of layers only; empty for a
+    graph or a stack of blocks)."""
     values_pattern: str | None
-    """The pattern of ``hidden_values`` (``None`` for a model that is not a chain)."""
+    """The pattern of ``hidden_values`` (``None`` for a graph or a stack of blocks)."""
     hidden_names: tuple[str, ...]
     output_layer: str | None
     output_width: int | None
@@ -163,6 +185,9 @@ class Architecture:
     ``none`` or ``graph``."""
     bottlenecks: tuple[str, ...]
     stages: tuple[Stage, ...]
+    blocks: tuple[BlockRun, ...]
+    """Runs of repeated composite blocks (transformer layers...); when there are any, the
+    depth counts blocks and the pattern reads the blocks' widths."""
     depth_class: str
     """``shallow`` or ``deep``."""
     explanation: tuple[str, ...]

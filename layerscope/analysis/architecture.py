@@ -29,7 +29,7 @@ from layerscope.analysis.graph import (
     leaves,
 )
 from layerscope.report import CapturedModel, LayerReport, Shape, Totals
-from layerscope.results import Architecture, FlattenStep, Stage
+from layerscope.results import Architecture, BlockRun, FlattenStep, Stage
 from layerscope.roles import is_normalization_class
 
 _NOT_HIDDEN = frozenset({"Embedding", "ReversibleEmbedding", "PReLU"})
@@ -39,7 +39,21 @@ input's encoding (a lookup, not a transform), PReLU's alphas are an activation's
 BOTTLENECK_RATIO = 4
 """A hidden layer at most 1/4 as wide as both neighbours is a bottleneck."""
 
-_FUNCTIONAL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
+_NOT_BLOCKS = frozenset(
+    {"Bidirectional", "TimeDistributed", "MultiHeadAttention", "GroupedQueryAttention"}
+)
+"""Stock layers holding several kernels that are one layer, not a block of layers."""
+
+_INNER_WIDTH_KEYS = ("intermediate_dim", "mlp_dim", "ffn_dim", "feedforward_dim")
+"""Config keys naming a block's feed-forward width (keras_hub and common custom blocks)."""
+
+_PATTERN_NOUN = {
+    "funnel": "a funnel",
+    "rectangle": "a rectangle",
+    "expanding": "an expanding shape",
+    "hourglass": "an hourglass",
+    "mixed": "a mixed shape",
+}
 
 
 def is_width_layer(row: LayerReport) -> bool:
@@ -65,10 +79,6 @@ def layer_width(row: LayerReport) -> int | None:
 def _values_out(row: LayerReport) -> int:
     """Values per sample a layer passes on (units for Dense, positions x filters for conv)."""
     return shape_elements(row.output_shapes[0]) if row.output_shapes else 0
-
-
-def _values_in(row: LayerReport) -> int:
-    return shape_elements(row.input_shapes[0]) if row.input_shapes else 0
 
 
 def classify_widths(widths: Sequence[int]) -> str:
@@ -116,16 +126,90 @@ def _flattens(report: CapturedModel) -> tuple[FlattenStep, ...]:
     return tuple(found)
 
 
-def _bottlenecks(hidden: Sequence[LayerReport], first_in: int, out_values: int) -> list[str]:
-    values = [_values_out(row) for row in hidden]
+def _bottlenecks(hidden: Sequence[LayerReport], out_width: int | None) -> list[str]:
+    """Hidden layers at most a quarter as wide as both hidden neighbours, or narrower than a
+    vector output (``out_width``; ``None`` when the output is a feature map). Widths are
+    units or channels, never a feature map's size."""
+    widths = [layer_width(row) or 0 for row in hidden]
     names = []
     for index, row in enumerate(hidden):
-        before = values[index - 1] if index else first_in
-        after = values[index + 1] if index + 1 < len(values) else out_values
-        narrow = values[index] * BOTTLENECK_RATIO <= min(before, after)
-        if values[index] and (narrow or values[index] < out_values):
+        width = widths[index]
+        if not width:
+            continue
+        neighbours = [widths[i] for i in (index - 1, index + 1) if 0 <= i < len(widths)]
+        narrow = len(neighbours) == 2 and width * BOTTLENECK_RATIO <= min(neighbours)
+        if narrow or (out_width is not None and width < out_width):
             names.append(row.name)
     return names
+
+
+def _is_block(row: LayerReport) -> bool:
+    """A composite layer: several kernels and no ``units``/``filters`` of its own (a
+    transformer layer, a residual block written as one layer)."""
+    if row.class_name in _NOT_BLOCKS or "units" in row.config or "filters" in row.config:
+        return False
+    return sum(1 for v in row.variables if v.role == "weight") >= 2
+
+
+def _inner_width(row: LayerReport) -> int | None:
+    for key in _INNER_WIDTH_KEYS:
+        value = row.config.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def find_blocks(rows: Sequence[LayerReport]) -> tuple[BlockRun, ...]:
+    """Runs of two or more consecutive blocks of one class and size among ``rows`` (the
+    layers with weights), or one block row declaring ``num_layers`` >= 2 in its config."""
+    runs: list[BlockRun] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        end = index
+        while (
+            end + 1 < len(rows)
+            and rows[end + 1].class_name == row.class_name
+            and rows[end + 1].params == row.params
+        ):
+            end += 1
+        count = end - index + 1
+        declared = row.config.get("num_layers")
+        if _is_block(row) and (
+            count >= 2 or (isinstance(declared, int) and not isinstance(declared, bool))
+        ):
+            is_declared = count == 1
+            total = int(declared) if is_declared and isinstance(declared, int) else count
+            if total >= 2:
+                runs.append(
+                    BlockRun(
+                        class_name=row.class_name,
+                        count=total,
+                        first=row.path,
+                        last=rows[end].path,
+                        width=layer_width(row),
+                        inner_width=_inner_width(row),
+                        params=sum(r.params for r in rows[index : end + 1]),
+                        declared=is_declared,
+                    )
+                )
+        index = end + 1
+    return tuple(runs)
+
+
+def block_text(run: BlockRun) -> str:
+    """``12 x TransformerEncoder (width 768, feed-forward 3072)``."""
+    details = []
+    if run.width is not None:
+        details.append(f"width {run.width:,}")
+    if run.inner_width is not None:
+        details.append(f"feed-forward {run.inner_width:,}")
+    text = f"{run.count} x {run.class_name}"
+    if details:
+        text += f" ({', '.join(details)})"
+    if run.declared:
+        text += f" in '{run.first.rsplit('/', 1)[-1]}' (num_layers in its config)"
+    return text
 
 
 def _weighted_depth(report: CapturedModel, parent: str | None) -> int:
@@ -264,14 +348,34 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
     values_pattern: str | None = None
     bottlenecks: list[str] = []
     stages: tuple[Stage, ...] = ()
+    blocks = find_blocks(width_rows)
+    names: list[str] = []
     if chain:
-        hidden = width_rows[:-1]
         output = width_rows[-1] if width_rows else None
+    if blocks:
+        hidden_count = sum(run.count for run in blocks)
+        for run in blocks:
+            if run.width is not None:
+                widths += [run.width] * run.count
+            short = run.first.rsplit("/", 1)[-1]
+            if run.declared:
+                names += [f"{short} {number}" for number in range(1, run.count + 1)]
+            else:
+                start = next(i for i, row in enumerate(width_rows) if row.path == run.first)
+                names += [row.name for row in width_rows[start : start + run.count]]
+        pattern = classify_widths(widths) if len(widths) == hidden_count else "mixed"
+        if not chain:
+            stages = _stages(report, totals)
+        explanation += _blocks_explanation(blocks, pattern)
+    elif chain:
+        hidden = width_rows[:-1]
         widths = [w for w in (layer_width(row) for row in hidden) if w is not None]
+        names = [row.name for row in hidden]
         pattern = classify_widths(widths)
-        first_in = _values_in(hidden[0]) if hidden else 0
-        out_values = _values_out(output) if output is not None else 0
-        bottlenecks = _bottlenecks(hidden, first_in, out_values)
+        vector_out = output is not None and bool(output.output_shapes)
+        vector_out = vector_out and output is not None and len(output.output_shapes[0]) == 2
+        out_width = layer_width(output) if output is not None and vector_out else None
+        bottlenecks = _bottlenecks(hidden, out_width)
         values = [_values_out(row) for row in hidden]
         values_pattern = classify_widths(values)
         hidden_count = len(hidden)
@@ -279,17 +383,12 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
         # channels: channel counts that grow while pooling shrinks the maps are the norm, so
         # the MLP advice on widths (first layer widest...) is not given for them.
         spatial = any(len(row.output_shapes[0]) > 2 for row in hidden if row.output_shapes)
-        explanation += _chain_explanation(hidden, widths, pattern, bottlenecks, out_values, spatial)
-        if spatial and values_pattern != pattern and values_pattern in _PATTERN_TEXT:
+        explanation += _chain_explanation(hidden, widths, pattern, bottlenecks, out_width, spatial)
+        if spatial and values_pattern != pattern and values_pattern in _PATTERN_NOUN:
             explanation.append(
                 f"Counted in values passed on per sample (positions x channels for a "
-                f"convolution) the hidden layers form a {values_pattern}: "
+                f"convolution) the hidden layers form {_PATTERN_NOUN[values_pattern]}: "
                 f"{' -> '.join(f'{v:,}' for v in values)}."
-            )
-        if report.class_name not in _FUNCTIONAL_CLASSES:
-            explanation.append(
-                "This is a subclassed model: layers are read in the order they were created, "
-                "which may not be the order data flows through them."
             )
     else:
         hidden_count = max(0, weighted_depth - 1)
@@ -300,12 +399,18 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
             "so no width pattern is claimed; the longest path through the model has "
             f"{weighted_depth} layers with weights."
         )
-        if stages:
-            top = max(stages, key=lambda s: s.params)
-            where = top.stage if top.stage.startswith("layers") else f"stage {top.stage}"
-            explanation.append(
-                f"Most parameters sit in {where} ({top.share * 100:.1f}% over {top.layers} layers)."
-            )
+    if stages:
+        top = max(stages, key=lambda s: s.params)
+        where = top.stage if top.stage.startswith("layers") else f"stage {top.stage}"
+        explanation.append(
+            f"Most parameters sit in {where} ({top.share * 100:.1f}% over {top.layers} layers)."
+        )
+    if chain and report.class_name != "Sequential" and not report.inputs:
+        # No graph was read (a subclassed model): rows follow creation order.
+        explanation.append(
+            "This is a subclassed model whose graph could not be read: layers are read in the "
+            "order they were created, which may not be the order data flows through them."
+        )
     if dominant is not None:
         explanation.append(_dominant_text(dominant, dominant_share))
     return Architecture(
@@ -319,12 +424,13 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
         hidden_widths=tuple(widths),
         hidden_values=tuple(values),
         values_pattern=values_pattern,
-        hidden_names=tuple(row.name for row in hidden),
+        hidden_names=tuple(names),
         output_layer=output.name if output is not None else None,
         output_width=layer_width(output) if output is not None else None,
         pattern=pattern,
         bottlenecks=tuple(bottlenecks),
         stages=stages,
+        blocks=blocks,
         depth_class="deep" if hidden_count >= 2 else "shallow",
         explanation=tuple(explanation),
     )
@@ -335,7 +441,7 @@ def _chain_explanation(
     widths: Sequence[int],
     pattern: str,
     bottlenecks: Sequence[str],
-    out_values: int,
+    out_width: int | None,
     spatial: bool,
 ) -> list[str]:
     lines: list[str] = []
@@ -370,14 +476,32 @@ def _chain_explanation(
             )
     by_name = {row.name: row for row in hidden}
     for name in bottlenecks:
-        values = _values_out(by_name[name])
+        width = layer_width(by_name[name]) or 0
         reason = (
-            f"narrower than the output ({out_values})"
-            if values < out_values
+            f"narrower than the output ({out_width:,})"
+            if out_width is not None and width < out_width
             else "at most a quarter as wide as its neighbours"
         )
+        amount = f"has {width:,} channels" if spatial else f"passes on {width:,} values per sample"
         lines.append(
-            f"Bottleneck: '{name}' passes on {values:,} values per sample, {reason}; "
+            f"Bottleneck: '{name}' {amount}, {reason}; "
             "whatever does not fit through it is lost to every later layer."
         )
+    return lines
+
+
+def _blocks_explanation(blocks: Sequence[BlockRun], pattern: str) -> list[str]:
+    count = sum(run.count for run in blocks)
+    runs = "; ".join(block_text(run) for run in blocks)
+    lines = [
+        f"A stack of {count} repeated blocks ({runs}): a deep network whose depth is counted "
+        "in blocks, each holding several layers of its own."
+    ]
+    if pattern == "rectangle":
+        lines.append(
+            "Every block has the same width (a rectangle), as in a transformer, where each "
+            "block keeps the hidden size and widens only inside its feed-forward part."
+        )
+    elif pattern in _PATTERN_TEXT:
+        lines.append(_PATTERN_TEXT[pattern])
     return lines

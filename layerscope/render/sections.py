@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from layerscope.analysis.architecture import block_text as _block_text
 from layerscope.render.format import human_bytes, human_count, percent, thousands
 from layerscope.report import ModelReport
 from layerscope.results import DataFit, Mitigation
@@ -148,7 +149,9 @@ def architecture_lines(report: ModelReport) -> list[Fact | str]:
     arch = report.architecture
     hidden = arch.hidden_layers
     plural = "layer" if hidden == 1 else "layers"
-    if arch.pattern == "graph":
+    if arch.blocks:
+        depth = f"{arch.depth_class} ({hidden} repeated blocks)"
+    elif arch.pattern == "graph":
         depth = (
             f"{arch.depth_class} ({arch.weighted_depth} layers with weights on the "
             "longest path; not a simple chain)"
@@ -157,7 +160,10 @@ def architecture_lines(report: ModelReport) -> list[Fact | str]:
         depth = f"{arch.depth_class} ({hidden} hidden {plural})"
     lines: list[Fact | str] = [_line("Depth", depth)]
     widths = arch.hidden_widths
-    if widths:
+    if arch.blocks:
+        runs = [_block_text(run) for run in arch.blocks]
+        lines.append(_line("Blocks", f"{'; '.join(runs)} ({arch.pattern})"))
+    elif widths:
         lines.append(
             _line("Hidden widths", f"{' -> '.join(str(w) for w in widths)} ({arch.pattern})")
         )
@@ -170,7 +176,7 @@ def architecture_lines(report: ModelReport) -> list[Fact | str]:
                 f"'{arch.dominant_layer}' ({percent(arch.dominant_share)} of params)",
             )
         )
-    if arch.pattern != "graph":
+    if arch.pattern != "graph" and not arch.blocks:
         bottlenecks = arch.bottlenecks
         lines.append(
             _line("Bottlenecks", _short_list(_quoted(bottlenecks), ", ") if bottlenecks else "none")
