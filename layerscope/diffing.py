@@ -23,12 +23,19 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from layerscope.errors import UsageError
-from layerscope.report import ROLES, LayerReport, ModelReport, RoleCounts, Shape
+from layerscope.report import (
+    ROLES,
+    CapturedModel,
+    LayerReport,
+    ModelReport,
+    RoleCounts,
+    Shape,
+    Totals,
+)
 
 DIFF_SCHEMA_VERSION = 1
 """Version of the diff JSON document (``diff.schema.json``)."""
@@ -40,48 +47,28 @@ STATUSES: tuple[str, ...] = ("added", "removed", "changed", "unchanged")
 # -- accessors: the one place that knows how the analyses store their numbers ---------------
 
 
-def _field(section: Any, key: str) -> Any:
-    """``section[key]`` for a mapping, ``section.key`` for a typed object, else ``None``."""
-    if section is None:
-        return None
-    if isinstance(section, Mapping):
-        return section.get(key)
-    return getattr(section, key, None)
-
-
 def report_macs(report: ModelReport) -> int:
     """MACs per sample for the whole model."""
-    value = _field(report.cost, "macs")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    return sum(int(row.macs or 0) for row in report.top_level)
+    return report.cost.macs
 
 
 def report_training_bytes(report: ModelReport) -> int | None:
     """The training-memory estimate (params + gradients + optimizer state + activations)."""
-    value = _field(report.memory, "training_total_bytes")
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return report.memory.training_total_bytes
 
 
 def report_training_samples(report: ModelReport) -> int | None:
     """The training-set size the data-fit analysis used, if any."""
-    value = _field(report.data_fit, "training_samples")
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    return report.data_fit.training_samples if report.data_fit is not None else None
 
 
 def report_params_per_sample(report: ModelReport) -> float | None:
     """Parameters per training sample as the data-fit analysis rounded it, if any."""
-    value = _field(report.data_fit, "params_per_sample")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
+    return report.data_fit.params_per_sample if report.data_fit is not None else None
 
 
-def report_totals(report: ModelReport) -> Any:
-    totals = report.totals
-    if totals is None:
-        raise UsageError("the report has not been analysed (use layerscope.analyze)")
-    return totals
+def report_totals(report: ModelReport) -> Totals:
+    return report.totals
 
 
 # -- the result --------------------------------------------------------------------------
@@ -489,8 +476,11 @@ def diff(
 
     def report_of(model: Any) -> ModelReport:
         if isinstance(model, ModelReport):
-            report_totals(model)
             return model
+        if isinstance(model, CapturedModel):
+            from layerscope.analysis import run_analyses
+
+            return run_analyses(model, training_samples=training_samples)
         return analyze(model, training_samples=training_samples, unsafe=unsafe, **options)
 
     return diff_reports(report_of(a), report_of(b))

@@ -120,6 +120,26 @@ def parse_sections(sections: Any) -> tuple[str, ...]:
     return tuple(part for part in SECTIONS if part in chosen)
 
 
+def template_folder(value: Any) -> str | None:
+    """A user template folder as a path string; a UsageError unless it is a folder."""
+    if value is None:
+        return None
+    folder = os.fspath(value)
+    if not os.path.isdir(folder):
+        raise UsageError(f"template_dir must be an existing folder; got {folder!r}")
+    return str(folder)
+
+
+def id_prefix(value: Any) -> str | None:
+    """An HTML id prefix: a letter, then letters, digits, '-' and '_' (64 at most)."""
+    if value is not None and (not isinstance(value, str) or not _ID_PREFIX.match(value)):
+        raise UsageError(
+            "id_prefix must start with a letter and hold only letters, digits, '-' and "
+            f"'_'; got {value!r}"
+        )
+    return value
+
+
 def _set(instance: object, name: str, value: Any) -> None:
     object.__setattr__(instance, name, value)  # normalising a frozen dataclass's field
 
@@ -197,22 +217,13 @@ class HtmlOptions:
         _set(self, "fragment", bool(self.fragment))
         if self.title is not None and not isinstance(self.title, str):
             raise UsageError(f"title must be a string; got {self.title!r}")
-        if self.template_dir is not None:
-            folder = os.fspath(self.template_dir)
-            if not os.path.isdir(folder):
-                raise UsageError(f"template_dir must be an existing folder; got {folder!r}")
-            _set(self, "template_dir", folder)
+        _set(self, "template_dir", template_folder(self.template_dir))
         _set(self, "sections", parse_sections(self.sections))
         _set(self, "theme", Theme.parse(self.theme or Theme.AUTO, "theme"))
         diagram = DiagramOptions(self.rankdir or Rankdir.TB, self.expand_nested)
         _set(self, "rankdir", diagram.rankdir)
         _set(self, "expand_nested", diagram.expand_nested)
-        prefix = self.id_prefix
-        if prefix is not None and (not isinstance(prefix, str) or not _ID_PREFIX.match(prefix)):
-            raise UsageError(
-                "id_prefix must start with a letter and hold only letters, digits, '-' and "
-                f"'_'; got {prefix!r}"
-            )
+        id_prefix(self.id_prefix)
 
     @property
     def diagram(self) -> DiagramOptions:

@@ -97,7 +97,8 @@ def _total(key: str, quantity: Quantity) -> TotalView:
 
 def render_diff_html(report: DiffReport, fragment: bool = False, **options: Any) -> str:
     """Options: ``title``, ``template_dir``, ``theme`` (auto, light, dark), ``id_prefix``."""
-    from layerscope.render.html import _BLANK_LINES, _ID_PREFIX, THEMES, _Ids, environment
+    from layerscope.options import Theme, id_prefix, template_folder
+    from layerscope.render.html import _BLANK_LINES, _Ids, environment
 
     unknown = sorted(set(options) - _OPTIONS)
     if unknown:
@@ -105,22 +106,13 @@ def render_diff_html(report: DiffReport, fragment: bool = False, **options: Any)
     title = options.get("title")
     if title is not None and not isinstance(title, str):
         raise UsageError(f"title must be a string; got {title!r}")
-    theme = options.get("theme") or "auto"
-    if theme not in THEMES:
-        raise UsageError(f"theme must be one of {', '.join(THEMES)}; got {theme!r}")
-    template_dir = options.get("template_dir")
-    if template_dir is not None:
-        template_dir = os.fspath(template_dir)
-    prefix = options.get("id_prefix")
+    theme = Theme.parse(options.get("theme") or Theme.AUTO, "theme").value
+    template_dir = template_folder(options.get("template_dir"))
+    prefix = id_prefix(options.get("id_prefix"))
     if prefix is None:
         digest = hashlib.sha256(report.to_json(indent=None).encode("utf-8"))
         digest.update(repr((fragment, title, theme, template_dir)).encode("utf-8"))
         prefix = "ls-" + digest.hexdigest()[:10]
-    elif not isinstance(prefix, str) or not _ID_PREFIX.match(prefix):
-        raise UsageError(
-            "id_prefix must start with a letter and hold only letters, digits, '-' and '_'; "
-            f"got {prefix!r}"
-        )
     from layerscope.render.html import _version
 
     context = {

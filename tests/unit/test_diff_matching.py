@@ -9,7 +9,7 @@ from layerscope import check, diff
 from layerscope.analysis import run_analyses
 from layerscope.diffing import base_name
 from layerscope.errors import UsageError
-from layerscope.report import LayerReport, ModelReport, Variable
+from layerscope.report import CapturedModel, LayerReport, ModelReport, Variable
 
 
 def dense(name: str, inputs: int, units: int, parent: str | None = None) -> LayerReport:
@@ -31,7 +31,7 @@ def dense(name: str, inputs: int, units: int, parent: str | None = None) -> Laye
 
 
 def model(*rows: LayerReport, name: str = "m") -> ModelReport:
-    return run_analyses(ModelReport(name=name, class_name="Functional", layers=tuple(rows)))
+    return run_analyses(CapturedModel(name=name, class_name="Functional", layers=tuple(rows)))
 
 
 def statuses(result: object) -> list[tuple[str, str, str | None]]:
