@@ -9,7 +9,7 @@ import pytest
 from layerscope.analysis import run_analyses
 from layerscope.errors import UsageError
 from layerscope.render.format import AUTO_DEPTH_ROWS, auto_depth, depth_note, table_rows
-from layerscope.report import LayerReport, ModelReport, Variable
+from layerscope.report import CapturedModel, LayerReport, ModelReport, Variable
 
 
 def _dense(name: str, path: str, depth: int, parent: str | None, units: int) -> LayerReport:
@@ -49,7 +49,7 @@ def _block(name: str, inner: int) -> list[LayerReport]:
 
 def _report(blocks: int, inner: int) -> ModelReport:
     rows = [row for index in range(blocks) for row in _block(f"block_{index}", inner)]
-    return run_analyses(ModelReport(name="m", class_name="Functional", layers=tuple(rows)))
+    return run_analyses(CapturedModel(name="m", class_name="Functional", layers=tuple(rows)))
 
 
 def test_auto_depth_shows_whole_small_models() -> None:
