@@ -45,6 +45,10 @@ def analyze(
             by default: the report's ``display_depth``; JSON always has every row), and the
             analysis options (:class:`layerscope.options.AnalysisOptions`: ``batch_size``,
             ``optimizer``, ``thresholds``), all checked before the model is read.
+            ``seq_len`` (fills every unknown non-batch input dimension) and
+            ``input_shapes`` (``{"token_ids": (512,)}``: an input's non-batch
+            dimensions) set the input shape the MACs and activations are measured at
+            (the model is called symbolically, so a file is read by the Keras engine).
 
     Returns:
         An immutable :class:`~layerscope.report.ModelReport`.
@@ -55,24 +59,64 @@ def analyze(
     from layerscope.render.format import check_depth
 
     depth = check_depth(options.pop("depth", None))
+    shape_options = validate_shapes(options.pop("seq_len", None), options.pop("input_shapes", None))
+    if engine is Engine.STATIC and shape_options:
+        raise UsageError(
+            "seq_len / input_shapes (--seq-len / --input-shape) call the model, which the "
+            "static engine does not do; use engine 'keras' or 'auto'"
+        )
     analysis = AnalysisOptions.of(**options)
     from layerscope.analysis import run_analyses
 
     if isinstance(model_or_path, (str, os.PathLike)):
-        report: CapturedModel = _capture_file(model_or_path, engine, unsafe, custom_objects, debug)
+        report: CapturedModel = _capture_file(
+            model_or_path, engine, unsafe, custom_objects, debug, shape_options
+        )
     else:
         if engine is Engine.STATIC:
             raise UsageError("engine='static' reads a .keras file; got an in-memory model")
         from layerscope.capture import capture
 
         with _gc_paused():
-            report = capture(model_or_path)
+            report = capture(model_or_path, **shape_options)
     if depth is not None:
         import dataclasses
 
         report = dataclasses.replace(report, display_depth=depth)
     with _gc_paused():
         return run_analyses(report, training_samples=samples, options=analysis)
+
+
+def validate_shapes(seq_len: Any, input_shapes: Any) -> dict[str, Any]:
+    """``seq_len`` and ``input_shapes`` checked, as capture's keyword arguments (only the
+    ones given). A UsageError quotes anything that is not a positive int / a mapping of
+    input names to sequences of positive ints."""
+    result: dict[str, Any] = {}
+    if seq_len is not None:
+        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len <= 0:
+            raise UsageError(f"seq_len must be a positive integer; got {seq_len!r}")
+        result["seq_len"] = seq_len
+    if input_shapes:
+        if not isinstance(input_shapes, Mapping):
+            raise UsageError(
+                f"input_shapes must map input names to dimensions; got {input_shapes!r}"
+            )
+        checked: dict[str, tuple[int, ...]] = {}
+        for name, dims in input_shapes.items():
+            values = (dims,) if isinstance(dims, int) else dims
+            if (
+                not isinstance(name, str)
+                or not isinstance(values, (list, tuple))
+                or not values
+                or any(isinstance(d, bool) or not isinstance(d, int) or d <= 0 for d in values)
+            ):
+                raise UsageError(
+                    f"input_shapes[{name!r}] must be a sequence of positive integers (the "
+                    f"non-batch dimensions); got {dims!r}"
+                )
+            checked[name] = tuple(values)
+        result["input_shapes"] = checked
+    return result
 
 
 @contextlib.contextmanager
@@ -103,8 +147,10 @@ def _capture_file(
     unsafe: bool,
     custom_objects: str | os.PathLike[str] | Mapping[str, Any] | None,
     debug: bool,
+    shape_options: Mapping[str, Any] | None = None,
 ) -> CapturedModel:
-    """Capture a model file with the chosen engine (``auto``: static when exact, else Keras)."""
+    """Capture a model file with the chosen engine (``auto``: static when exact, else Keras;
+    Keras whenever an input shape is set, since measuring it calls the model)."""
     from layerscope.loading import check_custom_objects, check_model_path, refuse_python_lambdas
 
     check_model_path(path)
@@ -112,7 +158,7 @@ def _capture_file(
         check_custom_objects(custom_objects)
     if not unsafe:
         refuse_python_lambdas(path)
-    if engine is not Engine.KERAS:
+    if engine is not Engine.KERAS and not shape_options:
         report = _try_static(path, engine, debug)
         if report is not None:
             return report
@@ -122,7 +168,7 @@ def _capture_file(
 
     with progress.step("Loading the model with Keras"):
         model = load_model(path, unsafe=unsafe, custom_objects=custom_objects)
-        return capture(model, source=os.fspath(path))
+        return capture(model, source=os.fspath(path), **(shape_options or {}))
 
 
 def _try_static(path: str | os.PathLike[str], engine: Engine, debug: bool) -> CapturedModel | None:

@@ -15,26 +15,46 @@ the edges of the graph being walked only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerscope.errors import AnalysisError, ModelNotBuiltError
-from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
+from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Trace, Variable
 from layerscope.roles import variable_role
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from layerscope.tracing import Chain, Recording
 
 OWN_VARIABLES_ROW = "(own variables)"
 """Name of the row holding variables a subclassed model created itself, outside any layer."""
 
 
-def capture(model: Any, source: str | None = None) -> CapturedModel:
-    """Read a built Keras model into a :class:`CapturedModel` (no analysis yet)."""
+def capture(
+    model: Any,
+    source: str | None = None,
+    seq_len: int | None = None,
+    input_shapes: Mapping[str, Any] | None = None,
+) -> CapturedModel:
+    """Read a built Keras model into a :class:`CapturedModel` (no analysis yet).
+
+    ``seq_len`` fills every unknown non-batch input dimension and ``input_shapes`` sets
+    named inputs' non-batch dimensions for the symbolic call that records the shapes each
+    layer (custom blocks' sub-layers included) was really called with. The model is traced
+    when either is given or when it holds custom layers with sub-layers (see
+    :mod:`layerscope.tracing`); otherwise its graph already says every shape.
+    """
     _require_keras_model(model)
     _require_built(model)
+    recording = None
+    if seq_len is not None or input_shapes or _has_blocks(model):
+        from layerscope.tracing import trace_model
+
+        recording = trace_model(model, seq_len=seq_len, input_shapes=input_shapes)
     trainable_ids = {id(v) for v in model.trainable_weights}
-    walker = _Walker(trainable_ids)
+    walker = _Walker(trainable_ids, recording)
     try:
-        walker.walk(model, prefix="", depth=0, parent=None)
+        walker.walk(model, prefix="", depth=0, parent=None, chain=())
         inputs, outputs = _graph_ends(model)
-        input_shapes = _model_input_shapes(model)
+        model_input_shapes = _model_input_shapes(model)
     except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
         raise AnalysisError(
             f"could not read the structure of model {model.name!r}: {error}"
@@ -68,9 +88,14 @@ def capture(model: Any, source: str | None = None) -> CapturedModel:
         edges=tuple(walker.edges),
         inputs=inputs,
         outputs=outputs,
-        input_shapes=input_shapes,
+        input_shapes=model_input_shapes,
         source=source,
         engine="keras",
+        trace=(
+            None
+            if recording is None
+            else Trace(input_shapes=recording.input_shapes, error=recording.error)
+        ),
     )
 
 
@@ -112,7 +137,7 @@ def _require_built(model: Any) -> None:
 
 
 class _Walker:
-    def __init__(self, trainable_ids: set[int]) -> None:
+    def __init__(self, trainable_ids: set[int], recording: Recording | None = None) -> None:
         self.trainable_ids = trainable_ids
         self.rows: list[LayerReport] = []
         self.edges: list[Edge] = []
@@ -120,8 +145,28 @@ class _Walker:
         self.paths_by_id: dict[int, str] = {}
         self.owner_by_id: dict[int, str] = {}
         """Path of the deepest row so far counting each variable (see ``_owner``)."""
+        self.recording = recording if recording is not None and not recording.error else None
+        # Recorded chains by (first, last) layer: a block may call a sub-sub-layer directly.
+        self.chains_by_ends: dict[tuple[int, int], list[Chain]] = {}
+        if self.recording is not None:
+            for recorded in self.recording.calls:
+                self.chains_by_ends.setdefault((recorded[0], recorded[-1]), []).append(recorded)
 
-    def walk(self, container: Any, prefix: str, depth: int, parent: str | None) -> None:
+    def traced(self, chain: Chain) -> tuple[tuple[LayerCall, ...], tuple[Any, ...]] | None:
+        """The recorded calls and own matrix products of the layer at ``chain``."""
+        if self.recording is None:
+            return None
+        found = chain if chain in self.recording.calls else None
+        if found is None:
+            candidates = self.chains_by_ends.get((chain[0], chain[-1]), [])
+            found = candidates[0] if len(candidates) == 1 else None
+        if found is None:
+            return (), ()
+        return tuple(self.recording.calls[found]), tuple(self.recording.ops.get(found, ()))
+
+    def walk(
+        self, container: Any, prefix: str, depth: int, parent: str | None, chain: Chain
+    ) -> None:
         operations, nodes = _operations_and_nodes(container)
         is_chain = nodes is None
         listed = {id(op) for op in operations}
@@ -152,31 +197,88 @@ class _Walker:
                 self.edges.append(Edge(prefix + str(previous.name), path, None))
             if not calls:
                 input_shapes, output_shapes = _standalone_shapes(operation)
-            variables = self._variables(operation, path)
-            if depth == 0:
-                self.top_level_variable_ids.append(variables[1])
-            is_container = _is_model(operation)
-            self.rows.append(
-                LayerReport(
-                    name=str(operation.name),
-                    path=path,
-                    depth=depth,
-                    class_name=type(operation).__name__,
-                    variables=variables[0],
-                    output_shapes=output_shapes,
-                    input_shapes=input_shapes,
-                    inbound=tuple(inbound_names),
-                    parent=parent,
-                    is_container=is_container,
-                    layer_trainable=bool(getattr(operation, "trainable", True)),
-                    dtype_policy=_policy_name(operation),
-                    config=_config(operation, is_container),
-                    call_count=max(1, len(calls)),
-                )
+            self.add_row(
+                operation,
+                path,
+                depth,
+                parent,
+                (*chain, id(operation)),
+                (input_shapes, output_shapes),
+                inbound=tuple(inbound_names),
+                call_count=max(1, len(calls)),
             )
-            if is_container:
-                self.walk(operation, prefix=path + "/", depth=depth + 1, parent=path)
             previous = operation
+
+    def add_row(
+        self,
+        operation: Any,
+        path: str,
+        depth: int,
+        parent: str | None,
+        chain: Chain,
+        shapes: tuple[tuple[Shape, ...], tuple[Shape, ...]],
+        inbound: tuple[str, ...] = (),
+        call_count: int | None = None,
+    ) -> None:
+        """Append the row of ``operation``, then the rows inside it (nested model or block).
+
+        ``shapes`` are the graph's (first call); a traced call, when recorded, wins, since it
+        is the shape the layer really ran at. ``call_count=None`` (a block's sub-layer, not
+        in any graph) takes the number of traced calls.
+        """
+        input_shapes, output_shapes = shapes
+        traced = self.traced(chain)
+        calls: tuple[LayerCall, ...] = ()
+        ops: tuple[Any, ...] = ()
+        if traced is not None:
+            calls, ops = traced
+            if calls:
+                input_shapes, output_shapes = calls[0].input_shapes, calls[0].output_shapes
+        if call_count is None:
+            call_count = len(calls) if traced is not None else 1
+        if self.recording is not None and _is_input_layer(operation):
+            # Input layers are not called; the traced input of that name is their output.
+            for name, shape in self.recording.input_shapes:
+                if name == str(operation.name) and shape:
+                    output_shapes = ((None, *shape[1:]),)
+        variables = self._variables(operation, path)
+        if depth == 0:
+            self.top_level_variable_ids.append(variables[1])
+        is_container = _is_model(operation)
+        sublayers = [] if is_container else _sublayers(operation)
+        self.rows.append(
+            LayerReport(
+                name=str(operation.name),
+                path=path,
+                depth=depth,
+                class_name=type(operation).__name__,
+                variables=variables[0],
+                output_shapes=output_shapes,
+                input_shapes=input_shapes,
+                inbound=inbound,
+                parent=parent,
+                is_container=is_container,
+                layer_trainable=bool(getattr(operation, "trainable", True)),
+                dtype_policy=_policy_name(operation),
+                config=_config(operation, is_container),
+                call_count=call_count,
+                is_block=bool(sublayers),
+                call_class=_call_class(operation),
+                calls=calls,
+                ops=ops,
+            )
+        )
+        if is_container:
+            self.walk(operation, prefix=path + "/", depth=depth + 1, parent=path, chain=chain)
+        for sub in sublayers:
+            self.add_row(
+                sub,
+                f"{path}/{sub.name}",
+                depth + 1,
+                path,
+                (*chain, id(sub)),
+                _standalone_shapes(sub),
+            )
 
     def _variables(self, operation: Any, path: str) -> tuple[tuple[Variable, ...], list[Any]]:
         """The operation's variables (its sublayers' included), each with its owner's class.
@@ -243,6 +345,49 @@ class _Walker:
             self.owner_by_id[id(variable)] = row_path
             return None
         return owner
+
+
+def _is_stock(layer: Any) -> bool:
+    """A layer class Keras itself defines (``keras.layers.Dense``...)."""
+    return str(type(layer).__module__).startswith("keras.")
+
+
+def _sublayers(layer: Any) -> list[Any]:
+    """The sub-layers shown as rows under a custom layer (none under Keras's own layers,
+    whose rules price them whole: MultiHeadAttention, Bidirectional...)."""
+    if _is_stock(layer):
+        return []
+    return list(getattr(layer, "_layers", ()) or ())
+
+
+def _is_input_layer(layer: Any) -> bool:
+    return type(layer).__name__ == "InputLayer"
+
+
+def _has_blocks(model: Any) -> bool:
+    """Whether any layer of ``model`` (nested models included) is a custom block."""
+    stack = list(getattr(model, "_layers", ()) or ())
+    while stack:
+        layer = stack.pop()
+        if _is_model(layer):
+            stack.extend(getattr(layer, "_layers", ()) or ())
+        elif _sublayers(layer):
+            return True
+    return False
+
+
+def _call_class(layer: Any) -> str:
+    """The class whose ``call`` ``layer`` runs, when Keras or keras_hub defines it, else "".
+
+    A subclass of a Keras layer that keeps the base's ``call`` is priced by the base's rule;
+    one that overrides ``call`` (keras_hub's ``DepthwiseConvBlock``, a user's block) is not.
+    """
+    for cls in type(layer).__mro__:
+        if str(cls.__module__).startswith(("keras.", "keras_hub.")):
+            return cls.__name__
+        if "call" in vars(cls):
+            return ""
+    return ""
 
 
 def _is_weight(variable: Any) -> bool:

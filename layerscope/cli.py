@@ -54,6 +54,29 @@ def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], 
     return convert
 
 
+def _input_shapes(
+    ctx: click.Context, param: click.Parameter, values: Any
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """``NAME=D1,D2,...`` options as (name, dims) pairs; a malformed one is a usage error."""
+    parsed: list[tuple[str, tuple[int, ...]]] = []
+    for value in values or ():
+        name, sep, dims_text = str(value).partition("=")
+        name = name.strip()
+        try:
+            dims = tuple(int(d) for d in dims_text.replace("x", ",").split(",") if d.strip())
+        except ValueError:
+            dims = ()
+        if not sep or not name or not dims or any(d <= 0 for d in dims):
+            raise click.BadParameter(
+                f"expected NAME=D1,D2,... with positive dimensions, e.g. token_ids=128; "
+                f"got {value!r}"
+            )
+        if any(name == seen for seen, _ in parsed):
+            raise click.BadParameter(f"input {name!r} is given twice")
+        parsed.append((name, dims))
+    return tuple(parsed)
+
+
 @dataclass(frozen=True)
 class ModelArgs:
     """The model and the options every command that reads one shares."""
@@ -67,6 +90,8 @@ class ModelArgs:
     optimizer: str
     debug: bool
     depth: int | None = None
+    seq_len: int | None = None
+    input_shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def analysis_options(self) -> AnalysisOptions:
         """The analysis options, validated (a bad value is a usage error)."""
@@ -87,6 +112,8 @@ class ModelArgs:
             batch_size=options.batch_size,
             optimizer=options.optimizer,
             **({"depth": self.depth} if self.depth is not None else {}),
+            **({"seq_len": self.seq_len} if self.seq_len is not None else {}),
+            **({"input_shapes": dict(self.input_shapes)} if self.input_shapes else {}),
         )
 
 
@@ -146,6 +173,22 @@ def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "reads best; 0: the model's own layers). JSON always has every row.",
         ),
         click.option("--debug", is_flag=True, help="Show tracebacks and engine decisions."),
+        click.option(
+            "--seq-len",
+            "seq_len",
+            metavar="N",
+            callback=_positive_int("--seq-len"),
+            help="Fill every unknown non-batch input dimension with N for the MACs and "
+            "activation figures (default: unknown, figures per position).",
+        ),
+        click.option(
+            "--input-shape",
+            "input_shapes",
+            metavar="NAME=D1,D2,...",
+            multiple=True,
+            callback=_input_shapes,
+            help="Set one model input's non-batch dimensions, e.g. token_ids=512 (repeatable).",
+        ),
     ]
 
     @functools.wraps(function)

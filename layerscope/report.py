@@ -138,6 +138,38 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class LayerCall:
+    """One call of a layer as recorded by tracing the model (see ``layerscope.tracing``)."""
+
+    input_shapes: tuple[Shape, ...] = ()
+    """Shapes of the call's tensor arguments in signature order (masks left out)."""
+    output_shapes: tuple[Shape, ...] = ()
+
+
+@dataclass(frozen=True)
+class OpCall:
+    """A matrix product a layer's own code ran through ``keras.ops`` (not a sub-layer's)."""
+
+    op: str
+    """``einsum``, ``matmul`` or ``dot_product_attention``."""
+    shapes: tuple[Shape, ...]
+    """The operands' shapes at batch 1 (``None`` where a dimension was unknown)."""
+    equation: str | None = None
+    """The einsum equation, for ``einsum``."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How the sub-layers' call shapes were measured: one symbolic call of the model."""
+
+    input_shapes: tuple[tuple[str, Shape], ...] = ()
+    """Each model input's name and the shape it was called with (batch 1; ``None`` where
+    a dimension stayed unknown because neither ``seq_len`` nor ``input_shapes`` set it)."""
+    error: str | None = None
+    """Why the model could not be traced; shapes then come from its graph only."""
+
+
+@dataclass(frozen=True)
 class LayerReport:
     """One row of the report: a layer, or a nested model as a whole.
 
@@ -161,7 +193,7 @@ class LayerReport:
     inbound: tuple[str, ...] = ()
     """Names of the layers feeding this one, over every call (shared layers list all)."""
     parent: str | None = None
-    """``path`` of the nested model holding this layer, ``None`` at depth 0."""
+    """``path`` of the nested model or block holding this layer, ``None`` at depth 0."""
     is_container: bool = False
     """True for a nested model, whose inner layers follow it as deeper rows."""
     layer_trainable: bool = True
@@ -173,6 +205,21 @@ class LayerReport:
     ``layers``. Analyses read hyper-parameters (units, kernel_size, regularizers) here."""
     call_count: int = 1
     """How many times the layer is called in the graph (more than 1 for shared layers)."""
+    is_block: bool = False
+    """True for a custom layer (not a model) whose sub-layers follow it as deeper rows, e.g.
+    ``transformer_layer_0/self_attention_layer/query``. Like a nested model's row, a block's
+    row holds all its sub-layers' variables, so depth-0 rows still add up to the totals."""
+    call_class: str | None = field(default=None, compare=False)
+    """The class whose ``call`` the layer runs, which is what prices it: its own class
+    for Keras and keras_hub layers, the Keras base class for a subclass that keeps the
+    base's ``call``, ``""`` for a layer running its own ``call``; ``None`` when not known
+    (the static engine), in which case ``class_name`` is used."""
+    calls: tuple[LayerCall, ...] = field(default=(), compare=False, repr=False)
+    """Every call recorded by tracing the model (empty when the model was not traced).
+    ``call_class``, ``calls`` and ``ops`` say how the row was measured, which only the
+    Keras engine can, so they are left out of equality (engines agree on the facts)."""
+    ops: tuple[OpCall, ...] = field(default=(), compare=False, repr=False)
+    """Matrix products the layer's own code ran, over all its traced calls."""
     # -- filled by analysis ------------------------------------------------------------
     share: float = 0.0
     """``params`` / the model's total params."""
@@ -268,6 +315,8 @@ class CapturedModel:
     """How deep the text, Markdown and HTML tables go (``analyze(..., depth=N)``, CLI
     ``--depth N``): rows of depth 0..N. ``None`` picks what reads best (see
     :func:`layerscope.render.format.auto_depth`). JSON always carries every row."""
+    trace: Trace | None = None
+    """The symbolic call that measured the layers' call shapes (Keras engine only)."""
 
     # -- lookups -----------------------------------------------------------------------
     def layer(self, name_or_path: str) -> LayerReport:

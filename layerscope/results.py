@@ -59,6 +59,31 @@ class ClassCost:
 
 
 @dataclass(frozen=True)
+class UncountedLayer:
+    """A layer whose multiply-accumulates could not be counted, and why."""
+
+    path: str
+    class_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CostAssumptions:
+    """What the MAC (and activation) figures assume."""
+
+    batch_size: int
+    """Always 1: figures are per sample."""
+    input_shapes: Mapping[str, tuple[int | None, ...]]
+    """Each model input's shape the figures are for (batch 1; ``None`` = unknown)."""
+    unknown_dims: bool
+    """Some dimension stayed unknown and was counted as 1 (figures per position)."""
+    note: str | None = None
+    """That caveat in words, when ``unknown_dims``."""
+    trace_error: str | None = None
+    """Why the model could not be called symbolically (sub-layer shapes then unmeasured)."""
+
+
+@dataclass(frozen=True)
 class Cost:
     """Multiply-accumulates for one sample's forward pass (``report.cost``)."""
 
@@ -79,6 +104,12 @@ class Cost:
     """Paths of layers whose figure took an unknown (``None``) dimension as 1."""
     convention: str
     """What the figures count, in words."""
+    complete: bool = True
+    """False when some layer could not be counted: ``macs`` is then a lower bound."""
+    uncounted: tuple[UncountedLayer, ...] = ()
+    """Every layer not counted, with the reason (``uncounted_layers`` has their paths)."""
+    assumptions: CostAssumptions | None = None
+    """Batch size, input shapes used and unknown dimensions."""
 
 
 # -- memory --------------------------------------------------------------------------------
@@ -105,6 +136,9 @@ class Memory:
     training_activation_bytes: int
     inference_peak_bytes: int
     training_total_bytes: int
+    activation_unknown_dims: tuple[str, ...] = ()
+    """Layers whose output has an unknown non-batch dimension (a sequence length), counted
+    as 1: the activation figures are per position for them."""
 
 
 # -- architecture --------------------------------------------------------------------------

@@ -15,6 +15,17 @@ Conventions (docs/insights.md has the full table and why):
   GRU, 1 for SimpleRNN; Bidirectional adds both directions; TimeDistributed multiplies its
   inner layer by the steps.
 * MultiHeadAttention: the Q, K, V and output projections plus ``QK^T`` and ``attention x V``.
+* Grouped-query attention: query heads for ``QK^T`` and ``attention x V``, key/value heads
+  for the K and V projections.
+* A layer with no rule of its own (a custom block: ``TransformerEncoder``, a Llama decoder
+  layer, ``DepthwiseConvBlock``) costs the sum of its sub-layer rows plus the matrix
+  products its own code ran through ``keras.ops`` (``einsum``, ``matmul``,
+  ``dot_product_attention``: the attention products), as recorded by tracing the model at
+  the chosen input shape (``layerscope.tracing``). Rules match the exact class whose
+  ``call`` the layer runs (``LayerReport.call_class``), never a name prefix, so
+  ``DepthwiseConvBlock`` is not priced as a ``DepthwiseConv2D``.
+* ``ReversibleEmbedding`` (keras_hub's tied embedding): a lookup costs 0, its reverse call
+  (the language-model head) ``vocabulary x hidden`` per position.
 * Embedding lookups, pooling, normalisation, activations and element-wise merges: 0. The
   published figures this module is checked against (ResNet50 3.86 G, MobileNetV2 301 M, ...)
   count only convolution and dense multiply-adds; an inference engine folds batch
@@ -23,7 +34,10 @@ Conventions (docs/insights.md has the full table and why):
 
 Biases are not counted (adding a bias is an add, not a multiply-accumulate). A ``None``
 dimension other than the batch (a variable-length sequence) is counted as 1 and the layer is
-listed in ``cost.per_unknown_dims`` so that nobody mistakes the figure for a total.
+listed in ``cost.per_unknown_dims`` so that nobody mistakes the figure for a total; pass
+``seq_len`` / ``input_shapes`` to ``analyze`` (``--seq-len`` / ``--input-shape``) to fix it.
+Whatever cannot be counted is listed in ``cost.uncounted`` with the reason, and
+``cost.complete`` is false, so that the headline says "at least".
 """
 
 from __future__ import annotations
@@ -33,8 +47,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from layerscope.report import CapturedModel, LayerReport, Shape
-from layerscope.results import ClassCost, Cost
+from layerscope.report import CapturedModel, LayerCall, LayerReport, OpCall, Shape
+from layerscope.results import ClassCost, Cost, CostAssumptions, UncountedLayer
 
 MacRule = Callable[[Mapping[str, Any], Sequence[Shape], Sequence[Shape]], int]
 
@@ -321,8 +335,49 @@ def _zero(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[
     return 0
 
 
+def _reversible_embedding(
+    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
+) -> int:
+    """keras_hub's ``ReversibleEmbedding``: a lookup is free; the reverse call (hidden states
+    in, one logit per vocabulary entry out) is a ``hidden x vocabulary`` product per position."""
+    vocabulary = int(config["input_dim"])
+    hidden = int(config["output_dim"])
+    source, result = inputs[0], (outputs[0] if outputs else None)
+    reverse = (
+        result is not None
+        and len(source) == len(result)
+        and source[-1] == hidden
+        and result[-1] == vocabulary
+    )
+    return _product(source[1:-1]) * hidden * vocabulary if reverse else 0
+
+
+_CONV_CLASSES = frozenset(
+    {"Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"}
+)
+_CONV_TRANSPOSE_CLASSES = frozenset(
+    {
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+        "Conv3DTranspose",
+        "Convolution1DTranspose",
+        "Convolution2DTranspose",
+        "Convolution3DTranspose",
+    }
+)
+_DEPTHWISE_CLASSES = frozenset({"DepthwiseConv1D", "DepthwiseConv2D"})
+_SEPARABLE_CLASSES = frozenset(
+    {"SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"}
+)
+_CONV_LSTM_CLASSES = frozenset({"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"})
+
+
 def rule_for(class_name: str) -> MacRule | None:
-    """The MAC rule for a layer class, or ``None`` when layerscope has none."""
+    """The MAC rule for a layer class, or ``None`` when layerscope has none.
+
+    Matching is by exact class name (Keras's aliases included), never by prefix: a custom
+    ``DepthwiseConvBlock`` has no rule and is priced through its sub-layers instead.
+    """
     if class_name in ("Dense", "QuantizedDense"):
         return _dense
     if class_name == "EinsumDense":
@@ -331,15 +386,15 @@ def rule_for(class_name: str) -> MacRule | None:
         return _recurrent(_GATES[class_name])
     if class_name == "RNN":
         return _generic_rnn
-    if class_name.startswith("ConvLSTM"):
+    if class_name in _CONV_LSTM_CLASSES:
         return _conv_lstm(class_name)
-    if class_name.startswith("SeparableConv") or class_name.startswith("SeparableConvolution"):
+    if class_name in _SEPARABLE_CLASSES:
         return _separable(class_name)
-    if class_name.startswith("DepthwiseConv"):
+    if class_name in _DEPTHWISE_CLASSES:
         return _depthwise(class_name)
-    if class_name.startswith(("Conv", "Convolution")) and class_name.endswith("Transpose"):
+    if class_name in _CONV_TRANSPOSE_CLASSES:
         return _conv_transpose(class_name)
-    if class_name.startswith(("Conv", "Convolution")):
+    if class_name in _CONV_CLASSES:
         return _conv(class_name)
     if class_name == "MultiHeadAttention":
         return _multi_head_attention
@@ -347,9 +402,69 @@ def rule_for(class_name: str) -> MacRule | None:
         return _group_query_attention
     if class_name in ("Attention", "AdditiveAttention"):
         return _dot_attention
-    if class_name in ("Embedding", "InputLayer", "ReversibleEmbedding"):
+    if class_name == "ReversibleEmbedding":
+        return _reversible_embedding
+    if class_name in ("Embedding", "InputLayer"):
         return _zero
     return None
+
+
+# -- matrix products a layer's own code ran (recorded by tracing) --------------------------
+
+
+def op_macs(op: OpCall) -> int:
+    """MACs of one recorded ``keras.ops`` matrix product (shapes at batch 1, ``None`` as 1).
+
+    ``einsum``: the product of every index's size (two or more operands; one operand is a
+    transpose or a sum, 0). ``matmul``: ``batch x m x k x n`` with NumPy broadcasting.
+    ``dot_product_attention``: ``QK^T`` plus ``attention x V``.
+    """
+    shapes = op.shapes
+    if op.op == "einsum" and op.equation and len(shapes) >= 2:
+        return _einsum_macs(op.equation, shapes)
+    if op.op == "matmul" and len(shapes) == 2:
+        a, b = shapes
+        if not a or not b:
+            return 0
+        m = _known(a[-2]) if len(a) >= 2 else 1
+        k = _known(a[-1])
+        n = _known(b[-1]) if len(b) >= 2 else 1
+        return _broadcast(a[:-2], b[:-2]) * m * k * n
+    if op.op == "dot_product_attention" and len(shapes) == 3:
+        query, key, value = shapes
+        if len(query) == 4:
+            batch, q_len, heads, depth = (_known(d) for d in query)
+        else:
+            batch, q_len, depth = (_known(d) for d in query[-3:])
+            heads = 1
+        k_len = _known(key[1])
+        return batch * heads * q_len * k_len * (depth + _known(value[-1]))
+    return 0
+
+
+def _broadcast(a: Sequence[int | None], b: Sequence[int | None]) -> int:
+    rank = max(len(a), len(b))
+    padded_a = (1,) * (rank - len(a)) + tuple(_known(d) for d in a)
+    padded_b = (1,) * (rank - len(b)) + tuple(_known(d) for d in b)
+    return math.prod(max(x, y) for x, y in zip(padded_a, padded_b, strict=True))
+
+
+def _einsum_macs(equation: str, shapes: Sequence[Shape]) -> int:
+    operands = equation.split("->")[0].split(",")
+    if len(operands) != len(shapes):
+        return 0
+    sizes: dict[str, int] = {}
+    for spec, shape in zip(operands, shapes, strict=True):
+        if "..." in spec:
+            before, after = spec.split("...")
+            middle = len(shape) - len(before) - len(after)
+            # Broadcast axes are named from the right, so that operands line up.
+            letters = [*before, *(f"...{middle - i}" for i in range(middle)), *after]
+        else:
+            letters = list(spec)
+        for letter, dim in zip(letters, shape, strict=False):
+            sizes[letter] = max(sizes.get(letter, 1), _known(dim))
+    return math.prod(sizes.values())
 
 
 def _inner(config: Mapping[str, Any], key: str) -> tuple[str, Mapping[str, Any]] | None:
@@ -417,9 +532,14 @@ def _has_kernel(row: LayerReport) -> bool:
     return any(v.role == "weight" for v in row.variables)
 
 
+def _unknown(shapes: Sequence[Shape]) -> bool:
+    return any(dim is None for shape in shapes for dim in shape[1:])
+
+
 def _has_unknown_dims(row: LayerReport) -> bool:
-    return any(
-        dim is None for shape in (*row.input_shapes, *row.output_shapes) for dim in shape[1:]
+    calls = row.calls or (LayerCall(row.input_shapes, row.output_shapes),)
+    return any(_unknown((*c.input_shapes, *c.output_shapes)) for c in calls) or any(
+        dim is None for op in row.ops for shape in op.shapes for dim in shape
     )
 
 
@@ -428,70 +548,175 @@ def _wrapped_class(row: LayerReport) -> str:
     return inner[0] if inner else ""
 
 
+def priced_class(row: LayerReport) -> str | None:
+    """The class whose rule prices ``row``: ``call_class`` when capture knows it (``None`` for a
+    layer running its own ``call``), else the row's class name (the static engine)."""
+    if row.call_class is None:
+        return row.class_name
+    return row.call_class or None
+
+
+def has_rule(class_name: str | None) -> bool:
+    return class_name is not None and (
+        class_name in ("Bidirectional", "TimeDistributed") or rule_for(class_name) is not None
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _RowCost:
+    macs: int
+    reason: str | None = None
+    """Why (part of) the row could not be counted; ``None`` when it was."""
+
+
+def _rule_cost(row: LayerReport, class_name: str) -> _RowCost:
+    """A row priced by its class's rule, over every traced call (or first call x count)."""
+    if row.calls:
+        calls: Sequence[LayerCall] = row.calls
+        repeat = 1
+    else:
+        calls = (LayerCall(row.input_shapes, row.output_shapes),)
+        repeat = row.call_count
+    total = 0
+    for call in calls:
+        macs = layer_macs(class_name, row.config, call.input_shapes, call.output_shapes)
+        if macs is None:
+            return _RowCost(0, f"the {class_name} rule could not read its shapes or config")
+        total += macs * repeat
+    return _RowCost(total)
+
+
+def _row_cost(row: LayerReport, children: Sequence[LayerReport]) -> _RowCost:
+    inner = sum(child.macs for child in children)
+    if row.is_container:
+        # A nested model traced as a whole: its inner rows hold every call already.
+        return _RowCost(inner * (1 if row.calls else row.call_count))
+    class_name = priced_class(row)
+    if class_name is not None and has_rule(class_name):
+        return _rule_cost(row, class_name)
+    if row.is_block or row.calls or row.ops:
+        # No rule of its own: what it calls (sub-layers) plus the products its code ran.
+        return _RowCost(inner + sum(op_macs(op) for op in row.ops))
+    if not _has_kernel(row):
+        return _RowCost(0)
+    return _RowCost(
+        0,
+        f"no MAC rule for {row.class_name} and its calls were not traced"
+        + (" (the static engine reads no code)" if row.call_class is None else ""),
+    )
+
+
 def compute_cost(report: CapturedModel) -> tuple[CapturedModel, Cost]:
     """Every row's ``macs`` and ``activation_elements`` filled in, and the model's cost."""
-    uncounted: list[str] = []
-    unknown_dims: list[str] = []
-    elementwise = 0
     rows = list(report.layers)
+    costs: dict[int, _RowCost] = {}
+    children: dict[str, list[int]] = {}
     for index, row in enumerate(rows):
-        if row.is_container:
-            continue
-        per_call = layer_macs(row.class_name, row.config, row.input_shapes, row.output_shapes)
-        if per_call is None:
-            per_call = 0
-            if _has_kernel(row):
-                # A layer holding a kernel surely multiplies; say that it was not counted.
-                uncounted.append(row.path)
-        elif per_call and _has_unknown_dims(row):
-            unknown_dims.append(row.path)
-        activations = sum(shape_elements(s) for s in row.output_shapes) * row.call_count
-        if row.class_name in ELEMENTWISE_CLASSES or (
-            row.class_name == "TimeDistributed" and _wrapped_class(row) in ELEMENTWISE_CLASSES
-        ):
-            elementwise += activations
-        rows[index] = dataclasses.replace(
-            row, macs=per_call * row.call_count, activation_elements=activations
-        )
-    # Containers add up their children, deepest first; a nested model called twice costs
-    # twice its inner layers (the inner rows count calls inside the nested graph only).
-    for index in sorted(
-        (i for i, r in enumerate(rows) if r.is_container), key=lambda i: -rows[i].depth
-    ):
+        if row.parent is not None:
+            children.setdefault(row.parent, []).append(index)
+    # Deepest rows first, so that a block or nested model adds up finished children.
+    for index in sorted(range(len(rows)), key=lambda i: -rows[i].depth):
         row = rows[index]
-        inner = sum(r.macs for r in rows if r.parent == row.path)
+        row_cost = _row_cost(row, [rows[i] for i in children.get(row.path, ())])
+        costs[index] = row_cost
         activations = sum(shape_elements(s) for s in row.output_shapes) * row.call_count
-        rows[index] = dataclasses.replace(
-            row, macs=inner * row.call_count, activation_elements=activations
+        rows[index] = dataclasses.replace(row, macs=row_cost.macs, activation_elements=activations)
+
+    uncounted = tuple(
+        UncountedLayer(path=rows[i].path, class_name=rows[i].class_name, reason=item.reason)
+        for i, item in sorted(costs.items())
+        if item.reason is not None
+    )
+    unknown_dims = [
+        row.path
+        for row in rows
+        if row.macs and not row.is_container and not row.is_block and _has_unknown_dims(row)
+    ]
+    elementwise = sum(
+        row.activation_elements
+        for row in rows
+        if not row.is_container
+        and not row.is_block
+        and (
+            row.class_name in ELEMENTWISE_CLASSES
+            or (row.class_name == "TimeDistributed" and _wrapped_class(row) in ELEMENTWISE_CLASSES)
         )
+    )
     layers = tuple(rows)
     total = sum(row.macs for row in layers if row.depth == 0)
-    leaves = [row for row in layers if not row.is_container and row.macs]
-    heaviest = max(leaves, key=lambda r: r.macs, default=None)
+    # Each row's own work: a leaf's MACs, a block's products outside its sub-layers.
+    own = {
+        row.path: row.macs
+        - sum(rows[i].macs for i in children.get(row.path, ()) if not row.is_container)
+        for row in layers
+        if not row.is_container
+    }
+    leaves = [row for row in layers if own.get(row.path, 0) > 0]
+    heaviest = max(leaves, key=lambda r: own[r.path], default=None)
+    heaviest_macs = own[heaviest.path] if heaviest else 0
     cost = Cost(
         macs=total,
         flops=2 * total,
         elementwise_ops=elementwise,
         heaviest_layer=heaviest.name if heaviest else None,
         heaviest_path=heaviest.path if heaviest else None,
-        heaviest_macs=heaviest.macs if heaviest else 0,
-        heaviest_share=(heaviest.macs / total) if heaviest and total else 0.0,
-        by_class=_by_class(leaves, total),
-        uncounted_layers=tuple(uncounted),
+        heaviest_macs=heaviest_macs,
+        heaviest_share=(heaviest_macs / total) if heaviest and total else 0.0,
+        by_class=_by_class(leaves, own, total),
+        uncounted_layers=tuple(item.path for item in uncounted),
         per_unknown_dims=tuple(unknown_dims),
-        convention=(
-            "one sample, forward pass; multiply-accumulates of dense, convolution, "
-            "recurrent and attention layers; normalisation and element-wise layers count 0"
-        ),
+        convention=CONVENTION,
+        complete=not uncounted,
+        uncounted=uncounted,
+        assumptions=_assumptions(report, bool(unknown_dims)),
     )
     return dataclasses.replace(report, layers=layers), cost
 
 
-def _by_class(leaves: Sequence[LayerReport], total: int) -> tuple[ClassCost, ...]:
+CONVENTION = (
+    "batch 1, one forward pass; multiply-accumulates (MACs; FLOPs = 2 x MACs) of dense, "
+    "einsum, convolution, recurrent and attention layers, and of the einsum/matmul/attention "
+    "products custom layers run; embedding lookups, normalisation, activations, pooling, "
+    "biases and element-wise merges count 0"
+)
+"""What the MAC figure counts, in one sentence every renderer can show."""
+
+
+def _assumptions(report: CapturedModel, unknown: bool) -> CostAssumptions:
+    """The input shape the figures are for, and whether some dimension stayed unknown."""
+    if report.trace is not None and report.trace.input_shapes and not report.trace.error:
+        shapes = {name: tuple(shape) for name, shape in report.trace.input_shapes}
+    else:
+        count = len(report.input_shapes)
+        names = list(report.inputs) or (
+            ["input"] if count == 1 else [f"input_{i}" for i in range(count)]
+        )
+        shapes = {
+            name: (1, *shape[1:]) for name, shape in zip(names, report.input_shapes, strict=False)
+        }
+    unknown = unknown or any(d is None for shape in shapes.values() for d in shape[1:])
+    return CostAssumptions(
+        batch_size=1,
+        input_shapes=shapes,
+        unknown_dims=unknown,
+        note=(
+            "an input dimension is unknown and was counted as 1, so the figures are per "
+            "position (attention's length-squared terms are not); pass --seq-len N or "
+            "--input-shape NAME=D1,D2 for a total"
+            if unknown
+            else None
+        ),
+        trace_error=report.trace.error if report.trace is not None else None,
+    )
+
+
+def _by_class(
+    rows: Sequence[LayerReport], own: Mapping[str, int], total: int
+) -> tuple[ClassCost, ...]:
     """MACs per layer class, largest first (what kind of layer the compute goes to)."""
     sums: dict[str, int] = {}
-    for row in leaves:
-        sums[row.class_name] = sums.get(row.class_name, 0) + row.macs
+    for row in rows:
+        sums[row.class_name] = sums.get(row.class_name, 0) + own[row.path]
     ordered = sorted(sums.items(), key=lambda item: (-item[1], item[0]))
     return tuple(
         ClassCost(class_name=name, macs=macs, share=(macs / total) if total else 0.0)

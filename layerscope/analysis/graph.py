@@ -104,8 +104,15 @@ def is_chain(report: CapturedModel) -> bool:
 
 
 def leaves(rows: Iterable[LayerReport]) -> list[LayerReport]:
-    """Rows that are real layers: no nested-model rows, no input placeholders."""
-    return [row for row in rows if not row.is_container and row.class_name not in INPUT_CLASSES]
+    """Rows that are real layers: no nested-model rows, no input placeholders, and a custom
+    block as one layer (its sub-layer rows, which it already adds up, are left out)."""
+    rows = list(rows)
+    blocks = {row.path for row in rows if row.is_block}
+    return [
+        row
+        for row in rows
+        if not row.is_container and row.class_name not in INPUT_CLASSES and row.parent not in blocks
+    ]
 
 
 def has_kernel(row: LayerReport) -> bool:

@@ -13,7 +13,9 @@
   largest single layer's input plus output, the least any layer-by-layer runtime needs.
 
 These are estimates of the model's own tensors, not of a framework's allocator: workspace,
-fragmentation and fused kernels move real figures either way.
+fragmentation and fused kernels move real figures either way. An output dimension that is
+unknown (a variable sequence length, when neither ``seq_len`` nor ``input_shapes`` set it)
+is counted as 1 and its layer listed in ``memory["activation_unknown_dims"]``.
 """
 
 from __future__ import annotations
@@ -102,9 +104,13 @@ def compute_memory(
     per_sample = input_bytes
     peak = 0
     dtypes: set[str] = set()
+    unknown_rows: list[str] = []
     for row in report.layers:
-        if row.is_container or row.class_name in INPUT_CLASSES:
+        # A nested model's or a block's outputs are its inner rows' outputs: counted there.
+        if row.is_container or row.is_block or row.class_name in INPUT_CLASSES:
             continue
+        if any(d is None for shape in row.output_shapes for d in shape[1:]):
+            unknown_rows.append(row.path)
         dtype = compute_dtype(row.dtype_policy)
         dtypes.add(dtype)
         size = dtype_bytes(dtype)
@@ -131,4 +137,5 @@ def compute_memory(
         training_activation_bytes=training_activations,
         inference_peak_bytes=peak * batch_size,
         training_total_bytes=param_bytes + trainable_bytes + optimizer_bytes + training_activations,
+        activation_unknown_dims=tuple(unknown_rows),
     )

@@ -196,7 +196,26 @@ def compute_lines(report: ModelReport) -> list[Fact | str]:
         if macs >= 1000
         else f"{thousands(macs)}, {2 * macs} FLOPs"
     )
+    if not cost.complete:
+        value = f"at least {value} (some layers not counted, below)"
     lines: list[Fact | str] = [_line("MACs per sample", value)]
+    assumptions = cost.assumptions
+    if assumptions is not None and assumptions.input_shapes:
+        described = ", ".join(
+            f"{name} ({', '.join('?' if d is None else str(d) for d in shape)})"
+            for name, shape in assumptions.input_shapes.items()
+        )
+        lines.append(_line("Measured at", f"batch 1, {described}"))
+    if assumptions is not None and assumptions.note:
+        lines.append(_line("Unknown dimension", assumptions.note))
+    if assumptions is not None and assumptions.trace_error:
+        lines.append(
+            _line(
+                "Not traced",
+                f"calling the model failed ({assumptions.trace_error}); sub-layer shapes "
+                "are their build shapes",
+            )
+        )
     if cost.heaviest_layer:
         lines.append(
             _line(
@@ -218,7 +237,14 @@ def compute_lines(report: ModelReport) -> list[Fact | str]:
             )
         )
     uncounted = cost.uncounted_layers
-    if uncounted:
+    if cost.uncounted:
+        lines.append(
+            _line(
+                "Not counted",
+                _short_list([f"'{item.path}': {item.reason}" for item in cost.uncounted]),
+            )
+        )
+    elif uncounted:
         lines.append(_line("Not counted", _short_list(_quoted(uncounted), ", ") + " (no MAC rule)"))
     unknown = cost.per_unknown_dims
     if unknown:
@@ -229,6 +255,8 @@ def compute_lines(report: ModelReport) -> list[Fact | str]:
                 + " (a None dimension counted as 1: multiply by the real length)",
             )
         )
+    if cost.convention:
+        lines.append(_line("Counts", cost.convention))
     return lines
 
 
@@ -264,6 +292,15 @@ def memory_lines(report: ModelReport) -> list[Fact | str]:
             f"~{human_bytes(memory.training_activation_bytes)}",
         )
     )
+    unknown = memory.activation_unknown_dims
+    if unknown:
+        lines.append(
+            _line(
+                "Unknown dimension",
+                f"{len(unknown)} layer output(s) have an unknown length, counted as 1: the "
+                "activation figures are per position (pass --seq-len N)",
+            )
+        )
     lines.append(
         _line(
             "Training estimate",
