@@ -49,6 +49,8 @@ class LayerDoc:
     parent: str | None
     class_name: str
     is_container: bool
+    is_block: bool
+    """A custom layer whose sub-layers follow as deeper rows (it also counts them)."""
     params: int
     trainable: int
     non_trainable: int
@@ -141,6 +143,7 @@ def _layer(row: LayerReport) -> LayerDoc:
         parent=row.parent,
         class_name=row.class_name,
         is_container=row.is_container,
+        is_block=row.is_block,
         params=row.params,
         trainable=row.trainable,
         non_trainable=row.non_trainable,
