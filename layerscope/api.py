@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 from collections.abc import Iterator, Mapping
@@ -54,6 +55,9 @@ def analyze(
         An immutable :class:`~layerscope.report.ModelReport`.
     """
     samples = validate_samples(training_samples)
+    weights = options.pop("weights", False)
+    if not isinstance(weights, bool):
+        raise UsageError(f"weights must be True or False; got {weights!r}")
     engine = Engine.parse(options.pop("engine", Engine.AUTO), "engine")
     debug = bool(options.pop("debug", False))
     from layerscope.render.format import check_depth
@@ -70,7 +74,7 @@ def analyze(
 
     if isinstance(model_or_path, (str, os.PathLike)):
         report: CapturedModel = _capture_file(
-            model_or_path, engine, unsafe, custom_objects, debug, shape_options
+            model_or_path, engine, unsafe, custom_objects, debug, shape_options, weights
         )
     else:
         if engine is Engine.STATIC:
@@ -79,12 +83,19 @@ def analyze(
 
         with _gc_paused():
             report = capture(model_or_path, **shape_options)
-    if depth is not None:
-        import dataclasses
+        if weights:
+            from layerscope.weights import read_weight_stats
 
+            report = read_weight_stats(report, model=model_or_path)
+    if depth is not None:
         report = dataclasses.replace(report, display_depth=depth)
     with _gc_paused():
-        return run_analyses(report, training_samples=samples, options=analysis)
+        analysed = run_analyses(report, training_samples=samples, options=analysis)
+    if weights:
+        from layerscope.weights import check_health
+
+        analysed = dataclasses.replace(analysed, weight_health=check_health(analysed))
+    return analysed
 
 
 def validate_shapes(seq_len: Any, input_shapes: Any) -> dict[str, Any]:
@@ -148,9 +159,12 @@ def _capture_file(
     custom_objects: str | os.PathLike[str] | Mapping[str, Any] | None,
     debug: bool,
     shape_options: Mapping[str, Any] | None = None,
+    weights: bool = False,
 ) -> CapturedModel:
     """Capture a model file with the chosen engine (``auto``: static when exact, else Keras;
-    Keras whenever an input shape is set, since measuring it calls the model)."""
+    Keras whenever an input shape is set, since measuring it calls the model), with its
+    weights' statistics when ``weights`` (streamed from the file by the static engine, read
+    from the loaded model by Keras)."""
     from layerscope.loading import check_custom_objects, check_model_path, refuse_python_lambdas
 
     check_model_path(path)
@@ -161,6 +175,10 @@ def _capture_file(
     if engine is not Engine.KERAS and not shape_options:
         report = _try_static(path, engine, debug)
         if report is not None:
+            if weights:
+                from layerscope.weights import read_weight_stats
+
+                report = read_weight_stats(report, path=path)
             return report
     from layerscope import progress
     from layerscope.capture import capture
@@ -168,7 +186,12 @@ def _capture_file(
 
     with progress.step("Loading the model with Keras"):
         model = load_model(path, unsafe=unsafe, custom_objects=custom_objects)
-        return capture(model, source=os.fspath(path), **(shape_options or {}))
+        report = capture(model, source=os.fspath(path), **(shape_options or {}))
+    if weights:
+        from layerscope.weights import read_weight_stats
+
+        report = read_weight_stats(report, model=model)
+    return report
 
 
 def _try_static(path: str | os.PathLike[str], engine: Engine, debug: bool) -> CapturedModel | None:

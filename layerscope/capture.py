@@ -99,6 +99,25 @@ def capture(
     )
 
 
+def variables_by_path(model: Any) -> dict[str, Any]:
+    """Each variable object of a built model under the ``path`` :func:`capture` gives it.
+
+    The weight statistics (``layerscope.weights``) read values through this; it walks the
+    model the way :func:`capture` does, so the two always agree.
+    """
+    _require_keras_model(model)
+    _require_built(model)
+    walker = _Walker({id(v) for v in model.trainable_weights})
+    walker.walk(model, prefix="", depth=0, parent=None, chain=())
+    found = dict(walker.objects_by_path)
+    covered = {id(v) for v in found.values()}
+    for variable in model.weights:
+        if id(variable) not in covered:
+            name = str(variable.name).rsplit("/", 1)[-1]
+            found.setdefault(f"{OWN_VARIABLES_ROW}/{name}", variable)
+    return found
+
+
 # -- checks ----------------------------------------------------------------------------------
 
 
@@ -151,6 +170,7 @@ class _Walker:
         if self.recording is not None:
             for recorded in self.recording.calls:
                 self.chains_by_ends.setdefault((recorded[0], recorded[-1]), []).append(recorded)
+        self.objects_by_path: dict[str, Any] = {}
 
     def traced(self, chain: Chain) -> tuple[tuple[LayerCall, ...], tuple[Any, ...]] | None:
         """The recorded calls and own matrix products of the layer at ``chain``."""
@@ -314,6 +334,7 @@ class _Walker:
                     variable_path = f"{prefix}/{name}_{suffix}"
                 used_paths.add(variable_path)
                 self.paths_by_id.setdefault(id(variable), variable_path)
+                self.objects_by_path.setdefault(variable_path, variable)
                 found.append(
                     _variable(
                         variable,

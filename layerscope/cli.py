@@ -92,6 +92,7 @@ class ModelArgs:
     depth: int | None = None
     seq_len: int | None = None
     input_shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    weights: bool = False
 
     def analysis_options(self) -> AnalysisOptions:
         """The analysis options, validated (a bad value is a usage error)."""
@@ -111,6 +112,7 @@ class ModelArgs:
             debug=self.debug,
             batch_size=options.batch_size,
             optimizer=options.optimizer,
+            weights=self.weights,
             **({"depth": self.depth} if self.depth is not None else {}),
             **({"seq_len": self.seq_len} if self.seq_len is not None else {}),
             **({"input_shapes": dict(self.input_shapes)} if self.input_shapes else {}),
@@ -171,6 +173,11 @@ def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Show rows down to N levels inside nested models and blocks (default: what "
             "reads best; 0: the model's own layers). JSON always has every row.",
+        ),
+        click.option(
+            "--weights",
+            is_flag=True,
+            help="Read the weights' values: statistics per variable and health findings.",
         ),
         click.option("--debug", is_flag=True, help="Show tracebacks and engine decisions."),
         click.option(

@@ -92,6 +92,7 @@ SECTIONS: tuple[str, ...] = (
     "data_fit",
     "architecture",
     "cost",
+    "weights",
     "layers",
     "diagram",
     "charts",

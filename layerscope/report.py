@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import graphviz
     import pydot
 
+    from layerscope.weights.health import Finding
+    from layerscope.weights.precision import PrecisionPlan
+    from layerscope.weights.types import VariableStats
+
 ROLES: tuple[str, ...] = ("weight", "bias", "norm", "stats", "other")
 """Every role a variable can have, in display order (see docs/json.md)."""
 
@@ -112,6 +116,11 @@ class Variable:
     and counts it (a tied embedding used again by an LM head, a block shared by two
     branches). A shared variable is listed in every row that uses it but counted once, so
     the depth-0 rows add up to the totals."""
+    storage: str | None = field(default=None, compare=False, repr=False)
+    """The dataset holding it in the ``.keras`` weights file (static engine only), e.g.
+    ``layers/dense/vars/0``; what ``--weights`` streams its values from."""
+    stats: VariableStats | None = field(default=None, compare=False)
+    """Statistics of its values; filled only when weights were asked for (``--weights``)."""
 
     @property
     def count(self) -> int:
@@ -356,6 +365,10 @@ class ModelReport(CapturedModel):
     architecture: Architecture
     data_fit: DataFit | None = None
     """``None`` when no training-sample count was given."""
+    precision: PrecisionPlan | None = None
+    """Parameter bytes at float32/float16/bfloat16/int8/int4 (``layerscope.weights.precision``)."""
+    weight_health: tuple[Finding, ...] | None = None
+    """Findings about the weights' values; ``None`` unless weights were read (``--weights``)."""
 
     # -- renderers (imported on demand so that the data model stays light) -------------
     def to_dict(self) -> dict[str, Any]:

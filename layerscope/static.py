@@ -479,6 +479,9 @@ class _VarSpec:
     """Created without a name: Keras numbers such variables with a session-wide counter
     ("variable", "variable_1"...). The engine numbers them as a fresh session loading the
     file does, in the order the layers are built."""
+    stored_at: int | None = None
+    """Its dataset index in the layer's ``vars`` group when that differs from its position
+    (quantized layers save in their own order but list trainable variables first)."""
 
 
 @dataclass(frozen=True)
@@ -511,8 +514,68 @@ def _kernel_bias(config: Mapping[str, Any], kernel: str = "kernel") -> Layout:
 
 
 def _dense_layout(config: Mapping[str, Any]) -> Layout:
+    mode = _quantization_mode(config)
+    if mode is not None:
+        return _quantized_dense_layout(config, mode)
     _require_plain(config)
     return _kernel_bias(config)
+
+
+_QUANTIZED_POLICIES = frozenset(
+    {"QuantizedDTypePolicy", "Int4DTypePolicy", "QuantizedFloat8DTypePolicy"}
+)
+_FLOAT8_EXTRAS = (
+    "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
+    "outputs_grad_scale", "outputs_grad_amax_history",
+)  # fmt: skip
+
+
+def _quantization_mode(config: Mapping[str, Any]) -> str | None:
+    """``int8``, ``int4``, ``int4/128``, ``float8``... for a layer ``model.quantize`` changed
+    (its dtype policy says so); ``None`` for a plain layer."""
+    if config.get("lora_rank"):
+        return None  # left to _require_plain, which refuses it
+    dtype = config.get("dtype")
+    if not isinstance(dtype, Mapping) or dtype.get("class_name") not in _QUANTIZED_POLICIES:
+        return None
+    mode = (dtype.get("config") or {}).get("mode")
+    if not isinstance(mode, str):
+        raise StaticUnsupported(f"layer {config.get('name')!r}: unreadable quantization mode")
+    return mode
+
+
+def _int4_block_size(config: Mapping[str, Any], mode: str) -> int | None:
+    """The int4 block (group) size, ``None`` for one scale per output channel."""
+    if "/" in mode:
+        text = mode.split("/", 1)[1]
+        if not text.isdigit():
+            raise StaticUnsupported(f"layer {config.get('name')!r}: quantization mode {mode!r}")
+        return _check_size(int(text), "block size", config)
+    quantization = (config.get("quantization_config") or {}).get("config") or {}
+    size = quantization.get("block_size")
+    return None if size in (None, -1) else _check_size(size, "block_size", config)
+
+
+def _quantized_dense_layout(config: Mapping[str, Any], mode: str) -> Layout:
+    """Dense/EinsumDense after ``model.quantize``: saved in ``variable_serialization_spec``
+    order (kernel, bias, then the mode's scales), listed trainable ones first."""
+    bias = ["bias"] if config.get("use_bias", True) else []
+    if mode == "int8":
+        extras: list[str] = ["kernel_scale"]
+    elif mode.split("/")[0] == "int4":
+        extras = ["kernel_scale"]
+        if _int4_block_size(config, mode) is not None:
+            extras += ["kernel_zero", "g_idx"]
+    elif mode == "float8":
+        extras = list(_FLOAT8_EXTRAS)
+    else:
+        raise StaticUnsupported(f"layer {config.get('name')!r}: quantization mode {mode!r}")
+    saved = {name: index for index, name in enumerate(["kernel", *bias, *extras])}
+    if mode == "float8":  # everything trainable; the scales are built before the kernel
+        order = [(name, True) for name in [*extras, "kernel", *bias]]
+    else:
+        order = [(name, True) for name in bias] + [(name, False) for name in ["kernel", *extras]]
+    return tuple(_VarSpec(n, t, stored_at=saved[n]) for n, t in order), ()
 
 
 def _einsum_layout(config: Mapping[str, Any]) -> Layout:
@@ -522,7 +585,7 @@ def _einsum_layout(config: Mapping[str, Any]) -> Layout:
 
 def _require_plain(config: Mapping[str, Any]) -> None:
     """Quantized and LoRA layers save extra, mode-dependent variables; leave them to Keras."""
-    if config.get("quantization_config") or config.get("lora_rank"):
+    if config.get("lora_rank"):
         raise StaticUnsupported(
             f"layer {config.get('name')!r} is quantized or uses LoRA, whose saved variables "
             "depend on the mode"
@@ -577,6 +640,16 @@ def _normalization_layout(config: Mapping[str, Any]) -> Layout:
 
 
 def _embedding_layout(config: Mapping[str, Any]) -> Layout:
+    mode = _quantization_mode(config)
+    if mode == "int8":
+        return _vars(("embeddings", False), ("embeddings_scale", False)), ()
+    if mode is not None and mode.split("/")[0] == "int4":
+        names = ["embeddings", "embeddings_scale"]
+        if _int4_block_size(config, mode) is not None:
+            names += ["embeddings_zero", "g_idx"]
+        return _vars(*((name, False) for name in names)), ()
+    if mode is not None:
+        raise StaticUnsupported(f"layer {config.get('name')!r}: quantization mode {mode!r}")
     _require_plain(config)
     return _vars("embeddings"), ()
 
@@ -776,11 +849,42 @@ def _times(size: int | None, factor: int) -> int | None:
 
 def _dense_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
     units = _size(config, "units")
-    return {"kernel": (_last(inputs), units), "bias": (units,)}
+    inputs_dim = _last(inputs)
+    shapes: dict[str, Pattern] = {"kernel": (inputs_dim, units), "bias": (units,)}
+    mode = _quantization_mode(config)
+    if mode == "int8":
+        shapes["kernel_scale"] = (units,)
+    elif mode is not None and mode.split("/")[0] == "int4":
+        # Two int4 values per int8 byte, packed along the units axis.
+        shapes["kernel"] = (inputs_dim, (units + 1) // 2)
+        block = _int4_block_size(config, mode)
+        if block is None:
+            shapes["kernel_scale"] = (units,)
+        else:
+            groups = None if inputs_dim is None else -(-inputs_dim // block)
+            shapes.update(kernel_scale=(groups, units), kernel_zero=(groups, units))
+            shapes["g_idx"] = (inputs_dim,)
+    elif mode == "float8":
+        history = (config.get("dtype") or {}).get("config", {}).get("amax_history_length", 1024)
+        for name in _FLOAT8_EXTRAS:
+            shapes[name] = (history,) if name.endswith("history") else ()
+    return shapes
 
 
 def _embedding_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
-    return {"embeddings": (_size(config, "input_dim"), _size(config, "output_dim"))}
+    rows, columns = _size(config, "input_dim"), _size(config, "output_dim")
+    mode = _quantization_mode(config)
+    if mode == "int8":
+        return {"embeddings": (rows, columns), "embeddings_scale": (rows,)}
+    if mode is not None and mode.split("/")[0] == "int4":
+        shapes: dict[str, Pattern] = {"embeddings": (rows, (columns + 1) // 2)}
+        block = _int4_block_size(config, mode)
+        if block is not None:
+            groups = -(-columns // block)
+            shapes.update(embeddings_scale=(rows, groups), embeddings_zero=(rows, groups))
+            shapes["g_idx"] = (columns,)
+        return shapes
+    return {"embeddings": (rows, columns)}
 
 
 def _conv_geometry(
@@ -1810,6 +1914,10 @@ def _policy_name(class_name: str, config: Mapping[str, Any]) -> str:
         name = (dtype.get("config") or {}).get("name")
         if isinstance(name, str):
             return name
+        mode = _quantization_mode(config)
+        source = (dtype.get("config") or {}).get("source_name")
+        if mode is not None and isinstance(source, str):
+            return f"{mode}_from_{source}"  # QuantizedDTypePolicy's own name
     raise StaticUnsupported(f"unreadable dtype policy {dtype!r}")
 
 
@@ -1901,8 +2009,9 @@ def _collect(
     rule = _VARIABLE_SHAPES.get(class_name)
     if implied is None:
         implied = rule(config, inputs) if rule is not None and own else {}
-    for index, spec in enumerate(own):
+    for position, spec in enumerate(own):
         assert vars_group is not None  # len(own) > 0 datasets were counted in it
+        index = position if spec.stored_at is None else spec.stored_at
         shape, dtype = vars_group.dataset(str(index))
         pattern = implied.get(spec.name)
         if pattern is not None and not _matches(pattern, shape):
@@ -1920,6 +2029,7 @@ def _collect(
                 shape=shape,
                 dtype=dtype,
                 trainable=is_trainable,
+                storage=f"{vars_group.path}/{index}",
             )
         )
     known = {"vars"}

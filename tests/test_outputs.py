@@ -71,6 +71,7 @@ def test_seed_json_follows_the_contract(seed_report) -> None:
         "trainable": True,
         "bytes": 940_800,
         "shared_from": None,
+        "stats": None,  # values are read only with --weights
     }
     assert document["data_fit"]["training_samples"] == 55_000
     assert document["data_fit"]["params_per_sample"] == 5.76

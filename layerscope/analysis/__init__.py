@@ -22,6 +22,7 @@ from layerscope.analysis.params import compute_totals, with_shares
 from layerscope.errors import UsageError
 from layerscope.options import AnalysisOptions
 from layerscope.report import CapturedModel, ModelReport
+from layerscope.weights.precision import plan_precision
 
 
 def run_analyses(
@@ -62,4 +63,5 @@ def run_analyses(
         memory=memory,
         architecture=architecture,
         data_fit=data_fit,
+        precision=plan_precision(model, memory),
     )

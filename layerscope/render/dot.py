@@ -43,7 +43,9 @@ from layerscope.render.format import (
     shared_owners,
     thousands,
 )
+from layerscope.render.weights import flagged_layers
 from layerscope.report import ROLES, CapturedModel, Edge, LayerReport, ModelReport, Shape
+from layerscope.weights.precision import quantization_mode
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import graphviz
@@ -94,6 +96,8 @@ NO_PARAMS_FILL = "#ffffff"
 STRONG_FILL = SHARE_SCALE[0][1]
 FROZEN_FILL = "#e3e3e3"
 FROZEN_BORDER = "#6e6e6e"
+FINDING_BORDER = "#c0392b"
+"""Border of a layer a ``--weights`` finding names."""
 FROZEN_TEXT = "#4d4d4d"
 BORDER = "#34495e"
 EDGE_COLOR = "#5d6d7e"
@@ -286,6 +290,7 @@ class _DotBuilder:
             if row.parent is not None and row.parent in self.rows:
                 self.children.setdefault(row.parent, []).append(row)
         self.fed = {edge.target for edge in report.edges}
+        self.flagged = flagged_layers(report)
         self._inner_edge_cache: dict[str, list[Edge]] = {}
 
     # -- structure ---------------------------------------------------------------------
@@ -575,6 +580,9 @@ class _DotBuilder:
             kind += " (nested model)"
         if row.call_count > 1:
             kind += f", shared: {row.call_count} calls"
+        mode = quantization_mode(row.dtype_policy)
+        if mode:
+            kind += f", quantized {mode}"
         lines.append(f'<FONT COLOR="{detail_color}">{label_text(kind)}</FONT>')
         lines.append(label_text(self._shape_line(row)))
         lines.append(label_text(params_text(row)))
@@ -590,6 +598,8 @@ class _DotBuilder:
                 f"{label_text(percent(row.share) + ' of all params, ' + training_text(row))}"
                 "</FONT>"
             )
+        if row.path in self.flagged:
+            lines.append(f'<FONT COLOR="{FINDING_BORDER}"><B>weight finding</B></FONT>')
         table = (
             '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
             + "".join(f"<TR><TD>{line}</TD></TR>" for line in lines)
@@ -602,6 +612,9 @@ class _DotBuilder:
             attrs["style"] = "rounded,filled,dashed"
             attrs["color"] = FROZEN_BORDER
             attrs["penwidth"] = "1.5"
+        if row.path in self.flagged:  # a --weights finding names this layer
+            attrs["color"] = FINDING_BORDER
+            attrs["penwidth"] = "3"
         return attrs
 
     def _shape_line(self, row: LayerReport) -> str:

@@ -59,11 +59,14 @@ from layerscope.render.format import (
     thousands,
 )
 from layerscope.render.sections import insights
+from layerscope.render.weights import flagged_layers, weights_view
 from layerscope.report import ModelReport
+from layerscope.weights.precision import quantization_mode
 
 SECTION_TITLES: dict[str, str] = {
     "header": "Summary", "data_fit": "Data fit", "architecture": "Architecture",
-    "cost": "Compute and memory", "layers": "Layers", "diagram": "Diagram", "charts": "Charts",
+    "cost": "Compute and memory", "weights": "Weights", "layers": "Layers",
+    "diagram": "Diagram", "charts": "Charts",
 }
 
 THEMES: tuple[str, ...] = Theme.values()
@@ -187,6 +190,10 @@ class RowView:
     """(role css class, percent of the bar, count) for weights, biases and the rest."""
     shared_note: str | None = None
     """The sentence saying which parameters this row uses but another row counts."""
+    quantization: str | None = None
+    """``int8``, ``int4/128``, ``float8``... for a layer ``model.quantize`` changed."""
+    flagged: bool = False
+    """A ``--weights`` finding names this layer."""
 
 
 def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
@@ -199,6 +206,7 @@ def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
     # largest holds 9%) shares of the total would all be slivers. The number beside each bar
     # is the true share.
     largest = max((row.share for row in shown), default=0.0) or 1.0
+    flagged = flagged_layers(report)
     views = []
     for index, row in enumerate(shown):
         roles = row.by_role
@@ -218,6 +226,7 @@ def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
             container=row.is_container, children=children.get(row.path, 0),
             bar_percent=round(min(max(row.share / largest, 0.0), 1.0) * 100, 3),
             segments=tuple(segments), shared_note=shared_note(row),
+            quantization=quantization_mode(row.dtype_policy), flagged=row.path in flagged,
         ))
     return views
 
@@ -383,7 +392,10 @@ def render_html(
     architecture = report.architecture
     rows = _rows(report, depth)
     widths = list(architecture.hidden_widths)
-    present = {"data_fit": report.data_fit is not None}
+    present = {
+        "data_fit": report.data_fit is not None,
+        "weights": report.weight_health is not None,
+    }
     context = {
         "architecture": architecture,
         "data_fit": report.data_fit,
@@ -415,6 +427,7 @@ def render_html(
         "hidden_widths": widths,
         "params_chart": charts.parameters_chart(report, chart_id=f"{prefix}-params"),
         "stages_chart": charts.stages_chart(architecture.stages, chart_id=f"{prefix}-stages"),
+        "weights": weights_view(report) if "weights" in sections else None,
         "version": _version(),
         "source_name": os.path.basename(report.source) if report.source else None,
     }

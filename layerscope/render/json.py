@@ -15,6 +15,9 @@ from typing import Any
 
 from layerscope.report import LayerReport, ModelReport, Role, RoleCounts, Shape, Variable
 from layerscope.results import Architecture, Cost, DataFit, Memory, as_data
+from layerscope.weights.health import Finding
+from layerscope.weights.precision import PrecisionPlan, quantization_mode
+from layerscope.weights.types import VariableStats
 
 SCHEMA_VERSION = 1
 
@@ -37,6 +40,56 @@ class VariableDoc:
     bytes: int
     shared_from: str | None
     """Path of the row that owns this variable when it is shared (``null`` otherwise)."""
+    stats: StatsDoc | None
+    """Statistics of its values with ``--weights`` (``null`` otherwise)."""
+
+
+@dataclass(frozen=True)
+class StatsDoc:
+    """Statistics of one variable's values (``--weights``; docs/weights.md)."""
+
+    mean: float | None
+    """Of the finite values (``null`` when there are none)."""
+    std: float | None
+    """Population standard deviation of the finite values."""
+    min: float | None
+    max: float | None
+    abs_max: float | None
+    zeros: float
+    """Fraction of the elements exactly zero."""
+    near_zero: float
+    """Fraction with ``abs(x) < 1e-6``."""
+    nan: int
+    inf: int
+    norm: float
+    """L2 norm of the finite values."""
+    count: int
+    spectral_norm: float | None
+    """Largest singular value of a Dense/EinsumDense/Conv kernel reshaped to 2-D."""
+    stable_rank: float | None
+    spectral_converged: bool | None
+    """False: the spectral norm is a lower bound (Lanczos stopped at its step limit)."""
+
+
+def _stats(stats: VariableStats | None) -> StatsDoc | None:
+    if stats is None:
+        return None
+    return StatsDoc(
+        mean=stats.mean,
+        std=stats.std,
+        min=stats.min,
+        max=stats.max,
+        abs_max=stats.abs_max,
+        zeros=stats.zeros,
+        near_zero=stats.near_zero,
+        nan=stats.nan,
+        inf=stats.inf,
+        norm=stats.norm,
+        count=stats.count,
+        spectral_norm=stats.spectral_norm,
+        stable_rank=stats.stable_rank,
+        spectral_converged=stats.spectral_converged,
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +121,8 @@ class LayerDoc:
     layer_trainable: bool
     dtype_policy: str | None
     macs: int
+    quantization: str | None
+    """``int8``, ``int4/128``, ``float8``... for a layer ``model.quantize`` changed."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +167,10 @@ class Document:
     memory: Memory
     architecture: Architecture
     data_fit: DataFit | None
+    precision: PrecisionPlan | None
+    """Parameter bytes at float32/float16/bfloat16/int8/int4, total and per layer."""
+    weight_health: tuple[Finding, ...] | None
+    """Findings about the weights' values with ``--weights`` (``null`` otherwise)."""
 
 
 def _output_shape(row: LayerReport) -> JsonShape | tuple[JsonShape, ...] | None:
@@ -132,6 +191,7 @@ def _variable(variable: Variable) -> VariableDoc:
         trainable=variable.trainable,
         bytes=variable.nbytes,
         shared_from=variable.shared_from,
+        stats=_stats(variable.stats),
     )
 
 
@@ -159,6 +219,7 @@ def _layer(row: LayerReport) -> LayerDoc:
         layer_trainable=row.layer_trainable,
         dtype_policy=row.dtype_policy,
         macs=row.macs,
+        quantization=quantization_mode(row.dtype_policy),
     )
 
 
@@ -194,6 +255,8 @@ def report_document(report: ModelReport) -> Document:
         memory=report.memory,
         architecture=report.architecture,
         data_fit=report.data_fit,
+        precision=report.precision,
+        weight_health=report.weight_health,
     )
 
 

@@ -14,7 +14,8 @@ from layerscope.render.format import (
     thousands,
 )
 from layerscope.render.sections import summary_sections
-from layerscope.report import ModelReport
+from layerscope.report import LayerReport, ModelReport
+from layerscope.weights.precision import quantization_mode
 
 _HEADER = (
     "Layer",
@@ -30,6 +31,11 @@ _HEADER = (
 _ALIGN = (":--", ":--", ":--", "--:", "--:", "--:", "--:", "--:", "--:")
 
 
+def _quantized(row: LayerReport) -> str:
+    mode = quantization_mode(row.dtype_policy)
+    return f" [{markdown_cell(mode)}]" if mode else ""
+
+
 def render_markdown(report: ModelReport, depth: int | None = None) -> str:
     totals = report.totals
     lines = [
@@ -43,7 +49,7 @@ def render_markdown(report: ModelReport, depth: int | None = None) -> str:
         indent = "&nbsp;&nbsp;" * row.depth + ("└ " if row.depth else "")
         cells = (
             indent + markdown_cell(row.name),
-            markdown_cell(row.class_name),
+            markdown_cell(row.class_name) + _quantized(row),
             markdown_cell(output_shape_text(row)),
             thousands(row.params),
             thousands(row.by_role.weight),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from layerscope.analysis.architecture import block_text as _block_text
 from layerscope.render.format import human_bytes, human_count, percent, thousands
+from layerscope.render.weights import weight_lines
 from layerscope.report import ModelReport
 from layerscope.results import DataFit, Mitigation
 
@@ -311,17 +312,45 @@ def memory_lines(report: ModelReport) -> list[Fact | str]:
     return lines
 
 
+def precision_lines(report: ModelReport) -> list[Fact | str]:
+    """The precision planner's totals and training at mixed precision (Memory section; per
+    layer in the JSON's ``precision``)."""
+    plan = report.precision
+    if plan is None:
+        return []
+    lines: list[Fact | str] = [
+        _line(
+            "Other precisions",
+            f"float16 {human_bytes(plan.total['float16'])} · "
+            f"int8 {human_bytes(plan.total['int8'])} · int4 {human_bytes(plan.total['int4'])} "
+            "(as model.quantize)",
+        )
+    ]
+    if plan.training_mixed_bytes is not None:
+        lines.append(
+            _line(
+                "Mixed precision",
+                f"training ~{human_bytes(plan.training_mixed_bytes)} with mixed_float16 "
+                "(float16 activations)",
+            )
+        )
+    return lines
+
+
 def insights(report: ModelReport) -> tuple[Insight, ...]:
     """The insight sections, in order; empty ones (no data fit without samples) left out."""
     built = (
         _insight("data_fit", "Data fit", data_fit_lines(report)),
         _insight("architecture", "Architecture", architecture_lines(report)),
         _insight("compute", "Compute", compute_lines(report)),
-        _insight("memory", "Memory", memory_lines(report)),
+        _insight("memory", "Memory", memory_lines(report) + precision_lines(report)),
     )
     return tuple(item for item in built if item.facts or item.notes)
 
 
 def summary_sections(report: ModelReport) -> list[tuple[str, list[str]]]:
-    """Sections to print after the totals, in order, as ``(title, lines)``."""
-    return [(item.title, item.lines()) for item in insights(report)]
+    """Sections to print after the totals, in order, as ``(title, lines)``; with
+    ``--weights`` the Weights section (findings and kernel statistics) comes last."""
+    sections = [(item.title, item.lines()) for item in insights(report)]
+    weights = weight_lines(report)
+    return sections + ([("Weights", weights)] if weights else [])

@@ -28,6 +28,7 @@ from layerscope.render.format import (
 )
 from layerscope.render.sections import summary_sections
 from layerscope.report import LayerReport, ModelReport
+from layerscope.weights.precision import quantization_mode
 
 DEFAULT_WIDTH = 120
 GAP = "  "
@@ -37,7 +38,9 @@ _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 def layer_label(row: LayerReport) -> str:
     indent = "  " * row.depth + ("└ " if row.depth else "")
-    return f"{indent}{terminal(row.name)} ({terminal(row.class_name)})"
+    mode = quantization_mode(row.dtype_policy)
+    quantized = f" [{terminal(mode)}]" if mode else ""
+    return f"{indent}{terminal(row.name)} ({terminal(row.class_name)}){quantized}"
 
 
 def _numeric_cells(row: LayerReport) -> list[str]:
