@@ -83,6 +83,9 @@ class ApplicationZoo:
             from layerscope._keras import quiet_keras
 
             keras = quiet_keras()
+            # Auto-numbered names (input_layer vs input_layer_3) depend on what the worker
+            # built before; start from Keras's fresh counters so every file is the same.
+            keras.backend.clear_session()
             model = getattr(keras.applications, name)(weights=None)
             path = self.folder / f"{name}.keras"
             model.save(path)
