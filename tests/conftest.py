@@ -150,18 +150,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def regen_requested(config: pytest.Config) -> bool:
+    """Rewrite golden files only on ``--regen-golden`` or ``LAYERSCOPE_REGEN_GOLDEN=1``
+    exactly: ``0``, ``false`` or an empty value never rewrite anything."""
+    value = os.environ.get("LAYERSCOPE_REGEN_GOLDEN")
+    if value is not None and value not in ("", "0", "1"):
+        raise pytest.UsageError(f"LAYERSCOPE_REGEN_GOLDEN must be 1 (or unset); got {value!r}")
+    return bool(config.getoption("--regen-golden")) or value == "1"
+
+
 @pytest.fixture
 def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """``golden(name, actual)``: compare with tests/golden/NAME, or rewrite it when asked
-    (``pytest --regen-golden`` or LAYERSCOPE_REGEN_GOLDEN=1). Never edit golden files by hand."""
-    regen = request.config.getoption("--regen-golden") or os.environ.get("LAYERSCOPE_REGEN_GOLDEN")
+    (``pytest --regen-golden`` or LAYERSCOPE_REGEN_GOLDEN=1). A rewriting run never passes:
+    each test that rewrote a file is reported as skipped, naming the file. Never edit golden
+    files by hand."""
+    regen = regen_requested(request.config)
 
     def check(name: str, actual: str) -> None:
         path = GOLDEN / name
         if regen:
             GOLDEN.mkdir(exist_ok=True)
+            before = path.read_text(encoding="utf-8") if path.exists() else None
             path.write_text(actual, encoding="utf-8")
-            return
+            state = "unchanged" if before == actual else "rewritten"
+            pytest.skip(f"golden file {name} {state} (--regen-golden); review the diff")
         assert path.exists(), f"missing golden file {path}; run pytest --regen-golden"
         expected = path.read_text(encoding="utf-8")
         assert actual == expected, (
