@@ -8,6 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,6 +138,33 @@ def keras_counts(model) -> dict[str, object]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def applications(tmp_path_factory: pytest.TempPathFactory) -> ApplicationZoo:
     return ApplicationZoo(tmp_path_factory.mktemp("applications"))
+
+
+CACHE = Path.home() / ".cache" / "layerscope-tests"
+"""Large built models kept between sessions (never in the repository)."""
+
+
+@pytest.fixture(scope="session")
+def bert_report(keras: Any) -> Any:
+    """BERT-base's report, from a .keras file built once and cached across sessions."""
+    keras_hub = pytest.importorskip("keras_hub", reason="BERT-base needs keras_hub")
+    from layerscope import analyze
+
+    path = CACHE / f"bert_base-keras{keras.__version__}-hub{keras_hub.__version__}.keras"
+    if not path.exists():
+        model = keras_hub.models.BertBackbone(
+            vocabulary_size=30522,
+            num_layers=12,
+            num_heads=12,
+            hidden_dim=768,
+            intermediate_dim=3072,
+            max_sequence_length=512,
+        )
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.keras")
+        model.save(partial)
+        partial.replace(path)
+    return analyze(path)
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -4,36 +4,11 @@ random weights, built from the constructor, never a preset) at 80 and 100 column
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CACHE = Path.home() / ".cache" / "layerscope-tests"
 WORD = re.compile(r"[A-Za-z0-9_]+")
-
-
-@pytest.fixture(scope="session")
-def bert_report(keras: Any) -> Any:
-    """BERT-base's report, from a .keras file built once and cached across sessions."""
-    keras_hub = pytest.importorskip("keras_hub", reason="BERT-base needs keras_hub")
-    from layerscope import analyze
-
-    path = CACHE / f"bert_base-keras{keras.__version__}-hub{keras_hub.__version__}.keras"
-    if not path.exists():
-        model = keras_hub.models.BertBackbone(
-            vocabulary_size=30522,
-            num_layers=12,
-            num_heads=12,
-            hidden_dim=768,
-            intermediate_dim=3072,
-            max_sequence_length=512,
-        )
-        CACHE.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial.keras")
-        model.save(partial)
-        partial.replace(path)
-    return analyze(path)
 
 
 @pytest.mark.parametrize("width", [80, 100])
