@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUIET_ENV, ROOT, Result, format_table
+from _common import QUIET_ENV, ROOT, Result, commit, format_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with "
         f"`python benchmarks/run_all.py{' --quick' if args.quick else ''}` on "
         f"{platform.machine()} Linux, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"Keras {keras.__version__}. Times are medians of interleaved rounds; a ratio is "
-        "layerscope / Keras (or the reference), lower is better.\n\n"
+        f"Keras {keras.__version__}, at commit `{commit()}`. Times are medians of interleaved "
+        "rounds; a ratio is layerscope / Keras (or the reference), lower is better, and the "
+        "difference column gives the absolute overhead behind it.\n\n"
     )
     args.output.write_text(header + table + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
