@@ -479,7 +479,7 @@ def test_cli_report(seed_path: Path, tmp_path: Path) -> None:
 
 def test_fragment_survives_a_commonmark_page(fragment: str) -> None:
     """MkDocs-style embedding: the fragment pasted into Markdown comes out untouched."""
-    markdown_it = pytest.importorskip("markdown_it")
+    import markdown_it  # a declared test dependency: a broken install fails, never skips
     document = f"# Our model\n\nSome prose.\n\n{fragment}\nMore prose after the report.\n"
     html = markdown_it.MarkdownIt("commonmark").render(document)
     assert fragment.strip() in html
