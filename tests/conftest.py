@@ -170,6 +170,19 @@ def bert_report(keras: Any) -> Any:
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of the keras.applications zoo is ``slow`` (``-m "not slow"`` skips them),
+    and is grouped by model for ``pytest -n auto --dist loadgroup``: each model is then
+    built by one worker only, instead of once per worker."""
+    for item in items:
+        if "applications" not in getattr(item, "fixturenames", ()):
+            continue
+        item.add_marker(pytest.mark.slow)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        name = params.get("name") if isinstance(params.get("name"), str) else None
+        item.add_marker(pytest.mark.xdist_group(f"zoo-{name or 'misc'}"))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--regen-golden",
