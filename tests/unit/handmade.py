@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from layerscope.report import Edge, LayerReport, ModelReport, Variable
+from layerscope.report import CapturedModel, Edge, LayerReport, Variable
 
 
 def dense(
@@ -56,13 +56,13 @@ def plain(
     )
 
 
-def chain(rows: Sequence[LayerReport], name: str = "handmade") -> ModelReport:
+def chain(rows: Sequence[LayerReport], name: str = "handmade") -> CapturedModel:
     """A Sequential-like captured report of ``rows`` in order (edges between neighbours)."""
     edges = tuple(
         Edge(a.path, b.path, b.input_shapes[0] if b.input_shapes else None)
         for a, b in itertools.pairwise(rows)
     )
-    return ModelReport(
+    return CapturedModel(
         name=name,
         class_name="Sequential",
         layers=tuple(rows),

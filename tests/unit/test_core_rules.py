@@ -30,6 +30,8 @@ ROLES = [
     ("LayerNorm", "gamma", True, "norm"),
     ("BatchNorm", "beta", True, "norm"),
     ("RMSNorm", "scale", True, "norm"),
+    ("T5LayerNorm", "weight", True, "norm"),
+    ("T5LayerNorm", "bias", True, "norm"),
     ("LayerScale", "gamma", True, "other"),
     ("Dense", "kernel", True, "weight"),
     ("Dense", "KERNEL", True, "weight"),
@@ -61,9 +63,18 @@ def test_variable_role_defaults_to_trainable() -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("BatchNormalization", True), ("UnitNormalization", True), ("LayerNorm", True),
-     ("BatchNorm", True), ("RMSNorm", True), ("Dense", False), ("Norm", False),
-     ("LayerNormX", False), ("normalization", False)],
+    [
+        ("BatchNormalization", True),
+        ("UnitNormalization", True),
+        ("LayerNorm", True),
+        ("BatchNorm", True),
+        ("RMSNorm", True),
+        ("Dense", False),
+        ("QKNorm", True),
+        ("ConvNormAct", False),
+        ("LayerNormX", False),
+        ("normalization", False),
+    ],
 )
 def test_normalization_classes(name: str, expected: bool) -> None:
     assert is_normalization_class(name) is expected
@@ -102,23 +113,38 @@ def test_markdown_code_fences_and_pads() -> None:
 
 
 def test_thresholds_merge_and_validate() -> None:
-    assert validate_thresholds(None) == {"moderate": 0.1, "high": 1.0, "very_high": 10.0}
-    assert validate_thresholds({"high": 2}) == {"moderate": 0.1, "high": 2.0, "very_high": 10.0}
-    assert validate_thresholds({}) == {"moderate": 0.1, "high": 1.0, "very_high": 10.0}
+    def as_dict(value: object) -> dict:
+        return {key: getattr(value, key) for key in ("moderate", "high", "very_high")}
+
+    assert as_dict(validate_thresholds(None)) == {"moderate": 0.1, "high": 1.0, "very_high": 10.0}
+    assert as_dict(validate_thresholds({"high": 2})) == {
+        "moderate": 0.1,
+        "high": 2.0,
+        "very_high": 10.0,
+    }
+    assert as_dict(validate_thresholds({})) == {"moderate": 0.1, "high": 1.0, "very_high": 10.0}
     bad = [
-        ([("high", 1.0)],
-         "thresholds must be a mapping such as {'high': 1.0}; got [('high', 1.0)]"),
-        ({"extreme": 1.0},
-         "thresholds keys must be among moderate, high, very_high; got 'extreme'"),
+        (
+            [("high", 1.0)],
+            "thresholds must be a mapping such as {'high': 1.0}; got [('high', 1.0)]",
+        ),
+        (
+            {"extreme": 1.0},
+            "thresholds keys must be among moderate, high, very_high; got 'extreme'",
+        ),
         ({"high": True}, "thresholds['high'] must be a positive number; got True"),
         ({"high": "2"}, "thresholds['high'] must be a positive number; got '2'"),
         ({"high": float("nan")}, "thresholds['high'] must be a positive number; got nan"),
         ({"high": 0}, "thresholds['high'] must be a positive number; got 0"),
         ({"high": -1.0}, "thresholds['high'] must be a positive number; got -1.0"),
-        ({"high": 20.0}, "thresholds must increase: moderate < high < very_high; got "
-                         "0.1, 20.0, 10.0"),
-        ({"moderate": 1.0}, "thresholds must increase: moderate < high < very_high; got "
-                            "1.0, 1.0, 10.0"),
+        (
+            {"high": 20.0},
+            "thresholds must increase: moderate < high < very_high; got 0.1, 20.0, 10.0",
+        ),
+        (
+            {"moderate": 1.0},
+            "thresholds must increase: moderate < high < very_high; got 1.0, 1.0, 10.0",
+        ),
     ]
     for value, message in bad:
         with pytest.raises(UsageError) as error:

@@ -7,13 +7,13 @@ count for either moves the result across a threshold and fails here.
 
 from __future__ import annotations
 
-from handmade import chain, dense
-
 from layerscope.analysis import run_analyses
-from layerscope.report import ModelReport
+from layerscope.report import CapturedModel
+
+from .handmade import chain, dense
 
 
-def frozen_backbone(inputs: int = 2048) -> ModelReport:
+def frozen_backbone(inputs: int = 2048) -> CapturedModel:
     """A frozen ``Dense(1000)`` backbone (2,049,000 params) and a trainable ``Dense(10)``
     softmax head (10,010 params)."""
     return chain(
@@ -24,7 +24,7 @@ def frozen_backbone(inputs: int = 2048) -> ModelReport:
     )
 
 
-def fit(report: ModelReport, samples: int) -> dict:
+def fit(report: CapturedModel, samples: int) -> dict:
     analysed = run_analyses(report, training_samples=samples)
     data_fit = analysed.to_dict()["data_fit"]
     assert data_fit is not None

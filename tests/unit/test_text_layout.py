@@ -7,11 +7,12 @@ import dataclasses
 import re
 
 import pytest
-from handmade import chain, dense
 
 from layerscope.analysis import run_analyses
 from layerscope.render.text import cells, cut
 from layerscope.report import ModelReport
+
+from .handmade import chain, dense
 
 WORD = re.compile(r"[A-Za-z0-9_]+")
 

@@ -4,9 +4,10 @@ output elements go to ``cost.elementwise_ops`` instead (issue 17)."""
 from __future__ import annotations
 
 import pytest
-from handmade import chain, dense, plain
 
 from layerscope.analysis import run_analyses
+
+from .handmade import chain, dense, plain
 
 
 @pytest.mark.parametrize(
