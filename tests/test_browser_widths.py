@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_browser as _shared
 
-from test_browser import CHROMIUM, browser, visit  # noqa: F401 - the shared fixtures
+CHROMIUM = _shared.CHROMIUM
+browser = _shared.browser  # the shared fixtures: one chromium per session, clean visits
+visit = _shared.visit
 
 pytestmark = [
     pytest.mark.browser,
