@@ -36,6 +36,7 @@ ROLES = [
     ("Dense", "kernel", True, "weight"),
     ("Dense", "KERNEL", True, "weight"),
     ("Conv2D", "block/conv/kernel", True, "weight"),
+    ("BatchNormalization", "block/bn/gamma", True, "norm"),  # the short name after the last /
     ("DepthwiseConv2D", "depthwise_kernel", True, "weight"),
     ("LSTM", "recurrent_kernel", True, "weight"),
     ("Embedding", "embeddings", True, "weight"),
@@ -103,6 +104,7 @@ def test_markdown_cell_neutralises_syntax() -> None:
 
 def test_markdown_code_fences_and_pads() -> None:
     assert markdown_code("name") == "`name`"
+    assert markdown_code("Xy") == "`Xy`" and markdown_code("yX") == "`yX`"
     assert markdown_code("a`b") == "``a`b``"
     assert markdown_code("a``b`") == "``` a``b` ```"
     assert markdown_code("`x") == "`` `x ``"
