@@ -144,6 +144,10 @@ def test_thresholds_merge_and_validate() -> None:
             "thresholds must increase: moderate < high < very_high; got 0.1, 20.0, 10.0",
         ),
         (
+            {"high": 10.0},
+            "thresholds must increase: moderate < high < very_high; got 0.1, 10.0, 10.0",
+        ),
+        (
             {"moderate": 1.0},
             "thresholds must increase: moderate < high < very_high; got 1.0, 1.0, 10.0",
         ),
