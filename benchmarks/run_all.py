@@ -65,14 +65,14 @@ def main(argv: list[str] | None = None) -> int:
             results.extend(bench())
     table = format_table(sorted(results, key=lambda r: r.benchmark))
     print(table)
-    import keras
+    from importlib.metadata import version
 
     header = (
         "# layerscope benchmarks\n\n"
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with "
         f"`python benchmarks/run_all.py{' --quick' if args.quick else ''}` on "
         f"{platform.machine()} Linux, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"Keras {keras.__version__}, at commit `{commit()}`. Times are medians of interleaved "
+        f"Keras {version('keras')}, at commit `{commit()}`. Times are medians of interleaved "
         "rounds; a ratio is layerscope / Keras (or the reference), lower is better, and the "
         "difference column gives the absolute overhead behind it.\n\n"
     )
