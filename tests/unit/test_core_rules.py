@@ -187,5 +187,6 @@ def test_seed_memory_figures(seed_static: ModelReport) -> None:
         "training_activation_bytes": 2 * 8712,
         "inference_peak_bytes": 6272,
         "training_total_bytes": 4 * params + 2 * 8712,
+        "activation_unknown_dims": [],
     }
     assert activations == 8712
