@@ -202,15 +202,18 @@ def totals_lines(report: ModelReport) -> list[str]:
     return lines
 
 
-def _wrap(text: str, width: int, indent: int = 2, label: int = 21) -> list[str]:
+def _wrap(
+    text: str, width: int, indent: int = 2, label: int = 21, hang: int | None = None
+) -> list[str]:
     """One line wrapped at spaces only (never mid-word), continuation lines aligned under
     the value of a ``Label:   value`` line whose value starts at column ``label`` (the
     sections' and the totals' alignment; prose never hangs); a word longer than the line is
     shortened with ``…``. ``width`` 0 means no limit."""
     if not width:
         return [" " * indent + text]
-    match = _LABELLED.match(text)
-    hang = indent + label if match and len(match.group(0)) == label else indent
+    if hang is None:
+        match = _LABELLED.match(text)
+        hang = indent + label if match and len(match.group(0)) == label else indent
     if hang > width // 2:
         hang = indent
     lines = textwrap.wrap(
@@ -250,7 +253,7 @@ def render_text(
     if hidden:
         notes.append(hidden)
     for note in notes:
-        out += _wrap(terminal(note), width, indent=0, label=0)
+        out += _wrap(terminal(note), width, indent=0, hang=2)
     if notes:
         out.append("")
     for line in totals_lines(report):
