@@ -112,6 +112,11 @@ def run_process(
     lines = stderr.rstrip().splitlines()
     if lines and lines[-1].startswith("peak_rss_bytes="):
         peak = int(lines.pop().split("=", 1)[1])
+    elif measure_memory:
+        # A missing measurement is a failure, never 0 MiB (which would pass any budget).
+        raise RuntimeError(f"no peak_rss_bytes= line from {' '.join(argv)}:\n{stderr[-2000:]}")
+    if measure_memory and peak <= 0:
+        raise RuntimeError(f"peak RSS of {' '.join(argv)} measured as {peak} bytes")
     return ProcessRun(seconds, peak, completed.returncode, "\n".join(lines))
 
 
@@ -158,16 +163,43 @@ def saved_application(name: str) -> Path:
     return path
 
 
+def overhead(result: Result) -> str:
+    """The absolute difference next to the ratio: ``+31 ms``, ``-0.52 s``, ``-249 MiB``."""
+    delta = result.layerscope - result.baseline
+    if result.unit == "s" and abs(delta) < 1:
+        return f"{delta * 1000:+.0f} ms"
+    return f"{delta:+.2f} s" if result.unit == "s" else f"{delta:+.0f} {result.unit}"
+
+
+def commit() -> str:
+    """The commit measured (``-dirty`` when tracked files differ from it)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + ("-dirty" if dirty.strip() else "")
+
+
 def format_table(results: Sequence[Result]) -> str:
     """The results as a Markdown table."""
     lines = [
-        "| benchmark | subject | layerscope | Keras / reference | ratio | target | ok |",
-        "| --- | --- | ---: | ---: | ---: | ---: | :-: |",
+        "| benchmark | subject | layerscope | Keras / reference | difference | ratio | target "
+        "| ok |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | :-: |",
     ]
     for result in results:
         lines.append(
             f"| {result.benchmark} | {result.subject} | {result.layerscope:.3f} {result.unit} "
-            f"| {result.baseline:.3f} {result.unit} | {result.ratio:.2f}x "
+            f"| {result.baseline:.3f} {result.unit} | {overhead(result)} | {result.ratio:.2f}x "
             + (
                 "| (info) | |"
                 if result.target is None

@@ -4,8 +4,11 @@
   block repeated), in memory (``analyze(model)``: capture + analyses) and from the saved
   file with the static engine. Linear growth means about 10x; the target is 12x.
 * Peak RSS of the whole ``layerscope report VGG16.keras`` process with the static engine
-  (the file holds about 550 MB of weights, which the static engine never reads), against a
-  300 MB budget; Keras's own tools on the same file are measured for reference.
+  (the file holds about 550 MB of weights, which the static engine never reads), against
+  Keras's own tools on the same file (the ratio) and a 300 MiB budget (checked separately).
+
+Building and saving a 5,000-layer Keras model recurses deeper than Python's default limit of
+1,000 frames, so the limit is raised here (Keras itself does not raise it).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from _common import (
 )
 
 SMALL, LARGE = 500, 5000
+RECURSION_LIMIT = 20_000
 TIME_TARGET = 12.0
 RSS_BUDGET_MB = 300.0
 HERE = Path(__file__).resolve().parent
@@ -52,6 +56,7 @@ def run(runs: int = 9) -> list[Result]:
     from layerscope.static import read_model_file
 
     keras = quiet_keras()
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     CACHE.mkdir(parents=True, exist_ok=True)
     models: dict[int, object] = {}
     files: dict[int, Path] = {}
@@ -114,18 +119,21 @@ def run(runs: int = 9) -> list[Result]:
         )
     mib = 1024 * 1024
     size_mb = vgg.stat().st_size / 1e6
+    if baseline.returncode != 0:
+        raise RuntimeError(f"Keras's tools failed on {vgg}:\n{baseline.stderr[-2000:]}")
+    peak_mib = report.peak_rss_bytes / mib
     results.append(
         Result(
             "4. memory",
-            f"peak RSS, `layerscope report` VGG16 ({size_mb:.0f} MB), static",
-            report.peak_rss_bytes / mib,
-            RSS_BUDGET_MB,
-            1.0,
+            f"peak RSS, `layerscope report` VGG16 ({size_mb:.0f} MB), static, vs Keras's "
+            "load_model + summary + plot_model",
+            peak_mib,
+            baseline.peak_rss_bytes / mib,
+            RSS_BUDGET_MB / (baseline.peak_rss_bytes / mib),
             unit="MiB",
             note=(
-                f"budget {RSS_BUDGET_MB:.0f} MiB; Keras's load_model + summary + plot_model "
-                f"peaked at {baseline.peak_rss_bytes / mib:.0f} MiB on the same file"
-                + ("" if baseline.returncode == 0 else " (it failed)")
+                f"budget {RSS_BUDGET_MB:.0f} MiB: layerscope peaked at {peak_mib:.0f} MiB "
+                f"({'within' if peak_mib < RSS_BUDGET_MB else 'OVER'} budget)"
             ),
         )
     )

@@ -1,6 +1,7 @@
 """Run every benchmark and write benchmarks/results.md.
 
-    python benchmarks/run_all.py            # all four, default rounds
+    python benchmarks/run_all.py            # all four, default rounds; rewrites results.md
+                                            # and the README's Performance table
     python benchmarks/run_all.py --quick    # fewer rounds, for a smoke run
     python benchmarks/run_all.py --only 3   # one benchmark (1 summary, 2 report, 3 start-up,
                                             # 4 scaling and memory, 5 diff)
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUIET_ENV, ROOT, Result, format_table
+from _common import QUIET_ENV, ROOT, Result, commit, format_table, overhead
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         help="run only this benchmark (repeatable)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.md")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=ROOT / "README.md",
+        help="README whose perf-table block a full run rewrites",
+    )
     args = parser.parse_args(argv)
     os.environ.update(QUIET_ENV)
     chosen = set(args.only or [1, 2, 3, 4, 5])
@@ -58,19 +65,60 @@ def main(argv: list[str] | None = None) -> int:
             results.extend(bench())
     table = format_table(sorted(results, key=lambda r: r.benchmark))
     print(table)
-    import keras
+    from importlib.metadata import version
 
     header = (
         "# layerscope benchmarks\n\n"
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with "
         f"`python benchmarks/run_all.py{' --quick' if args.quick else ''}` on "
         f"{platform.machine()} Linux, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"Keras {keras.__version__}. Times are medians of interleaved rounds; a ratio is "
-        "layerscope / Keras (or the reference), lower is better.\n\n"
+        f"Keras {version('keras')}, at commit `{commit()}`. Times are medians of interleaved "
+        "rounds; a ratio is layerscope / Keras (or the reference), lower is better, and the "
+        "difference column gives the absolute overhead behind it.\n\n"
     )
     args.output.write_text(header + table + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
+    if chosen == {1, 2, 3, 4} and not args.quick and args.readme is not None:
+        update_readme(args.readme, results)
+        print(f"rewrote the perf-table block of {args.readme}", file=sys.stderr)
+    else:
+        print("README table left alone (a partial or --quick run)", file=sys.stderr)
     return 0 if all(result.ok for result in results) else 1
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2f}" if value >= 1 else f"{value:.3f}"
+
+
+def readme_table(results: list[Result]) -> str:
+    """The README's Performance table: one row per measurement, from this run only."""
+    lines = [
+        f"Measured at commit `{commit()}` "
+        f"({datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d}):",
+        "",
+        "| what | layerscope | Keras's tools / reference | difference | ratio | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in sorted(results, key=lambda r: r.benchmark):
+        target = "(info)" if result.target is None else f"≤ {result.target:.2g}x"
+        lines.append(
+            f"| {result.subject} | {_number(result.layerscope)} {result.unit} "
+            f"| {_number(result.baseline)} {result.unit} | {overhead(result)} "
+            f"| {result.ratio:.2f}x | {target} |"
+        )
+    notes = [f"- {r.subject}: {r.note}" for r in results if r.note]
+    return "\n".join(lines + (["", *notes] if notes else []))
+
+
+def update_readme(path: Path, results: list[Result]) -> None:
+    """Replace what lies between ``<!-- perf-table -->`` markers in the README."""
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- perf-table -->\n", "\n<!-- /perf-table -->"
+    if start not in text or end not in text:
+        raise RuntimeError(f"{path} has no perf-table markers")
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    path.write_text(before + start + readme_table(results) + end + after, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -7,32 +7,36 @@
 
 from __future__ import annotations
 
-from layerscope.api import analyze
-from layerscope.budgets import Budget, BudgetResult, CheckResult, check, parse_size
-from layerscope.diffing import DiffReport, LayerDiff, diff
-from layerscope.errors import (
-    AnalysisError,
-    ArchiveTooLargeError,
-    LayerscopeError,
-    ModelLoadError,
-    ModelNotBuiltError,
-    ModelNotFoundError,
-    RenderError,
-    UnknownLayerError,
-    UnsafeModelError,
-    UnsupportedFormatError,
-    UsageError,
-)
-from layerscope.report import (
-    CapturedModel,
-    Edge,
-    LayerReport,
-    ModelReport,
-    RoleCounts,
-    Totals,
-    Variable,
-)
-from layerscope.results import Architecture, Cost, DataFit, Memory
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below load on first use (PEP 562), so `layerscope --help`
+    # imports nothing but click and layerscope.cli
+    from layerscope.api import analyze
+    from layerscope.budgets import Budget, BudgetResult, CheckResult, check, parse_size
+    from layerscope.diffing import DiffReport, LayerDiff, diff
+    from layerscope.errors import (
+        AnalysisError,
+        ArchiveTooLargeError,
+        LayerscopeError,
+        ModelLoadError,
+        ModelNotBuiltError,
+        ModelNotFoundError,
+        RenderError,
+        UnknownLayerError,
+        UnsafeModelError,
+        UnsupportedFormatError,
+        UsageError,
+    )
+    from layerscope.report import (
+        CapturedModel,
+        Edge,
+        LayerReport,
+        ModelReport,
+        RoleCounts,
+        Totals,
+        Variable,
+    )
+    from layerscope.results import Architecture, Cost, DataFit, Memory
 
 __version__ = "0.1.0"
 
@@ -79,3 +83,49 @@ __all__ = [
     "load_model",
     "parse_size",
 ]
+
+_MODULES = {
+    "layerscope.api": ("analyze",),
+    "layerscope.budgets": ("Budget", "BudgetResult", "CheckResult", "check", "parse_size"),
+    "layerscope.diffing": ("DiffReport", "LayerDiff", "diff"),
+    "layerscope.errors": (
+        "AnalysisError",
+        "ArchiveTooLargeError",
+        "LayerscopeError",
+        "ModelLoadError",
+        "ModelNotBuiltError",
+        "ModelNotFoundError",
+        "RenderError",
+        "UnknownLayerError",
+        "UnsafeModelError",
+        "UnsupportedFormatError",
+        "UsageError",
+    ),
+    "layerscope.report": (
+        "CapturedModel",
+        "Edge",
+        "LayerReport",
+        "ModelReport",
+        "RoleCounts",
+        "Totals",
+        "Variable",
+    ),
+    "layerscope.results": ("Architecture", "Cost", "DataFit", "Memory"),
+}
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (start-up stays at click + the CLI)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'layerscope' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,6 +1,8 @@
 """The command line: a thin shell over :func:`layerscope.analyze` and the report's renderers.
 
-Start-up stays light: this module imports click and layerscope's pure modules only;
+Start-up stays light (``layerscope --help`` within 3x ``python -c pass``): this module imports
+click and only layerscope's two stdlib-only modules that define the option values
+(``layerscope.options``, ``layerscope.errors``); the report model, the renderers and
 TensorFlow/Keras load inside the commands that need them.
 
 Exit status: 0 success; 1 the model could not be read, analysed or rendered (one line on
@@ -13,7 +15,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -36,6 +37,12 @@ from layerscope.options import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _text_width(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and 0 < value < 40:
+        raise click.BadParameter(f"must be 0 (no limit) or at least 40; got {value}")
+    return value
 
 
 def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], int | None]:
@@ -217,15 +224,22 @@ def diagram_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--rankdir",
         type=click.Choice(choices(Rankdir), case_sensitive=False),
+        metavar="[" + "|".join(choices(Rankdir)) + "]",
         default="TB",
         show_default=True,
         help="Diagram layout: top to bottom, left to right, or reversed.",
     )(function)
 
 
+def _print_traceback() -> None:
+    import traceback  # only with --debug: start-up stays light
+
+    traceback.print_exc()
+
+
 def _fail(message: str, debug: bool) -> None:
     if debug:
-        traceback.print_exc()
+        _print_traceback()
     click.echo(f"layerscope: error: {message}", err=True)
     sys.exit(1)
 
@@ -241,7 +255,7 @@ def handle_errors(function: F) -> F:
             return function(*args, **kwargs)
         except UsageError as error:
             if debug:
-                traceback.print_exc()
+                _print_traceback()
             raise click.UsageError(str(error)) from error
         except LayerscopeError as error:
             _fail(_one_line(str(error)), debug)
@@ -305,9 +319,12 @@ def cli() -> None:
 )
 @click.option(
     "--width",
-    type=click.IntRange(40, 1000),
+    metavar="N",
+    type=click.IntRange(0, 1000),
+    callback=_text_width,
     default=None,
-    help="Table width for text output (default: the terminal's, or 120).",
+    help="Text width in columns (default: the terminal's, 80 when piped; 0: no limit; "
+    "at least 40).",
 )
 @handle_errors
 def summary(
@@ -331,7 +348,7 @@ def summary(
             import shutil
 
             width = max(40, shutil.get_terminal_size().columns)
-        text = report.to_text(width=width)
+        text = report.to_text(width=width)  # None: 80 columns
     if not text.endswith("\n"):
         text += "\n"
     if output:

@@ -8,6 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,7 +143,47 @@ def applications(tmp_path_factory: pytest.TempPathFactory) -> ApplicationZoo:
     return ApplicationZoo(tmp_path_factory.mktemp("applications"))
 
 
+CACHE = Path.home() / ".cache" / "layerscope-tests"
+"""Large built models kept between sessions (never in the repository)."""
+
+
+@pytest.fixture(scope="session")
+def bert_report(keras: Any) -> Any:
+    """BERT-base's report, from a .keras file built once and cached across sessions."""
+    keras_hub = pytest.importorskip("keras_hub", reason="BERT-base needs keras_hub")
+    from layerscope import analyze
+
+    path = CACHE / f"bert_base-keras{keras.__version__}-hub{keras_hub.__version__}.keras"
+    if not path.exists():
+        model = keras_hub.models.BertBackbone(
+            vocabulary_size=30522,
+            num_layers=12,
+            num_heads=12,
+            hidden_dim=768,
+            intermediate_dim=3072,
+            max_sequence_length=512,
+        )
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.keras")
+        model.save(partial)
+        partial.replace(path)
+    return analyze(path)
+
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of the keras.applications zoo is ``slow`` (``-m "not slow"`` skips them),
+    and is grouped by model for ``pytest -n auto --dist loadgroup``: each model is then
+    built by one worker only, instead of once per worker."""
+    for item in items:
+        if "applications" not in getattr(item, "fixturenames", ()):
+            continue
+        item.add_marker(pytest.mark.slow)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        name = params.get("name") if isinstance(params.get("name"), str) else None
+        item.add_marker(pytest.mark.xdist_group(f"zoo-{name or 'misc'}"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -153,18 +194,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def regen_requested(config: pytest.Config) -> bool:
+    """Rewrite golden files only on ``--regen-golden`` or ``LAYERSCOPE_REGEN_GOLDEN=1``
+    exactly: ``0``, ``false`` or an empty value never rewrite anything."""
+    value = os.environ.get("LAYERSCOPE_REGEN_GOLDEN")
+    if value is not None and value not in ("", "0", "1"):
+        raise pytest.UsageError(f"LAYERSCOPE_REGEN_GOLDEN must be 1 (or unset); got {value!r}")
+    return bool(config.getoption("--regen-golden")) or value == "1"
+
+
 @pytest.fixture
 def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """``golden(name, actual)``: compare with tests/golden/NAME, or rewrite it when asked
-    (``pytest --regen-golden`` or LAYERSCOPE_REGEN_GOLDEN=1). Never edit golden files by hand."""
-    regen = request.config.getoption("--regen-golden") or os.environ.get("LAYERSCOPE_REGEN_GOLDEN")
+    (``pytest --regen-golden`` or LAYERSCOPE_REGEN_GOLDEN=1). A rewriting run never passes:
+    each test that rewrote a file is reported as skipped, naming the file. Never edit golden
+    files by hand."""
+    regen = regen_requested(request.config)
 
     def check(name: str, actual: str) -> None:
         path = GOLDEN / name
         if regen:
             GOLDEN.mkdir(exist_ok=True)
+            before = path.read_text(encoding="utf-8") if path.exists() else None
             path.write_text(actual, encoding="utf-8")
-            return
+            state = "unchanged" if before == actual else "rewritten"
+            pytest.skip(f"golden file {name} {state} (--regen-golden); review the diff")
         assert path.exists(), f"missing golden file {path}; run pytest --regen-golden"
         expected = path.read_text(encoding="utf-8")
         assert actual == expected, (

@@ -178,13 +178,28 @@ PUBLISHED_MACS = {
     "InceptionV3": 5.71e9,
     "Xception": 8.36e9,
 }
+"""Published figures, at the 3 significant figures they are quoted with."""
+
+OUR_MACS = {
+    "ResNet50": 3_857_973_248,
+    "MobileNetV2": 300_774_272,
+    "MobileNet": 568_740_352,
+    "VGG16": 15_470_264_320,
+    "EfficientNetB0": 385_814_752,
+    "InceptionV3": 5_713_216_096,
+    "Xception": 8_357_403_496,
+}
+"""layerscope's exact counts (docs/insights.md): conv and dense multiply-adds only."""
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_MACS))
-def test_application_macs_within_3_percent_of_published(applications, name) -> None:  # type: ignore[no-untyped-def]
+def test_application_macs_within_0_1_percent_of_published(applications, name) -> None:  # type: ignore[no-untyped-def]
+    # The README claims 0.1%. Counting one MAC per element for ReLU/Activation, or for
+    # normalisation, moves MobileNetV2 about 2% off, so either fails here.
     report = applications.report(name)
     macs = report.cost.macs
-    assert macs == pytest.approx(PUBLISHED_MACS[name], rel=0.03), f"{name}: {macs:,}"
+    assert macs == OUR_MACS[name], f"{name}: {macs:,}"
+    assert macs == pytest.approx(PUBLISHED_MACS[name], rel=0.001), f"{name}: {macs:,}"
     assert macs == sum(row.macs for row in report.top_level)
     assert list(report.cost.uncounted_layers) == []
     assert report.to_dict()["cost"]["macs"] == macs

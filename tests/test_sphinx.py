@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("sphinx")
+import sphinx  # noqa: F401 - a declared test dependency: a broken install fails, never skips
 
 
 def build(source: Path, out: Path) -> tuple[int, str]:

@@ -1,9 +1,14 @@
 """The wheel ships the templates: build it, install it in a fresh venv, render from outside.
 
-The venv uses ``--system-site-packages`` so TensorFlow and the other dependencies need not be
-reinstalled; the wheel itself is installed with ``--no-deps``. The test then proves the
-``layerscope`` that runs is the wheel's copy (not this source tree) and that it renders a
-report, which needs the templates inside the installed package.
+The runtime dependencies (TensorFlow, Keras...) are not reinstalled: the fresh venv is given
+the *running* environment's site-packages folders explicitly, as plain path lines in a
+``.pth`` file placed after its own. That works wherever the suite runs: in a venv (whose base
+interpreter may have no Keras at all, so ``--system-site-packages`` would not do), in the base
+Python, in CI. Plain path lines do not run the ``.pth`` files inside those folders, so an
+editable install of layerscope there cannot leak in. The wheel itself is installed with
+``--no-deps --no-index``; the test proves the ``layerscope`` that runs is the wheel's copy
+(not this source tree) and that it renders a report, which needs the templates inside the
+installed package.
 """
 
 from __future__ import annotations
@@ -27,6 +32,22 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str
     return result.stdout + result.stderr
 
 
+def running_site_packages() -> list[str]:
+    """The folders this interpreter imports installed packages from (never the source tree)."""
+    import site
+    import sysconfig
+
+    candidates = [*site.getsitepackages(), site.getusersitepackages(),
+                  sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"],
+                  *(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))]
+    folders = []
+    for folder in candidates:
+        path = Path(folder)
+        if path.is_dir() and path.resolve() != ROOT and str(path) not in folders:
+            folders.append(str(path))
+    return folders
+
+
 @pytest.mark.slow
 def test_wheel_renders_reports_from_outside_the_tree(tmp_path: Path, seed_path: Path) -> None:
     dist = tmp_path / "dist"
@@ -42,8 +63,12 @@ def test_wheel_renders_reports_from_outside_the_tree(tmp_path: Path, seed_path: 
     assert "layerscope/sphinxext.py" in names and "layerscope/render/html.py" in names
 
     venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], cwd=tmp_path)
+    run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
+    own_site = run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                   cwd=tmp_path).strip().splitlines()[-1]
+    (Path(own_site) / "zz_running_environment.pth").write_text(
+        "\n".join(running_site_packages()) + "\n", encoding="utf-8")
     run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
          str(wheels[0])], cwd=tmp_path)
 
