@@ -10,7 +10,6 @@ from layerscope.render.html import render_html
 from layerscope.render.sections import Fact, insights
 from layerscope.report import CapturedModel, Edge, LayerReport, Variable
 
-
 NOT_COUNTED = (
     "'block': no MAC rule for MyBlock and its calls were not traced "
     "(the static engine reads no code)"
