@@ -50,7 +50,7 @@ from layerscope.errors import LayerscopeError
 from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 
-__all__ = ["SUPPORTED_CLASSES", "StaticUnsupported", "read_model_file"]
+__all__ = ["SUPPORTED_CLASSES", "StaticRead", "StaticUnsupported", "read_model", "read_model_file"]
 
 
 class StaticUnsupported(LayerscopeError):
@@ -58,6 +58,11 @@ class StaticUnsupported(LayerscopeError):
 
     ``--engine auto`` catches it and loads the model with Keras instead.
     """
+
+    gaps: tuple[str, ...] = ()
+    """What the engine could not derive, when it could read the file's rows at all."""
+    module: str = ""
+    """The module of the model's class (``keras_hub.src...``), when the config says."""
 
 
 WEIGHTS_MEMBER = "model.weights.h5"
@@ -68,13 +73,38 @@ DEFAULT_POLICY = "float32"
 # -- entry point -----------------------------------------------------------------------------
 
 
-def read_model_file(path: str | os.PathLike[str]) -> CapturedModel:
+def read_model_file(
+    path: str | os.PathLike[str],
+    *,
+    seq_len: int | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> CapturedModel:
     """Read a ``.keras`` archive into an un-analysed :class:`CapturedModel` (engine ``static``).
 
     Raises :class:`StaticUnsupported` when the report could not be exact, and the usual
     :class:`~layerscope.errors.ModelLoadError` subclasses for files that are not models.
+    ``seq_len`` / ``input_shapes`` fill the unknown input sizes of the keras_hub models the
+    engine knows (see :mod:`layerscope.static_hub`).
     """
+    result = read_model(path, seq_len=seq_len, input_shapes=input_shapes)
+    if result.gaps:
+        error = StaticUnsupported("; ".join(result.gaps[:2]))
+        error.gaps = result.gaps
+        error.module = result.module
+        raise error
+    return result.report
+
+
+def read_model(
+    path: str | os.PathLike[str],
+    *,
+    seq_len: int | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> StaticRead:
+    """Like :func:`read_model_file`, but a file whose classes the engine does not know is
+    still read from its weights file: the report then lists its gaps instead of raising."""
     from layerscope.loading import H5_SUFFIXES, check_model_path
+    from layerscope.static_hub import read_hub_model
 
     file = check_model_path(path)
     if file.suffix.lower() in H5_SUFFIXES:
@@ -86,14 +116,29 @@ def read_model_file(path: str | os.PathLike[str]) -> CapturedModel:
         with zipfile.ZipFile(file) as archive:
             config = _read_config(archive, file)
             weights = _open_weights(archive, file)
+        module = str(config.get("module") or "")
         try:
-            return _ModelReader(weights).report(config, source)
-        except StaticUnsupported:
+            if str(config.get("class_name")) not in MODEL_CLASSES:
+                hub = read_hub_model(config, weights, source, seq_len, input_shapes)
+                return StaticRead(hub.report, hub.gaps, module)
+            return StaticRead(_ModelReader(weights).report(config, source), (), module)
+        except StaticUnsupported as error:
+            error.module = module
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
             raise StaticUnsupported(
                 f"unexpected structure in the archive ({type(error).__name__}: {error})"
             ) from error
+
+
+@dataclass(frozen=True)
+class StaticRead:
+    """What the static engine read: the report, what it could not derive, and the module
+    the model's class comes from (``keras_hub.src.models...``: what Keras would need)."""
+
+    report: CapturedModel
+    gaps: tuple[str, ...] = ()
+    module: str = ""
 
 
 @contextlib.contextmanager

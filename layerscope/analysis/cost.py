@@ -377,7 +377,13 @@ def rule_for(class_name: str) -> MacRule | None:
 
     Matching is by exact class name (Keras's aliases included), never by prefix: a custom
     ``DepthwiseConvBlock`` has no rule and is priced through its sub-layers instead.
+    keras_hub's blocks have closed-form rules (:mod:`layerscope.analysis.hub_cost`), which
+    the static engine needs: it reads no code, so it has no traced sub-layer calls.
     """
+    from layerscope.analysis.hub_cost import HUB_RULES
+
+    if class_name in HUB_RULES:
+        return HUB_RULES[class_name]
     if class_name in ("Dense", "QuantizedDense"):
         return _dense
     if class_name == "EinsumDense":
