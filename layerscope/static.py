@@ -121,6 +121,11 @@ def read_model(
             if str(config.get("class_name")) not in MODEL_CLASSES:
                 hub = read_hub_model(config, weights, source, seq_len, input_shapes)
                 return StaticRead(hub.report, hub.gaps, module)
+            if seq_len is not None or input_shapes:
+                raise StaticUnsupported(
+                    "an input size (--seq-len / --input-shape) is measured by calling the "
+                    "model, which the static engine does not do for a graph model"
+                )
             return StaticRead(_ModelReader(weights).report(config, source), (), module)
         except StaticUnsupported as error:
             error.module = module

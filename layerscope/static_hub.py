@@ -810,7 +810,10 @@ def read_hub_model(
     inner = config.get("config") or {}
     policy = _policy(inner)
     trainable = bool(inner.get("trainable", True))
-    reason = f"{class_name} is not a model whose construction the static engine knows"
+    reason = (
+        f"the model is a {class_name} (a subclassed model) whose construction the static "
+        "engine does not know"
+    )
     if class_name in RECIPES:
         try:
             recipe = _recipe_for(config, seq_len, input_shapes)
