@@ -184,7 +184,14 @@ def _capture_file(
     from layerscope.loading import load_model
 
     with progress.step("Loading the model with Keras"):
-        model = load_model(path, unsafe=unsafe, custom_objects=custom_objects)
+        try:
+            model = load_model(path, unsafe=unsafe, custom_objects=custom_objects)
+        finally:
+            why = _FALLBACKS.pop(os.fspath(path), None)
+        if why is not None:
+            import sys
+
+            print(f"layerscope: loaded the model with Keras: {why}", file=sys.stderr)
         report = capture(model, source=os.fspath(path), **(shape_options or {}))
     if weights:
         from layerscope.weights import read_weight_stats
@@ -218,10 +225,8 @@ def _try_static(
         if engine is Engine.STATIC:
             raise
         _NEEDS[os.fspath(path)] = reason.module
-        print(
-            f"layerscope: loading the model with Keras: the static engine cannot report it "
-            f"exactly ({_short(str(reason))})",
-            file=sys.stderr,
+        _FALLBACKS[os.fspath(path)] = (
+            f"the static engine cannot report it exactly ({_short(str(reason))})"
         )
         return None
     except LayerscopeError:
@@ -236,16 +241,18 @@ def _try_static(
                 f"{describe(path)}: the static engine failed "
                 f"({type(error).__name__}: {error}); try --engine keras"
             ) from error
-        print(
-            f"layerscope: loading the model with Keras: the static engine failed "
-            f"({type(error).__name__}: {_short(str(error))})",
-            file=sys.stderr,
+        _FALLBACKS[os.fspath(path)] = (
+            f"the static engine failed ({type(error).__name__}: {_short(str(error))})"
         )
         return None
 
 
 _NEEDS: dict[str, str] = {}
 """The module of each declined file's model class, for the fallback's message."""
+
+_FALLBACKS: dict[str, str] = {}
+"""Why ``auto`` loaded each file with Keras: said in one stderr line once Keras has loaded
+it (when Keras then fails, its one-line error is the only line, as for any bad file)."""
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -500,7 +500,7 @@ def test_cli_engine_static_surfaces_the_reason_and_debug_tells_auto(
     )
     assert result.exit_code == 0, result.output
     assert (
-        "loading the model with Keras: the static engine cannot report it exactly "
+        "loaded the model with Keras: the static engine cannot report it exactly "
         "(legacy .h5" in result.output
     )
 
