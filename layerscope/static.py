@@ -356,7 +356,12 @@ def _index_group(index: _Weights, group: Any, path: str, h5py: Any, np: Any) -> 
         child = h5py.h5o.open(group, raw_name)
         if isinstance(child, h5py.h5d.DatasetID):
             shape = tuple(int(d) for d in (child.shape or ()))
-            index.datasets[child_path] = (shape, str(child.dtype.name))
+            dtype = str(child.dtype.name)
+            if child.dtype.kind == "V":
+                # Keras stores dtypes HDF5 lacks (bfloat16, float8) as opaque bytes and
+                # names the real dtype in the dataset's "dtype" attribute.
+                dtype = _opaque_dtype(child, h5py, np) or dtype
+            index.datasets[child_path] = (shape, dtype)
         elif isinstance(child, h5py.h5g.GroupID):
             attribute = _open_attribute(child, b"name", h5py) if name == "vars" else None
             if attribute is not None:
@@ -367,6 +372,18 @@ def _index_group(index: _Weights, group: Any, path: str, h5py: Any, np: Any) -> 
                     saved.decode("utf-8", "replace") if isinstance(saved, bytes) else str(saved)
                 )
             _index_group(index, child, child_path, h5py, np)
+
+
+def _opaque_dtype(dataset: Any, h5py: Any, np: Any) -> str | None:
+    """The dtype Keras recorded for an opaque dataset (``bfloat16``), or ``None``."""
+    attribute = _open_attribute(dataset, b"dtype", h5py)
+    if attribute is None:
+        return None
+    value = np.empty(attribute.shape, dtype=attribute.dtype)
+    attribute.read(value)
+    saved = value[()]
+    text = saved.decode("utf-8", "replace") if isinstance(saved, bytes) else str(saved)
+    return text if text.isidentifier() and len(text) <= 32 else None
 
 
 def _open_attribute(owner: Any, name: bytes, h5py: Any) -> Any:

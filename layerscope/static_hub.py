@@ -757,7 +757,13 @@ class _Builder:
                 parent=parent,
                 is_container=is_container,
                 layer_trainable=self.trainable,
-                dtype_policy=None if plan.operation else self.policy,
+                dtype_policy=(
+                    None
+                    if plan.operation
+                    else "float32"  # an InputLayer's policy is the global default
+                    if plan.class_name == "InputLayer"
+                    else self.policy
+                ),
                 config={"name": plan.name, "trainable": self.trainable, **plan.config},
                 call_count=1,
             )

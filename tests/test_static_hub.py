@@ -225,3 +225,31 @@ def test_static_equals_keras_capture(keras: Any, name: str) -> None:
 @pytest.mark.parametrize("name", ["bert_base", "gpt2_causal_lm", "vit_b16"])
 def test_static_equals_keras_capture_large(keras: Any, name: str) -> None:
     test_static_equals_keras_capture(keras, name)
+
+
+def test_bfloat16_variables_keep_their_dtype(keras: Any, tmp_path: Path) -> None:
+    """Keras stores bfloat16 as opaque 2-byte data named by a ``dtype`` attribute: the
+    static engine reports bfloat16 (2 bytes each), as the Keras capture does."""
+    from test_static import differences
+
+    from layerscope.capture import capture
+    from layerscope.static import read_model_file
+
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.LlamaBackbone(
+        vocabulary_size=64,
+        num_layers=1,
+        num_query_heads=2,
+        num_key_value_heads=1,
+        hidden_dim=16,
+        intermediate_dim=24,
+        tie_word_embeddings=False,
+        dtype="bfloat16",
+    )
+    path = tmp_path / "llama_bf16.keras"
+    model.save(path)
+    report = read_model_file(path)
+    assert {v.dtype for row in report.layers for v in row.variables} == {"bfloat16"}
+    assert report.layer("token_embedding").bytes == 2 * (64 * 16 * 2)
+    assert report.layer("token_embedding").dtype_policy == "bfloat16"
+    assert differences(capture(model, source=os.fspath(path)), report) == []
