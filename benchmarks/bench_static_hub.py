@@ -1,4 +1,4 @@
-"""Benchmark 5: keras_hub ``.keras`` files through the static engine, side by side with Keras.
+"""Benchmark 6: keras_hub ``.keras`` files through the static engine, side by side with Keras.
 
 * BERT-base (``BertBackbone``, 110 M params, a 438 MB file): ``layerscope summary FILE
   --format json`` (default engine: static, no TensorFlow) against a process doing
@@ -54,7 +54,7 @@ def run(runs: int = 3, keras_1b: bool = True) -> list[Result]:
     seconds = {case: [r.seconds for r in timings[case]] for case in timings}
     results.append(
         Result(
-            "5. keras_hub files",
+            "6. keras_hub files",
             f"BERT-base ({bert_mb:.0f} MB .keras): summary vs load_model + summary()",
             median(seconds["layerscope"]),
             median(seconds["keras"]),
@@ -67,7 +67,7 @@ def run(runs: int = 3, keras_1b: bool = True) -> list[Result]:
     theirs = run_process([sys.executable, "-c", KERAS_SUMMARY, str(bert)], measure_memory=True)
     results.append(
         Result(
-            "5. keras_hub files",
+            "6. keras_hub files",
             "peak RSS, BERT-base summary, static",
             ours.peak_rss_bytes / MIB,
             BERT_RSS_MB,
@@ -87,7 +87,7 @@ def run(runs: int = 3, keras_1b: bool = True) -> list[Result]:
         raise RuntimeError(f"layerscope failed on the 1B Llama:\n{llama_runs[0].stderr[-2000:]}")
     results.append(
         Result(
-            "5. keras_hub files",
+            "6. keras_hub files",
             f"1B Llama bf16 ({llama_gb:.1f} GB .keras): summary time",
             median([r.seconds for r in llama_runs]),
             LLAMA_SECONDS,
@@ -108,7 +108,7 @@ def run(runs: int = 3, keras_1b: bool = True) -> list[Result]:
         )
     results.append(
         Result(
-            "5. keras_hub files",
+            "6. keras_hub files",
             "peak RSS, 1B Llama summary, static",
             memory.peak_rss_bytes / MIB,
             LLAMA_RSS_MB,
