@@ -126,7 +126,9 @@ def read_model(
                     "an input size (--seq-len / --input-shape) is measured by calling the "
                     "model, which the static engine does not do for a graph model"
                 )
-            return StaticRead(_ModelReader(weights).report(config, source), (), module)
+            reader = _ModelReader(weights)
+            report = reader.report(config, source)
+            return StaticRead(report, tuple(reader.gaps), module)
         except StaticUnsupported as error:
             error.module = module
             raise
@@ -443,6 +445,31 @@ def _class_of(entry: Mapping[str, Any]) -> str:
         shown = registered or f"{module}.{class_name}"
         raise StaticUnsupported(f"layer class {shown!r} is not known to the static engine")
     return class_name
+
+
+def _custom_class(entry: Mapping[str, Any]) -> str | None:
+    """The class name of a layer that is not Keras's own (a user's or keras_hub's), as
+    Keras shows it; ``None`` for Keras's classes and graph operations."""
+    if _is_operation(entry):
+        return None
+    try:
+        _class_of(entry)
+    except StaticUnsupported:
+        return str(entry.get("class_name"))
+    return None
+
+
+def _nested_layer_configs(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Serialised layers nested anywhere in a custom layer's config."""
+    if isinstance(value, Mapping):
+        if "class_name" in value and isinstance(value.get("config"), Mapping):
+            if "name" in value["config"]:
+                yield value
+        for item in value.values():
+            yield from _nested_layer_configs(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _nested_layer_configs(item)
 
 
 def _is_operation(entry: Mapping[str, Any]) -> bool:
@@ -1630,6 +1657,8 @@ class _ModelReader:
         self.rows: list[LayerReport] = []
         self.edges: list[Edge] = []
         self.auto_names = _AutoNames()
+        self.gaps: list[str] = []
+        """What could not be derived (custom layers' variable names, output shapes)."""
         self.containers: dict[int, _Container] = {}
 
     # -- the whole model -----------------------------------------------------------------------
@@ -1729,7 +1758,12 @@ class _ModelReader:
             return tuple(result)
 
         input_shapes = [shapes[(name, node)][index] for name, node, index in ends_in]
-        output_shapes = [shapes[(name, node)][index] for name, node, index in ends_out]
+        # A custom layer's unconsumed output has no shape the file says: left out.
+        output_shapes = [
+            shapes[(name, node)][index]
+            for name, node, index in ends_out
+            if index < len(shapes[(name, node)])
+        ]
         return _Container(
             name=str(config["name"]),
             class_name="Functional",
@@ -1802,8 +1836,17 @@ class _ModelReader:
         self, entry: Mapping[str, Any], inputs: ShapeList, recorded: Mapping[int, Shape]
     ) -> ShapeList:
         """A call's output shapes: as recorded by its consumers, else computed per class."""
-        class_name = _class_of(entry)
         config = entry.get("config") or {}
+        custom = _custom_class(entry)
+        if custom is not None:
+            if recorded and sorted(recorded) == list(range(len(recorded))):
+                return [recorded[i] for i in range(len(recorded))]
+            self.gaps.append(
+                f"the output shape of custom layer {config.get('name')!r} ({custom}) is "
+                "unknown: nothing in the file records it"
+            )
+            return []
+        class_name = _class_of(entry)
         computed: ShapeList | None = None
         if _is_operation(entry):
             if sorted(recorded) == [0]:
@@ -1838,6 +1881,79 @@ class _ModelReader:
             _check_output(config, class_name, shape, recorded.get(index))
         return [recorded.get(index, shape) for index, shape in enumerate(computed)]
 
+    def _custom_variables(
+        self,
+        class_name: str,
+        shown: str,
+        config: Mapping[str, Any],
+        group: Any,
+        path: str,
+        trainable: bool,
+    ) -> list[Variable]:
+        """A custom layer's variables, exact in count, shape and dtype (the weights file says
+        them); a sub-layer whose config the custom layer's config nests (a stock Keras layer,
+        matched by its saved name) gets its variables' real names, and the rest are named
+        ``variable_N``, with role ``other``, and listed as a gap: Keras saves variables by
+        index, and only the class's code knows their names."""
+        found: list[Variable] = []
+        nested = {
+            str((item.get("config") or {}).get("name")): item
+            for item in _nested_layer_configs(config)
+        }
+        unnamed = 0
+
+        def visit(group: Any, prefix: str, owner: str, names: Sequence[_VarSpec] | None) -> None:
+            nonlocal unnamed
+            if group is None:
+                return
+            vars_group = group.get("vars")
+            count = _dataset_count(vars_group)
+            if names is not None and len(names) != count:
+                names = None
+            for index in range(count):
+                assert vars_group is not None
+                shape, dtype = vars_group.dataset(str(index))
+                if names is not None:
+                    name, is_trainable = names[index].name, trainable and names[index].trainable
+                else:
+                    name, is_trainable = f"variable_{index}" if count > 1 else "variable", trainable
+                    unnamed += 1
+                found.append(
+                    Variable(
+                        name=name,
+                        path=f"{prefix}/{name}",
+                        role=variable_role(owner, name, is_trainable) if names else "other",
+                        shape=shape,
+                        dtype=dtype,
+                        trainable=is_trainable,
+                    )
+                )
+            for key in group:
+                child = group.get(key)
+                if key == "vars" or child is None or not _dataset_count_deep(child):
+                    continue
+                child_name = child.get("vars").saved_name if child.get("vars") else None
+                child_name = child_name or key
+                entry = nested.get(child_name)
+                child_class = None
+                child_names: Sequence[_VarSpec] | None = None
+                if entry is not None and _custom_class(entry) is None:
+                    child_class = _class_of(entry)
+                    layout = _LAYOUTS.get(child_class)
+                    if layout is not None:
+                        own, subs = layout(entry.get("config") or {})
+                        child_names = own if not subs else None
+                visit(child, f"{prefix}/{child_name}", child_class or owner, child_names)
+
+        visit(group, path, class_name, None)
+        if unnamed:
+            self.gaps.append(
+                f"layer class {shown!r} is not known to the static engine: {unnamed} "
+                f"variables of {path!r} have no names or roles the file says (shown as "
+                "'variable...', role other; the class's code is never run)"
+            )
+        return found
+
     # -- rows ----------------------------------------------------------------------------------
     def _walk(
         self,
@@ -1853,8 +1969,9 @@ class _ModelReader:
         listed = {str(e.get("name") or e["config"]["name"]) for e in container.entries}
         all_variables: list[Variable] = []
         for entry, key in zip(container.entries, container.keys, strict=True):
-            class_name = _class_of(entry)
             config = entry.get("config") or {}
+            custom = None if _is_operation(entry) else _custom_class(entry)
+            class_name = custom if custom is not None else _class_of(entry)
             name = str(entry.get("name") or config["name"])
             path = prefix + name
             operation = _is_operation(entry)
@@ -1882,6 +1999,16 @@ class _ModelReader:
             if operation:
                 variables = []
                 row_config = {"name": name}
+            elif custom is not None:
+                variables = self._custom_variables(
+                    class_name,
+                    str(entry.get("registered_name") or class_name),
+                    config,
+                    layer_group,
+                    path,
+                    trainable and layer_trainable,
+                )
+                row_config = config
             elif is_container:
                 inner = self._container(entry)
                 variables = self._walk(
