@@ -253,3 +253,56 @@ def test_bfloat16_variables_keep_their_dtype(keras: Any, tmp_path: Path) -> None
     assert report.layer("token_embedding").bytes == 2 * (64 * 16 * 2)
     assert report.layer("token_embedding").dtype_policy == "bfloat16"
     assert differences(capture(model, source=os.fspath(path)), report) == []
+
+
+def test_custom_layers_in_a_graph_are_read_with_their_gaps(keras: Any, tmp_path: Path) -> None:
+    """A Functional model holding custom layers: counts exact, a sub-layer whose config the
+    custom layer's config nests keeps its variables' names, the others are listed as gaps,
+    and ``auto`` (``read_model_file``) declines rather than guess."""
+    from layerscope.static import StaticUnsupported, read_model, read_model_file
+
+    layers = keras.layers
+
+    @keras.saving.register_keras_serializable(package="hub_tests")
+    class Block(layers.Layer):  # type: ignore[name-defined]
+        def __init__(self, units: int, inner: Any = None, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.units = units
+            self.inner = (
+                layers.Dense(units, name="inner_dense")
+                if inner is None
+                else layers.deserialize(inner)
+            )
+            self.norm = layers.LayerNormalization(name="norm")
+
+        def call(self, x: Any) -> Any:
+            return self.norm(self.inner(x))
+
+        def get_config(self) -> dict[str, Any]:
+            return {
+                **super().get_config(),
+                "units": self.units,
+                "inner": layers.serialize(self.inner),
+            }
+
+    x = keras.Input((4,), name="x")
+    out = layers.Dense(2, name="out")(Block(6, name="block")(x))
+    path = tmp_path / "custom_blocks.keras"
+    keras.Model(x, out, name="custom_blocks").save(path)
+    result = read_model(path)
+    block = result.report.layer("block")
+    assert block.class_name == "Block" and block.output_shapes == ((None, 6),)
+    assert [(v.path, v.role, v.shape) for v in block.variables] == [
+        ("block/inner_dense/kernel", "weight", (4, 6)),
+        ("block/inner_dense/bias", "bias", (6,)),
+        ("block/norm/variable_0", "other", (6,)),
+        ("block/norm/variable_1", "other", (6,)),
+    ]
+    assert sum(row.params for row in result.report.top_level) == 4 * 6 + 6 + 12 + 6 * 2 + 2
+    assert result.gaps == (
+        "layer class 'hub_tests>Block' is not known to the static engine: 2 variables of "
+        "'block' have no names or roles the file says (shown as 'variable...', role other; "
+        "the class's code is never run)",
+    )
+    with pytest.raises(StaticUnsupported, match="'hub_tests>Block' is not known"):
+        read_model_file(path)
