@@ -187,6 +187,14 @@ def test_a_config_that_disagrees_with_the_weights_is_never_guessed(tmp_path: Pat
     assert sum(v.count for row in result.report.top_level for v in row.variables) == 3_482_880
     with pytest.raises(StaticUnsupported, match="does not hold what its construction builds"):
         read_model_file(path)
+    wider = _rewritten(
+        hub_file("llama_small_gqa"), tmp_path / "llama_wide.keras", {"intermediate_dim": 700}
+    )
+    gaps = read_model(wider, seq_len=128).gaps
+    assert (
+        "'transformer_layer_0' (LlamaTransformerDecoder) holds 692736 parameters where its "
+        "config implies 701952" in gaps[0]
+    ), gaps[0]
 
 
 def test_bfloat16_and_names_come_from_the_weights_file(tmp_path: Path) -> None:
