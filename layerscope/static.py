@@ -128,7 +128,7 @@ def read_model(
                 )
             reader = _ModelReader(weights)
             report = reader.report(config, source)
-            return StaticRead(report, tuple(reader.gaps), module)
+            return StaticRead(report, (*reader.gaps, *reader.shape_gaps), module)
         except StaticUnsupported as error:
             error.module = module
             raise
@@ -1658,7 +1658,9 @@ class _ModelReader:
         self.edges: list[Edge] = []
         self.auto_names = _AutoNames()
         self.gaps: list[str] = []
-        """What could not be derived (custom layers' variable names, output shapes)."""
+        """What could not be derived: custom layers' variable names..."""
+        self.shape_gaps: list[str] = []
+        """... and output shapes (listed after, being the lesser loss)."""
         self.containers: dict[int, _Container] = {}
 
     # -- the whole model -----------------------------------------------------------------------
@@ -1798,6 +1800,7 @@ class _ModelReader:
         current = input_shape
         previous: str | None = None
         names = []
+        unknown_output = False
         for position, entry in enumerate(entries):
             name = str((entry.get("config") or {})["name"])
             names.append(name)
@@ -1809,6 +1812,13 @@ class _ModelReader:
                 if build is not None and _is_flat_shape(build):
                     recorded[0] = _shape(build)
             outputs = self._node_outputs(entry, [current], recorded)
+            if not outputs and position + 1 == len(entries):
+                # The last layer is custom and nothing records its output shape: unknown
+                # (listed as a gap), which only the model's own output shape depends on.
+                shapes[(name, 0)] = []
+                previous = name
+                unknown_output = True
+                continue
             if len(outputs) != 1:
                 raise StaticUnsupported(
                     f"layer {name!r} returns several tensors in a Sequential model"
@@ -1829,7 +1839,7 @@ class _ModelReader:
             input_shapes=[input_shape],
             inputs=(),
             outputs=(names[-1],),
-            output_shapes=[current],
+            output_shapes=[] if unknown_output else [current],
         )
 
     def _node_outputs(
@@ -1841,7 +1851,7 @@ class _ModelReader:
         if custom is not None:
             if recorded and sorted(recorded) == list(range(len(recorded))):
                 return [recorded[i] for i in range(len(recorded))]
-            self.gaps.append(
+            self.shape_gaps.append(
                 f"the output shape of custom layer {config.get('name')!r} ({custom}) is "
                 "unknown: nothing in the file records it"
             )
