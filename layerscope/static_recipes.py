@@ -167,7 +167,9 @@ Dims = Mapping[str, Any]
 
 
 def _int(config: Dims, key: str, default: Any = None) -> int:
-    value = config.get(key, default)
+    value = config.get(key)
+    if value is None:
+        value = default
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
         raise _unsupported(f"config {key!r} is {value!r}, not a whole number from 1")
     return value

@@ -314,3 +314,33 @@ def test_custom_layers_in_a_graph_are_read_with_their_gaps(keras: Any, tmp_path:
     )
     with pytest.raises(StaticUnsupported, match="'hub_tests>Block' is not known"):
         read_model_file(path)
+
+
+def test_mistral_static_equals_keras_capture(keras: Any, tmp_path: Path) -> None:
+    """Mistral's config leaves ``head_dim`` null (hidden / heads, as keras_hub does)."""
+    from test_static import differences
+
+    from layerscope.analysis import run_analyses
+    from layerscope.capture import capture
+    from layerscope.static import read_model
+
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.MistralBackbone(
+        vocabulary_size=64,
+        num_layers=2,
+        num_query_heads=4,
+        num_key_value_heads=2,
+        hidden_dim=32,
+        intermediate_dim=48,
+        sliding_window=16,
+    )
+    path = tmp_path / "mistral.keras"
+    model.save(path)
+    result = read_model(path, seq_len=16)
+    assert result.gaps == ()
+    assert differences(capture(model), read_model(path).report) == []
+    macs = run_analyses(result.report).cost
+    assert macs is not None
+    # Per block: q/o 16*32*32 each, k/v 16*32*16 each, scores + values 2*4*16*16*8, gated FFN.
+    block = 2 * 16 * 32 * 32 + 2 * 16 * 32 * 16 + 2 * 4 * 16 * 16 * 8 + 3 * 16 * 32 * 48
+    assert macs["macs"] == 2 * block
