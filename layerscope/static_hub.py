@@ -241,6 +241,16 @@ class _Builder:
     def build(
         self, recipe: Recipe, group: Any, prefix: str, depth: int, parent: str | None
     ) -> list[Variable]:
+        outer_trainable = self.trainable
+        self.trainable = self.trainable and recipe.trainable
+        try:
+            return self._build(recipe, group, prefix, depth, parent)
+        finally:
+            self.trainable = outer_trainable
+
+    def _build(
+        self, recipe: Recipe, group: Any, prefix: str, depth: int, parent: str | None
+    ) -> list[Variable]:
         groups = _layer_groups(group)
         used: set[str] = set()
         names = {plan.name for plan in recipe.plans}
@@ -296,7 +306,15 @@ class _Builder:
                 inbound=tuple(callers.get(plan.name, ())),
                 parent=parent,
                 is_container=is_container,
-                layer_trainable=self.trainable,
+                layer_trainable=(
+                    plan.nested.trainable
+                    if plan.nested is not None
+                    else self.by_path[plan.same_as].layer_trainable
+                    if plan.same_as is not None
+                    else True  # freezing a model leaves its InputLayers' flag alone
+                    if plan.class_name == "InputLayer"
+                    else self.trainable
+                ),
                 dtype_policy=(
                     None
                     if plan.operation

@@ -161,6 +161,10 @@ class Recipe:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     input_shapes: tuple[Shape, ...]
+    trainable: bool = True
+    """The model's own ``trainable`` flag, the only trainability keras_hub saves (Keras
+    rebuilds every layer from the constructor's arguments, so per-layer flags are lost on
+    loading too)."""
 
 
 Dims = Mapping[str, Any]
@@ -421,6 +425,7 @@ def _gpt2_causal_lm(config: Dims, seq_len: int | None) -> Recipe:
     inner_config = backbone.get("config") or {}
     inner = _gpt2(inner_config, seq_len)
     inner.name = str(inner_config.get("name"))
+    inner.trainable = bool(inner_config.get("trainable", True))
     hidden, vocab = _int(inner_config, "hidden_dim"), _int(inner_config, "vocabulary_size")
     tokens = (None, seq_len)
     seq: Shape = (None, seq_len, hidden)

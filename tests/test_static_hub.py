@@ -344,3 +344,31 @@ def test_mistral_static_equals_keras_capture(keras: Any, tmp_path: Path) -> None
     # Per block: q/o 16*32*32 each, k/v 16*32*16 each, scores + values 2*4*16*16*8, gated FFN.
     block = 2 * 16 * 32 * 32 + 2 * 16 * 32 * 16 + 2 * 4 * 16 * 16 * 8 + 3 * 16 * 32 * 48
     assert macs["macs"] == 2 * block
+
+
+def test_a_frozen_backbone_inside_a_task(keras: Any, tmp_path: Path) -> None:
+    """GPT2CausalLM with its backbone frozen: the backbone's own flag (the only one keras_hub
+    saves) makes every backbone variable non-trainable, the tied LM head's row too."""
+    from test_static import differences
+
+    from layerscope.capture import capture
+    from layerscope.static import read_model_file
+
+    keras_hub = pytest.importorskip("keras_hub")
+    backbone = keras_hub.models.GPT2Backbone(
+        vocabulary_size=64,
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=16,
+        intermediate_dim=32,
+        max_sequence_length=32,
+    )
+    backbone.trainable = False
+    model = keras_hub.models.GPT2CausalLM(backbone=backbone, preprocessor=None)
+    path = tmp_path / "gpt2_frozen.keras"
+    model.save(path)
+    report = read_model_file(path)
+    assert all(not v.trainable for row in report.layers for v in row.variables)
+    assert report.layer("token_embedding").layer_trainable is False
+    loaded = keras.saving.load_model(path, compile=False)
+    assert differences(capture(loaded, source=os.fspath(path)), report) == []
