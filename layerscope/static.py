@@ -8,6 +8,10 @@ weights file (dataset shapes and dtypes, never the tensor data), and produces th
 report :func:`layerscope.capture.capture` would produce for ``keras.saving.load_model`` of
 the same file -- in a fraction of the time and memory, and for files larger than memory.
 
+Models whose config holds no layer graph (keras_hub's, subclassed models) are read by
+:mod:`layerscope.static_hub`; a custom layer inside a graph is read from its weights group,
+its unknowns listed as gaps (:class:`StaticRead`).
+
 Exactness comes first: whenever the engine cannot be sure (a legacy ``.h5`` file, a layer
 class whose variables it does not know, a quantized layer, an output shape it cannot infer,
 a weights group that does not hold what the config implies) it raises
