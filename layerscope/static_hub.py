@@ -27,6 +27,7 @@ instead of guessed. ``--engine auto`` uses a report only when it has no gaps.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -272,7 +273,12 @@ class _Builder:
             is_container = plan.nested is not None
             layer_group = None
             if plan.same_as is not None:
-                variables = list(self.by_path[plan.same_as].variables)
+                # A second call of a layer owned elsewhere (the tied LM head): its variables
+                # are listed here and counted in the owner's row.
+                variables = [
+                    dataclasses.replace(v, shared_from=plan.same_as)
+                    for v in self.by_path[plan.same_as].variables
+                ]
             elif plan.operation:
                 variables = []
             else:
