@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     import bench_diff
     import bench_report
     import bench_scaling
-    import bench_static_hub
     import bench_startup
+    import bench_static_hub
     import bench_summary
 
     plan = [
