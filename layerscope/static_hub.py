@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from layerscope.report import Edge, LayerReport, CapturedModel, Shape, Variable
+from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 from layerscope.static_recipes import (
     BLOCK_SWITCHES,
