@@ -308,10 +308,17 @@ class _Builder:
                 class_name=plan.class_name,
                 variables=tuple(variables),
                 output_shapes=tuple(plan.outputs),
-                input_shapes=tuple(shape for _, shape in plan.inputs),
+                # A block's mask goes in as a keyword argument: its first call's positional
+                # input is the hidden states alone (the mask still feeds it: edges, inbound).
+                input_shapes=(
+                    (plan.inputs[0][1],)
+                    if plan.class_name in BLOCKS and plan.inputs
+                    else tuple(shape for _, shape in plan.inputs)
+                ),
                 inbound=tuple(callers.get(plan.name, ())),
                 parent=parent,
                 is_container=is_container,
+                is_block=plan.class_name in BLOCKS,
                 layer_trainable=(
                     plan.nested.trainable
                     if plan.nested is not None

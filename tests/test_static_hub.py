@@ -61,6 +61,24 @@ def fresh_names(keras: Any) -> Any:
     keras.backend.clear_session()
 
 
+def outside_blocks(report: Any) -> Any:
+    """The Keras capture without the rows and edges inside keras_hub blocks: the Keras engine
+    traces a block's sub-layer calls; the static engine reads no code, so it lists the block
+    as a whole (its variables, shapes and MACs) and not its inner rows."""
+    import dataclasses
+
+    blocks = [row.path + "/" for row in report.layers if row.is_block]
+
+    def inside(path: str) -> bool:
+        return any(path.startswith(block) for block in blocks)
+
+    return dataclasses.replace(
+        report,
+        layers=tuple(row for row in report.layers if not inside(row.path)),
+        edges=tuple(e for e in report.edges if not inside(e.source) and not inside(e.target)),
+    )
+
+
 def run_blocked(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args], capture_output=True, text=True, env=env, timeout=300, check=False
@@ -235,7 +253,7 @@ def test_static_equals_keras_capture(keras: Any, name: str) -> None:
     pytest.importorskip("keras_hub")
     path = hub_file(name)
     keras_report = capture(keras.saving.load_model(path, compile=False), source=os.fspath(path))
-    assert differences(keras_report, read_model_file(path)) == []
+    assert differences(outside_blocks(keras_report), read_model_file(path)) == []
 
 
 @pytest.mark.slow
@@ -269,7 +287,7 @@ def test_bfloat16_variables_keep_their_dtype(fresh_names: Any, tmp_path: Path) -
     assert {v.dtype for row in report.layers for v in row.variables} == {"bfloat16"}
     assert report.layer("token_embedding").bytes == 2 * (64 * 16 * 2)
     assert report.layer("token_embedding").dtype_policy == "bfloat16"
-    assert differences(capture(model, source=os.fspath(path)), report) == []
+    assert differences(outside_blocks(capture(model, source=os.fspath(path))), report) == []
 
 
 def test_custom_layers_in_a_graph_are_read_with_their_gaps(
@@ -350,7 +368,7 @@ def test_mistral_static_equals_keras_capture(fresh_names: Any, tmp_path: Path) -
     model.save(path)
     result = read_model(path, seq_len=16)
     assert result.gaps == ()
-    assert differences(capture(model), read_model(path).report) == []
+    assert differences(outside_blocks(capture(model)), read_model(path).report) == []
     cost = run_analyses(result.report).cost
     # Per block: q/o 16*32*32 each, k/v 16*32*16 each, scores + values 2*4*16*16*8, gated FFN.
     block = 2 * 16 * 32 * 32 + 2 * 16 * 32 * 16 + 2 * 4 * 16 * 16 * 8 + 3 * 16 * 32 * 48
@@ -383,4 +401,4 @@ def test_a_frozen_backbone_inside_a_task(fresh_names: Any, tmp_path: Path) -> No
     assert all(not v.trainable for row in report.layers for v in row.variables)
     assert report.layer("token_embedding").layer_trainable is False
     loaded = keras.saving.load_model(path, compile=False)
-    assert differences(capture(loaded, source=os.fspath(path)), report) == []
+    assert differences(outside_blocks(capture(loaded, source=os.fspath(path))), report) == []
