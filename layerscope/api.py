@@ -170,7 +170,9 @@ def _capture_file(
         check_custom_objects(custom_objects)
     if not unsafe:
         refuse_python_lambdas(path)
-    if engine is not Engine.KERAS:
+    # With an input size, auto measures by calling the model (Keras traces every call);
+    # --engine static applies it to the keras_hub models it knows, reading no code.
+    if engine is Engine.STATIC or (engine is Engine.AUTO and not shape_options):
         report = _try_static(path, engine, debug, shape_options or {})
         if report is not None:
             if weights:

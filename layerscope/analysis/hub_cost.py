@@ -95,7 +95,7 @@ def _zero(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[
     return 0
 
 
-HUB_RULES: dict[str, MacRule] = {
+HUB_BLOCK_RULES: dict[str, MacRule] = {
     "TransformerEncoder": _block(gated=False),
     "TransformerDecoder": _block(gated=False),
     "LlamaTransformerDecoder": _block(gated=True),
@@ -103,6 +103,9 @@ HUB_RULES: dict[str, MacRule] = {
     "GemmaDecoderBlock": _block(gated=True, ffn_divisor=2),
     "ViTEncoder": _vit_encoder,
     "ViTPatchingAndEmbedding": _vit_patching,
-    "PositionEmbedding": _zero,
 }
-"""Rules by exact class name (keras_hub's classes; never matched by prefix)."""
+"""Whole-block rules by exact class name, for block rows with no traced calls (the static
+engine's): a block whose calls Keras traced is priced through its sub-layer rows."""
+
+HUB_RULES: dict[str, MacRule] = {"PositionEmbedding": _zero}
+"""Layer rules by exact class name (a position embedding is a lookup added to the input)."""
