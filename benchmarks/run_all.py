@@ -4,7 +4,8 @@
                                             # and the README's Performance table
     python benchmarks/run_all.py --quick    # fewer rounds, for a smoke run
     python benchmarks/run_all.py --only 3   # one benchmark (1 summary, 2 report, 3 start-up,
-                                            # 4 scaling and memory, 5 diff)
+                                            # 4 scaling and memory, 5 diff,
+                                            # 6 keras_hub files)
 
 Generated model files are cached in ~/.cache/layerscope-bench (LAYERSCOPE_BENCH_CACHE).
 """
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         type=int,
-        choices=[1, 2, 3, 4, 5],
+        choices=[1, 2, 3, 4, 5, 6],
         action="append",
         help="run only this benchmark (repeatable)",
     )
@@ -44,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     os.environ.update(QUIET_ENV)
-    chosen = set(args.only or [1, 2, 3, 4, 5])
+    chosen = set(args.only or [1, 2, 3, 4, 5, 6])
     results: list[Result] = []
     import bench_diff
     import bench_report
     import bench_scaling
     import bench_startup
+    import bench_static_hub
     import bench_summary
 
     plan = [
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         (4, lambda: bench_scaling.run(runs=3 if args.quick else 9)),
         (1, lambda: bench_summary.run(runs=3 if args.quick else 7)),
         (5, lambda: bench_diff.run(runs=3 if args.quick else 5)),
+        (6, lambda: bench_static_hub.run(runs=1 if args.quick else 3)),
     ]
     for number, bench in plan:
         if number in chosen:

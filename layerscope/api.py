@@ -63,12 +63,9 @@ def analyze(
     from layerscope.render.format import check_depth
 
     depth = check_depth(options.pop("depth", None))
+    # The static engine fills these for the keras_hub models it knows; for anything else
+    # they mean calling the model, which only Keras does.
     shape_options = validate_shapes(options.pop("seq_len", None), options.pop("input_shapes", None))
-    if engine is Engine.STATIC and shape_options:
-        raise UsageError(
-            "seq_len / input_shapes (--seq-len / --input-shape) call the model, which the "
-            "static engine does not do; use engine 'keras' or 'auto'"
-        )
     analysis = AnalysisOptions.of(**options)
     from layerscope.analysis import run_analyses
 
@@ -162,9 +159,10 @@ def _capture_file(
     weights: bool = False,
 ) -> CapturedModel:
     """Capture a model file with the chosen engine (``auto``: static when exact, else Keras;
-    Keras whenever an input shape is set, since measuring it calls the model), with its
-    weights' statistics when ``weights`` (streamed from the file by the static engine, read
-    from the loaded model by Keras)."""
+    Keras whenever an input shape is set, since measuring it calls the model; ``static``
+    applies it to the keras_hub models it knows), with its weights' statistics when
+    ``weights`` (streamed from the file by the static engine, read from the loaded model by
+    Keras)."""
     from layerscope.loading import check_custom_objects, check_model_path, refuse_python_lambdas
 
     check_model_path(path)
@@ -172,20 +170,30 @@ def _capture_file(
         check_custom_objects(custom_objects)
     if not unsafe:
         refuse_python_lambdas(path)
-    if engine is not Engine.KERAS and not shape_options:
-        report = _try_static(path, engine, debug)
+    # With an input size, auto measures by calling the model (Keras traces every call);
+    # --engine static applies it to the keras_hub models it knows, reading no code.
+    if engine is Engine.STATIC or (engine is Engine.AUTO and not shape_options):
+        report = _try_static(path, engine, debug, shape_options or {})
         if report is not None:
             if weights:
                 from layerscope.weights import read_weight_stats
 
                 report = read_weight_stats(report, path=path)
             return report
+        _require_model_code(path, custom_objects)
     from layerscope import progress
     from layerscope.capture import capture
     from layerscope.loading import load_model
 
     with progress.step("Loading the model with Keras"):
-        model = load_model(path, unsafe=unsafe, custom_objects=custom_objects)
+        try:
+            model = load_model(path, unsafe=unsafe, custom_objects=custom_objects)
+        finally:
+            why = _FALLBACKS.pop(os.fspath(path), None)
+        if why is not None:
+            import sys
+
+            print(f"layerscope: loaded the model with Keras: {why}", file=sys.stderr)
         report = capture(model, source=os.fspath(path), **(shape_options or {}))
     if weights:
         from layerscope.weights import read_weight_stats
@@ -194,20 +202,34 @@ def _capture_file(
     return report
 
 
-def _try_static(path: str | os.PathLike[str], engine: Engine, debug: bool) -> CapturedModel | None:
-    """The static engine's report, or ``None`` when ``auto`` should fall back to Keras."""
+def _try_static(
+    path: str | os.PathLike[str], engine: Engine, debug: bool, input_sizes: Mapping[str, Any]
+) -> CapturedModel | None:
+    """The static engine's report, or ``None`` when ``auto`` should fall back to Keras.
+
+    ``auto`` takes the report only when it is complete; otherwise it says in one stderr line
+    why it loads the model with Keras. ``static`` takes whatever the engine could read and
+    says on stderr what it could not derive.
+    """
+    import sys
+
     from layerscope import progress, static
 
     try:
         with progress.step("Reading the .keras archive"):
-            return static.read_model_file(path)
+            if engine is Engine.STATIC:
+                result = static.read_model(path, **input_sizes)
+                for gap in result.gaps:
+                    print(f"layerscope: static engine: {gap}", file=sys.stderr)
+                return result.report
+            return static.read_model_file(path, **input_sizes)
     except static.StaticUnsupported as reason:
         if engine is Engine.STATIC:
             raise
-        if debug:
-            import sys
-
-            print(f"layerscope: static engine declined ({reason}); using Keras", file=sys.stderr)
+        _NEEDS[os.fspath(path)] = reason.module
+        _FALLBACKS[os.fspath(path)] = (
+            f"the static engine cannot report it exactly ({_short(str(reason))})"
+        )
         return None
     except LayerscopeError:
         raise
@@ -221,11 +243,47 @@ def _try_static(path: str | os.PathLike[str], engine: Engine, debug: bool) -> Ca
                 f"{describe(path)}: the static engine failed "
                 f"({type(error).__name__}: {error}); try --engine keras"
             ) from error
-        if debug:
-            import sys
-
-            print(
-                f"layerscope: static engine failed ({type(error).__name__}: {error}); using Keras",
-                file=sys.stderr,
-            )
+        _FALLBACKS[os.fspath(path)] = (
+            f"the static engine failed ({type(error).__name__}: {_short(str(error))})"
+        )
         return None
+
+
+_NEEDS: dict[str, str] = {}
+"""The module of each declined file's model class, for the fallback's message."""
+
+_FALLBACKS: dict[str, str] = {}
+"""Why ``auto`` loaded each file with Keras: said in one stderr line once Keras has loaded
+it (when Keras then fails, its one-line error is the only line, as for any bad file)."""
+
+
+def _short(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _require_model_code(
+    path: str | os.PathLike[str],
+    custom_objects: str | os.PathLike[str] | Mapping[str, Any] | None,
+) -> None:
+    """Keras rebuilds a keras_hub model from its classes' code: say so plainly when that
+    package is not installed, rather than let Keras fail on an unknown class."""
+    import importlib.util
+
+    from layerscope.errors import ModelLoadError
+    from layerscope.loading import describe
+
+    module = _NEEDS.pop(os.fspath(path), "")
+    package = module.split(".", 1)[0]
+    if package != "keras_hub" or custom_objects is not None:
+        return
+    try:
+        missing = importlib.util.find_spec("keras_hub") is None
+    except (ImportError, ValueError):
+        missing = True
+    if missing:
+        raise ModelLoadError(
+            f"{describe(path)}: the static engine cannot report this model exactly and "
+            "loading it with Keras needs keras_hub, which is not installed: "
+            "pip install keras-hub (or read it as far as possible with --engine static)"
+        )

@@ -8,6 +8,10 @@ weights file (dataset shapes and dtypes, never the tensor data), and produces th
 report :func:`layerscope.capture.capture` would produce for ``keras.saving.load_model`` of
 the same file -- in a fraction of the time and memory, and for files larger than memory.
 
+Models whose config holds no layer graph (keras_hub's, subclassed models) are read by
+:mod:`layerscope.static_hub`; a custom layer inside a graph is read from its weights group,
+its unknowns listed as gaps (:class:`StaticRead`).
+
 Exactness comes first: whenever the engine cannot be sure (a legacy ``.h5`` file, a layer
 class whose variables it does not know, a quantized layer, an output shape it cannot infer,
 a weights group that does not hold what the config implies) it raises
@@ -50,7 +54,7 @@ from layerscope.errors import LayerscopeError
 from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 
-__all__ = ["SUPPORTED_CLASSES", "StaticUnsupported", "read_model_file"]
+__all__ = ["SUPPORTED_CLASSES", "StaticRead", "StaticUnsupported", "read_model", "read_model_file"]
 
 
 class StaticUnsupported(LayerscopeError):
@@ -58,6 +62,11 @@ class StaticUnsupported(LayerscopeError):
 
     ``--engine auto`` catches it and loads the model with Keras instead.
     """
+
+    gaps: tuple[str, ...] = ()
+    """What the engine could not derive, when it could read the file's rows at all."""
+    module: str = ""
+    """The module of the model's class (``keras_hub.src...``), when the config says."""
 
 
 WEIGHTS_MEMBER = "model.weights.h5"
@@ -68,13 +77,38 @@ DEFAULT_POLICY = "float32"
 # -- entry point -----------------------------------------------------------------------------
 
 
-def read_model_file(path: str | os.PathLike[str]) -> CapturedModel:
+def read_model_file(
+    path: str | os.PathLike[str],
+    *,
+    seq_len: int | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> CapturedModel:
     """Read a ``.keras`` archive into an un-analysed :class:`CapturedModel` (engine ``static``).
 
     Raises :class:`StaticUnsupported` when the report could not be exact, and the usual
     :class:`~layerscope.errors.ModelLoadError` subclasses for files that are not models.
+    ``seq_len`` / ``input_shapes`` fill the unknown input sizes of the keras_hub models the
+    engine knows (see :mod:`layerscope.static_hub`).
     """
+    result = read_model(path, seq_len=seq_len, input_shapes=input_shapes)
+    if result.gaps:
+        error = StaticUnsupported("; ".join(result.gaps[:2]))
+        error.gaps = result.gaps
+        error.module = result.module
+        raise error
+    return result.report
+
+
+def read_model(
+    path: str | os.PathLike[str],
+    *,
+    seq_len: int | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> StaticRead:
+    """Like :func:`read_model_file`, but a file whose classes the engine does not know is
+    still read from its weights file: the report then lists its gaps instead of raising."""
     from layerscope.loading import H5_SUFFIXES, check_model_path
+    from layerscope.static_hub import read_hub_model
 
     file = check_model_path(path)
     if file.suffix.lower() in H5_SUFFIXES:
@@ -86,14 +120,36 @@ def read_model_file(path: str | os.PathLike[str]) -> CapturedModel:
         with zipfile.ZipFile(file) as archive:
             config = _read_config(archive, file)
             weights = _open_weights(archive, file)
+        module = str(config.get("module") or "")
         try:
-            return _ModelReader(weights).report(config, source)
-        except StaticUnsupported:
+            if str(config.get("class_name")) not in MODEL_CLASSES:
+                hub = read_hub_model(config, weights, source, seq_len, input_shapes)
+                return StaticRead(hub.report, hub.gaps, module)
+            if seq_len is not None or input_shapes:
+                raise StaticUnsupported(
+                    "an input size (--seq-len / --input-shape) is measured by calling the "
+                    "model, which the static engine does not do for a graph model"
+                )
+            reader = _ModelReader(weights)
+            report = reader.report(config, source)
+            return StaticRead(report, (*reader.gaps, *reader.shape_gaps), module)
+        except StaticUnsupported as error:
+            error.module = module
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
             raise StaticUnsupported(
                 f"unexpected structure in the archive ({type(error).__name__}: {error})"
             ) from error
+
+
+@dataclass(frozen=True)
+class StaticRead:
+    """What the static engine read: the report, what it could not derive, and the module
+    the model's class comes from (``keras_hub.src.models...``: what Keras would need)."""
+
+    report: CapturedModel
+    gaps: tuple[str, ...] = ()
+    module: str = ""
 
 
 @contextlib.contextmanager
@@ -306,7 +362,12 @@ def _index_group(index: _Weights, group: Any, path: str, h5py: Any, np: Any) -> 
         child = h5py.h5o.open(group, raw_name)
         if isinstance(child, h5py.h5d.DatasetID):
             shape = tuple(int(d) for d in (child.shape or ()))
-            index.datasets[child_path] = (shape, str(child.dtype.name))
+            dtype = str(child.dtype.name)
+            if child.dtype.kind == "V":
+                # Keras stores dtypes HDF5 lacks (bfloat16, float8) as opaque bytes and
+                # names the real dtype in the dataset's "dtype" attribute.
+                dtype = _opaque_dtype(child, h5py, np) or dtype
+            index.datasets[child_path] = (shape, dtype)
         elif isinstance(child, h5py.h5g.GroupID):
             attribute = _open_attribute(child, b"name", h5py) if name == "vars" else None
             if attribute is not None:
@@ -317,6 +378,18 @@ def _index_group(index: _Weights, group: Any, path: str, h5py: Any, np: Any) -> 
                     saved.decode("utf-8", "replace") if isinstance(saved, bytes) else str(saved)
                 )
             _index_group(index, child, child_path, h5py, np)
+
+
+def _opaque_dtype(dataset: Any, h5py: Any, np: Any) -> str | None:
+    """The dtype Keras recorded for an opaque dataset (``bfloat16``), or ``None``."""
+    attribute = _open_attribute(dataset, b"dtype", h5py)
+    if attribute is None:
+        return None
+    value = np.empty(attribute.shape, dtype=attribute.dtype)
+    attribute.read(value)
+    saved = value[()]
+    text = saved.decode("utf-8", "replace") if isinstance(saved, bytes) else str(saved)
+    return text if text.isidentifier() and len(text) <= 32 else None
 
 
 def _open_attribute(owner: Any, name: bytes, h5py: Any) -> Any:
@@ -376,6 +449,31 @@ def _class_of(entry: Mapping[str, Any]) -> str:
         shown = registered or f"{module}.{class_name}"
         raise StaticUnsupported(f"layer class {shown!r} is not known to the static engine")
     return class_name
+
+
+def _custom_class(entry: Mapping[str, Any]) -> str | None:
+    """The class name of a layer that is not Keras's own (a user's or keras_hub's), as
+    Keras shows it; ``None`` for Keras's classes and graph operations."""
+    if _is_operation(entry):
+        return None
+    try:
+        _class_of(entry)
+    except StaticUnsupported:
+        return str(entry.get("class_name"))
+    return None
+
+
+def _nested_layer_configs(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Serialised layers nested anywhere in a custom layer's config."""
+    if isinstance(value, Mapping):
+        if "class_name" in value and isinstance(value.get("config"), Mapping):
+            if "name" in value["config"]:
+                yield value
+        for item in value.values():
+            yield from _nested_layer_configs(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _nested_layer_configs(item)
 
 
 def _is_operation(entry: Mapping[str, Any]) -> bool:
@@ -1563,6 +1661,10 @@ class _ModelReader:
         self.rows: list[LayerReport] = []
         self.edges: list[Edge] = []
         self.auto_names = _AutoNames()
+        self.gaps: list[str] = []
+        """What could not be derived: custom layers' variable names..."""
+        self.shape_gaps: list[str] = []
+        """... and output shapes (listed after, being the lesser loss)."""
         self.containers: dict[int, _Container] = {}
 
     # -- the whole model -----------------------------------------------------------------------
@@ -1662,7 +1764,12 @@ class _ModelReader:
             return tuple(result)
 
         input_shapes = [shapes[(name, node)][index] for name, node, index in ends_in]
-        output_shapes = [shapes[(name, node)][index] for name, node, index in ends_out]
+        # A custom layer's unconsumed output has no shape the file says: left out.
+        output_shapes = [
+            shapes[(name, node)][index]
+            for name, node, index in ends_out
+            if index < len(shapes[(name, node)])
+        ]
         return _Container(
             name=str(config["name"]),
             class_name="Functional",
@@ -1697,6 +1804,7 @@ class _ModelReader:
         current = input_shape
         previous: str | None = None
         names = []
+        unknown_output = False
         for position, entry in enumerate(entries):
             name = str((entry.get("config") or {})["name"])
             names.append(name)
@@ -1708,6 +1816,13 @@ class _ModelReader:
                 if build is not None and _is_flat_shape(build):
                     recorded[0] = _shape(build)
             outputs = self._node_outputs(entry, [current], recorded)
+            if not outputs and position + 1 == len(entries):
+                # The last layer is custom and nothing records its output shape: unknown
+                # (listed as a gap), which only the model's own output shape depends on.
+                shapes[(name, 0)] = []
+                previous = name
+                unknown_output = True
+                continue
             if len(outputs) != 1:
                 raise StaticUnsupported(
                     f"layer {name!r} returns several tensors in a Sequential model"
@@ -1728,15 +1843,24 @@ class _ModelReader:
             input_shapes=[input_shape],
             inputs=(),
             outputs=(names[-1],),
-            output_shapes=[current],
+            output_shapes=[] if unknown_output else [current],
         )
 
     def _node_outputs(
         self, entry: Mapping[str, Any], inputs: ShapeList, recorded: Mapping[int, Shape]
     ) -> ShapeList:
         """A call's output shapes: as recorded by its consumers, else computed per class."""
-        class_name = _class_of(entry)
         config = entry.get("config") or {}
+        custom = _custom_class(entry)
+        if custom is not None:
+            if recorded and sorted(recorded) == list(range(len(recorded))):
+                return [recorded[i] for i in range(len(recorded))]
+            self.shape_gaps.append(
+                f"the output shape of custom layer {config.get('name')!r} ({custom}) is "
+                "unknown: nothing in the file records it"
+            )
+            return []
+        class_name = _class_of(entry)
         computed: ShapeList | None = None
         if _is_operation(entry):
             if sorted(recorded) == [0]:
@@ -1771,6 +1895,79 @@ class _ModelReader:
             _check_output(config, class_name, shape, recorded.get(index))
         return [recorded.get(index, shape) for index, shape in enumerate(computed)]
 
+    def _custom_variables(
+        self,
+        class_name: str,
+        shown: str,
+        config: Mapping[str, Any],
+        group: Any,
+        path: str,
+        trainable: bool,
+    ) -> list[Variable]:
+        """A custom layer's variables, exact in count, shape and dtype (the weights file says
+        them); a sub-layer whose config the custom layer's config nests (a stock Keras layer,
+        matched by its saved name) gets its variables' real names, and the rest are named
+        ``variable_N``, with role ``other``, and listed as a gap: Keras saves variables by
+        index, and only the class's code knows their names."""
+        found: list[Variable] = []
+        nested = {
+            str((item.get("config") or {}).get("name")): item
+            for item in _nested_layer_configs(config)
+        }
+        unnamed = 0
+
+        def visit(group: Any, prefix: str, owner: str, names: Sequence[_VarSpec] | None) -> None:
+            nonlocal unnamed
+            if group is None:
+                return
+            vars_group = group.get("vars")
+            count = _dataset_count(vars_group)
+            if names is not None and len(names) != count:
+                names = None
+            for index in range(count):
+                assert vars_group is not None
+                shape, dtype = vars_group.dataset(str(index))
+                if names is not None:
+                    name, is_trainable = names[index].name, trainable and names[index].trainable
+                else:
+                    name, is_trainable = f"variable_{index}" if count > 1 else "variable", trainable
+                    unnamed += 1
+                found.append(
+                    Variable(
+                        name=name,
+                        path=f"{prefix}/{name}",
+                        role=variable_role(owner, name, is_trainable) if names else "other",
+                        shape=shape,
+                        dtype=dtype,
+                        trainable=is_trainable,
+                    )
+                )
+            for key in group:
+                child = group.get(key)
+                if key == "vars" or child is None or not _dataset_count_deep(child):
+                    continue
+                child_name = child.get("vars").saved_name if child.get("vars") else None
+                child_name = child_name or key
+                entry = nested.get(child_name)
+                child_class = None
+                child_names: Sequence[_VarSpec] | None = None
+                if entry is not None and _custom_class(entry) is None:
+                    child_class = _class_of(entry)
+                    layout = _LAYOUTS.get(child_class)
+                    if layout is not None:
+                        own, subs = layout(entry.get("config") or {})
+                        child_names = own if not subs else None
+                visit(child, f"{prefix}/{child_name}", child_class or owner, child_names)
+
+        visit(group, path, class_name, None)
+        if unnamed:
+            self.gaps.append(
+                f"layer class {shown!r} is not known to the static engine: {unnamed} "
+                f"variables of {path!r} have no names or roles the file says (shown as "
+                "'variable...', role other; the class's code is never run)"
+            )
+        return found
+
     # -- rows ----------------------------------------------------------------------------------
     def _walk(
         self,
@@ -1786,8 +1983,9 @@ class _ModelReader:
         listed = {str(e.get("name") or e["config"]["name"]) for e in container.entries}
         all_variables: list[Variable] = []
         for entry, key in zip(container.entries, container.keys, strict=True):
-            class_name = _class_of(entry)
             config = entry.get("config") or {}
+            custom = None if _is_operation(entry) else _custom_class(entry)
+            class_name = custom if custom is not None else _class_of(entry)
             name = str(entry.get("name") or config["name"])
             path = prefix + name
             operation = _is_operation(entry)
@@ -1815,6 +2013,16 @@ class _ModelReader:
             if operation:
                 variables = []
                 row_config = {"name": name}
+            elif custom is not None:
+                variables = self._custom_variables(
+                    class_name,
+                    str(entry.get("registered_name") or class_name),
+                    config,
+                    layer_group,
+                    path,
+                    trainable and layer_trainable,
+                )
+                row_config = config
             elif is_container:
                 inner = self._container(entry)
                 variables = self._walk(

@@ -499,7 +499,10 @@ def test_cli_engine_static_surfaces_the_reason_and_debug_tells_auto(
         cli, ["summary", str(decline_files["legacy_h5"]), "--format", "json", "--debug"]
     )
     assert result.exit_code == 0, result.output
-    assert "static engine declined (legacy .h5" in result.output
+    assert (
+        "loaded the model with Keras: the static engine cannot report it exactly "
+        "(legacy .h5" in result.output
+    )
 
 
 def test_a_lambda_is_read_without_running_it(keras: Any, tmp_path: Path) -> None:

@@ -377,7 +377,13 @@ def rule_for(class_name: str) -> MacRule | None:
 
     Matching is by exact class name (Keras's aliases included), never by prefix: a custom
     ``DepthwiseConvBlock`` has no rule and is priced through its sub-layers instead.
+    keras_hub's blocks have closed-form rules (:mod:`layerscope.analysis.hub_cost`), which
+    the static engine needs: it reads no code, so it has no traced sub-layer calls.
     """
+    from layerscope.analysis.hub_cost import HUB_RULES
+
+    if class_name in HUB_RULES:
+        return HUB_RULES[class_name]
     if class_name in ("Dense", "QuantizedDense"):
         return _dense
     if class_name == "EinsumDense":
@@ -586,11 +592,28 @@ def _rule_cost(row: LayerReport, class_name: str) -> _RowCost:
     return _RowCost(total)
 
 
+def _hub_block_cost(row: LayerReport) -> _RowCost | None:
+    """A keras_hub block read without its code (the static engine): its closed form."""
+    from layerscope.analysis.hub_cost import HUB_BLOCK_RULES
+
+    rule = HUB_BLOCK_RULES.get(row.class_name)
+    if rule is None or not row.input_shapes:
+        return None
+    try:
+        return _RowCost(int(rule(row.config, row.input_shapes, row.output_shapes)) * row.call_count)
+    except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):
+        return _RowCost(0, f"the {row.class_name} rule could not read its shapes or config")
+
+
 def _row_cost(row: LayerReport, children: Sequence[LayerReport]) -> _RowCost:
     inner = sum(child.macs for child in children)
     if row.is_container:
         # A nested model traced as a whole: its inner rows hold every call already.
         return _RowCost(inner * (1 if row.calls else row.call_count))
+    if row.is_block and not row.calls and not children:
+        block = _hub_block_cost(row)
+        if block is not None:
+            return block
     class_name = priced_class(row)
     if class_name is not None and has_rule(class_name):
         return _rule_cost(row, class_name)

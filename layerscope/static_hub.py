@@ -1,0 +1,573 @@
+"""The static engine for models whose ``config.json`` holds no layer graph (keras_hub).
+
+keras_hub models (and subclassed models) serialise only their constructor arguments:
+``bert_base.keras``'s ``config.json`` is ``{"class_name": "BertBackbone", "config":
+{"vocabulary_size": 30522, "num_layers": 12, ...}}``. The weights file still holds every
+layer: ``layers/<snake_class>[_N]`` groups (Keras's save-time counters, in ``model.layers``
+order), sub-layers under the attribute holding them (``_self_attention_layer/query_dense``),
+each ``vars`` group carrying the layer's real name (``transformer_layer_0``) and its variables
+as datasets ``vars/0..n`` whose shapes and dtypes are read, never their data.
+
+So this module builds the report from two sources, never executing anything from the file:
+
+* **what exists** (rows' names, every variable's exact shape and dtype) always comes from the
+  weights file's metadata;
+* **how the layers connect, their output shapes and the variables' names** come from the
+  construction of the keras_hub backbones it knows (:data:`RECIPES`: BERT, GPT-2 and
+  GPT2CausalLM, ViT, Llama, Mistral, Gemma), driven by the config and an optional
+  ``seq_len`` / ``input_shapes`` for the model's unknown input sizes.
+
+Everything a recipe expects is checked against the file (each row's group by its saved
+name, each layer's variable count, each block's parameters against its config); any
+mismatch raises :class:`StaticUnsupported` and the generic reader (:func:`read_tree`) takes
+over: rows from the weights file's groups, named by their saved names, variables exact, and
+the gaps (classes, roles, shapes the file does not say) listed in :attr:`HubRead.gaps`
+instead of guessed. ``--engine auto`` uses a report only when it has no gaps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
+from layerscope.roles import variable_role
+from layerscope.static_recipes import (
+    BLOCK_SWITCHES,
+    BLOCKS,
+    EXPECTED_PARAMS,
+    NON_TRAINABLE,
+    OWN,
+    RECIPES,
+    VARIABLE_NAMES,
+    Dims,
+    Plan,
+    Recipe,
+    Sub,
+)
+
+__all__ = ["HubRead", "read_hub_model", "read_tree"]
+
+
+def _unsupported(message: str) -> Exception:
+    from layerscope.static import StaticUnsupported
+
+    return StaticUnsupported(message)
+
+
+# -- what the caller gets ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HubRead:
+    """A report built from the weights file, and what it could not derive."""
+
+    report: CapturedModel
+    gaps: tuple[str, ...] = ()
+    """One line per thing left unknown (a class, variable names, output shapes...).
+    Empty when the report is as exact as the Keras engine's."""
+
+
+# -- the weights file's tree ---------------------------------------------------------------------
+
+
+def _saved_name(group: Any) -> str | None:
+    vars_group = group.get("vars") if group is not None else None
+    return vars_group.saved_name if vars_group is not None else None
+
+
+def _counter(key: str) -> tuple[str, int]:
+    """``transformer_encoder_10`` -> (``transformer_encoder``, 10); no suffix counts 0."""
+    match = re.fullmatch(r"(.+?)_(\d+)", key)
+    if match and not match.group(1).endswith("_"):
+        return match.group(1), int(match.group(2))
+    return key, 0
+
+
+def _in_save_order(keys: Sequence[str]) -> list[str]:
+    """Group keys as Keras numbered them (``x``, ``x_1``, ``x_2``... ``x_10``), not sorted as
+    strings the way HDF5 lists them."""
+    return sorted(keys, key=lambda k: (_counter(k)[0], _counter(k)[1]))
+
+
+class _Reader:
+    """Reads variables off one model's weights index, checking every count."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+        self.gaps: list[str] = []
+
+    def variables(
+        self,
+        class_name: str,
+        group: Any,
+        path: str,
+        trainable: bool,
+        where: str,
+    ) -> list[Variable]:
+        """A known layer's variables: its own, then its sub-layers' in creation order."""
+        found: list[Variable] = []
+        self._collect(class_name, group, path, trainable, where, found, None, ())
+        return found
+
+    def _collect(
+        self,
+        class_name: str,
+        group: Any,
+        path: str,
+        trainable: bool,
+        where: str,
+        found: list[Variable],
+        own: tuple[str, ...] | None,
+        subs: tuple[Sub, ...],
+    ) -> None:
+        if group is None:
+            raise _unsupported(f"the weights file has no group for {where!r}")
+        names = own if own is not None else OWN.get(class_name, VARIABLE_NAMES.get(class_name, ()))
+        vars_group = group.get("vars")
+        count = vars_group.dataset_count() if vars_group is not None else 0
+        if count > len(names):
+            raise _unsupported(
+                f"{where!r} ({class_name}) saved {count} variables where at most "
+                f"{len(names)} were expected"
+            )
+        for index in range(count):
+            shape, dtype = vars_group.dataset(str(index))
+            name = names[index]
+            found.append(
+                Variable(
+                    name=name,
+                    path=f"{path}/{name}",
+                    role=variable_role(class_name, name, trainable),
+                    shape=shape,
+                    dtype=dtype,
+                    trainable=trainable,
+                )
+            )
+        known = {"vars"}
+        for sub in subs or BLOCKS.get(class_name, ()):
+            known.add(sub.attribute)
+            sub_group = group.get(sub.attribute)
+            if sub_group is None:
+                if sub.optional:
+                    continue
+                raise _unsupported(f"{where!r} ({class_name}) has no saved {sub.attribute}")
+            if sub.listed:
+                for key in _in_save_order(list(sub_group)):
+                    item = sub_group.get(key)
+                    item_name = _saved_name(item) or key
+                    self._collect(
+                        sub.class_name,
+                        item,
+                        f"{path}/{item_name}",
+                        trainable,
+                        f"{where}/{item_name}",
+                        found,
+                        None,
+                        (),
+                    )
+                continue
+            sub_name = _saved_name(sub_group)
+            if sub_name is None:
+                raise _unsupported(f"{where!r}: its {sub.attribute} has no saved name")
+            self._collect(
+                sub.class_name,
+                sub_group,
+                f"{path}/{sub_name}",
+                trainable,
+                f"{where}/{sub_name}",
+                found,
+                sub.own,
+                sub.subs,
+            )
+        for key in group:
+            if key not in known and _deep_count(group.get(key)):
+                raise _unsupported(
+                    f"{where!r} ({class_name}) saved unexpected variables under {key!r}"
+                )
+
+
+def _deep_count(group: Any) -> int:
+    return 0 if group is None else int(group.dataset_count_deep())
+
+
+# -- building the report -------------------------------------------------------------------------
+
+
+def _policy(config: Dims) -> str:
+    dtype = config.get("dtype")
+    if isinstance(dtype, str):
+        return dtype
+    if isinstance(dtype, Mapping):
+        name = (dtype.get("config") or {}).get("name")
+        if isinstance(name, str):
+            return name
+    return "float32"
+
+
+def _layer_groups(container: Any) -> dict[str, Any]:
+    """The container's saved layers by their saved names."""
+    layers = container.get("layers") if container is not None else None
+    found: dict[str, Any] = {}
+    if layers is None:
+        return found
+    for key in layers:
+        group = layers.get(key)
+        name = _saved_name(group)
+        if name is None:
+            raise _unsupported(f"the weights group layers/{key} has no saved layer name")
+        if name in found:
+            raise _unsupported(f"two weights groups belong to the layer {name!r}")
+        found[name] = group
+    return found
+
+
+_STATELESS = frozenset({"InputLayer", "Add", "Multiply", "Dropout"})
+"""Classes without variables: Keras may save no group for them (an input shared with a
+nested backbone), and nothing is lost when it does not."""
+
+
+class _Builder:
+    def __init__(self, root: Any, policy: str, trainable: bool) -> None:
+        self.reader = _Reader(root)
+        self.policy = policy
+        self.trainable = trainable
+        self.rows: list[LayerReport] = []
+        self.edges: list[Edge] = []
+        self.by_path: dict[str, LayerReport] = {}
+
+    def build(
+        self, recipe: Recipe, group: Any, prefix: str, depth: int, parent: str | None
+    ) -> list[Variable]:
+        outer_trainable = self.trainable
+        self.trainable = self.trainable and recipe.trainable
+        try:
+            return self._build(recipe, group, prefix, depth, parent)
+        finally:
+            self.trainable = outer_trainable
+
+    def _build(
+        self, recipe: Recipe, group: Any, prefix: str, depth: int, parent: str | None
+    ) -> list[Variable]:
+        groups = _layer_groups(group)
+        used: set[str] = set()
+        names = {plan.name for plan in recipe.plans}
+        callers: dict[str, list[str]] = {}
+        all_variables: list[Variable] = []
+        for plan in recipe.plans:
+            path = prefix + plan.name
+            for source, shape in plan.inputs:
+                if source in names:
+                    self.edges.append(Edge(prefix + source, path, shape))
+                    callers.setdefault(plan.name, [])
+                    if source not in callers[plan.name]:
+                        callers[plan.name].append(source)
+            row_index = len(self.rows)
+            self.rows.append(
+                LayerReport(name=plan.name, path=path, depth=depth, class_name=plan.class_name)
+            )
+            variables: list[Variable]
+            is_container = plan.nested is not None
+            layer_group = None
+            if plan.same_as is not None:
+                # A second call of a layer owned elsewhere (the tied LM head): its variables
+                # are listed here and counted in the owner's row.
+                variables = [
+                    dataclasses.replace(v, shared_from=plan.same_as)
+                    for v in self.by_path[plan.same_as].variables
+                ]
+            elif plan.operation:
+                variables = []
+            else:
+                layer_group = groups.get(plan.name)
+                if layer_group is None and plan.class_name in _STATELESS:
+                    variables = []
+                elif layer_group is None:
+                    raise _unsupported(
+                        f"the weights file has no layer {plan.name!r}, which "
+                        f"{recipe.class_name or 'the model'} builds"
+                    )
+                else:
+                    used.add(plan.name)
+                if layer_group is None:
+                    pass
+                elif plan.nested is not None:
+                    variables = self.build(plan.nested, layer_group, path + "/", depth + 1, path)
+                else:
+                    variables = self.reader.variables(
+                        plan.class_name, layer_group, path, self.trainable, path
+                    )
+                    _check_params(plan, variables)
+            row = LayerReport(
+                name=plan.name,
+                path=path,
+                depth=depth,
+                class_name=plan.class_name,
+                variables=tuple(variables),
+                output_shapes=tuple(plan.outputs),
+                # A block's mask goes in as a keyword argument: its first call's positional
+                # input is the hidden states alone (the mask still feeds it: edges, inbound).
+                input_shapes=(
+                    (plan.inputs[0][1],)
+                    if plan.class_name in BLOCKS and plan.inputs
+                    else tuple(shape for _, shape in plan.inputs)
+                ),
+                inbound=tuple(callers.get(plan.name, ())),
+                parent=parent,
+                is_container=is_container,
+                is_block=plan.class_name in BLOCKS,
+                layer_trainable=(
+                    plan.nested.trainable
+                    if plan.nested is not None
+                    else self.by_path[plan.same_as].layer_trainable
+                    if plan.same_as is not None
+                    else True  # freezing a model leaves its InputLayers' flag alone
+                    if plan.class_name == "InputLayer"
+                    else self.trainable
+                ),
+                dtype_policy=(
+                    None
+                    if plan.operation
+                    else "float32"  # an InputLayer's policy is the global default
+                    if plan.class_name == "InputLayer"
+                    else self.policy
+                ),
+                config={"name": plan.name, "trainable": self.trainable, **plan.config},
+                call_count=1,
+            )
+            self.rows[row_index] = row
+            self.by_path[path] = row
+            if plan.same_as is None:
+                all_variables.extend(variables)
+        extra = [name for name, g in groups.items() if name not in used and _deep_count(g)]
+        if extra:
+            raise _unsupported(f"the weights file holds layers the recipe does not: {extra}")
+        return all_variables
+
+
+def _check_params(plan: Plan, variables: Sequence[Variable]) -> None:
+    """A block must hold what its config implies: its MACs are counted from that config."""
+    expected = EXPECTED_PARAMS.get(plan.class_name)
+    if expected is None or not plan.inputs:
+        return
+    width = plan.inputs[0][1][-1]
+    if width is None:
+        return
+    want = expected(plan.config, width)
+    held = sum(v.count for v in variables)
+    if held != want:
+        raise _unsupported(
+            f"layer {plan.name!r} ({plan.class_name}) holds {held} parameters where its "
+            f"config implies {want}"
+        )
+
+
+def _recipe_for(
+    config: Mapping[str, Any], seq_len: int | None, input_shapes: Mapping[str, Sequence[int]] | None
+) -> Recipe:
+    class_name = str(config.get("class_name"))
+    kind, function = RECIPES[class_name]
+    inner = config.get("config") or {}
+    for switch in BLOCK_SWITCHES.get(class_name, ()):
+        if inner.get(switch):
+            raise _unsupported(f"{class_name} with {switch}, whose layers are not known")
+    if kind == "image":
+        image: Shape | None = None
+        if input_shapes and "images" in input_shapes:
+            image = (None, *input_shapes["images"])
+        recipe = function(inner, image)
+    else:
+        length = seq_len
+        if input_shapes:
+            for shape in input_shapes.values():
+                if len(shape) == 1:
+                    length = int(shape[0])
+        recipe = function(inner, length)
+    recipe.class_name = class_name
+    return recipe
+
+
+def read_hub_model(
+    config: Mapping[str, Any],
+    weights: Any,
+    source: str | None,
+    seq_len: int | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> HubRead:
+    """The report of a model whose config has no layer graph: from its recipe when the
+    engine knows the class and the file holds what the recipe builds, else the generic
+    reading of the weights file with its gaps listed."""
+    class_name = str(config.get("class_name"))
+    inner = config.get("config") or {}
+    policy = _policy(inner)
+    trainable = bool(inner.get("trainable", True))
+    reason = (
+        f"the model is a {class_name} (a subclassed model) whose construction the static "
+        "engine does not know"
+    )
+    if class_name in RECIPES:
+        try:
+            recipe = _recipe_for(config, seq_len, input_shapes)
+            builder = _Builder(weights.root, policy, trainable)
+            builder.build(recipe, weights.root, "", 0, None)
+            report = CapturedModel(
+                name=str(inner.get("name", recipe.name)),
+                class_name=class_name,
+                layers=tuple(builder.rows),
+                edges=tuple(builder.edges),
+                inputs=recipe.inputs,
+                outputs=recipe.outputs,
+                input_shapes=recipe.input_shapes,
+                source=source,
+                engine="static",
+            )
+            return HubRead(report)
+        except Exception as error:  # noqa: BLE001 - any mismatch: read generically instead
+            reason = f"{class_name}'s file does not hold what its construction builds ({error})"
+    return read_tree(config, weights, source, reason)
+
+
+# -- the generic reading: the weights file's tree ------------------------------------------------
+
+
+def _camel(stem: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in stem.split("_") if part)
+
+
+_STOCK = {
+    "input_layer": "InputLayer",
+    "dense": "Dense",
+    "einsum_dense": "EinsumDense",
+    "embedding": "Embedding",
+    "layer_normalization": "LayerNormalization",
+    "rms_normalization": "RMSNormalization",
+    "conv1d": "Conv1D",
+    "conv2d": "Conv2D",
+    "dropout": "Dropout",
+    "add": "Add",
+    "reversible_embedding": "ReversibleEmbedding",
+    "position_embedding": "PositionEmbedding",
+    "batch_normalization": "BatchNormalization",
+    "depthwise_conv2d": "DepthwiseConv2D",
+}
+"""Group stems whose class (and so whose variables' names) is certain: Keras names a saved
+layer's group after its class, and these classes' variables are known."""
+
+
+def read_tree(config: Mapping[str, Any], weights: Any, source: str | None, reason: str) -> HubRead:
+    """Rows from the weights file's groups: names as saved, variables exact in count, shape
+    and dtype; class names, variable names and roles only where the group says them, and
+    every gap listed. Rows follow the file's order (Keras's counters within each class)."""
+    inner = config.get("config") or {}
+    policy = _policy(inner)
+    trainable = bool(inner.get("trainable", True))
+    gaps = [reason]
+    rows: list[LayerReport] = []
+    unnamed = 0
+    guessed: list[str] = []
+
+    def walk(group: Any, prefix: str, depth: int, parent: str | None) -> list[Variable]:
+        nonlocal unnamed
+        collected: list[Variable] = []
+        layers = group.get("layers")
+        if layers is None:
+            return collected
+        for key in _in_save_order(list(layers)):
+            layer_group = layers.get(key)
+            name = _saved_name(layer_group) or key
+            path = prefix + name
+            stem = _counter(key)[0]
+            class_name = _STOCK.get(stem)
+            if class_name is None:
+                class_name = _camel(stem)
+                guessed.append(path)
+            index = len(rows)
+            rows.append(LayerReport(name=name, path=path, depth=depth, class_name=class_name))
+            nested = layer_group.get("layers") is not None
+            if nested:
+                variables = walk(layer_group, path + "/", depth + 1, path)
+            else:
+                variables = []
+                for var_path, shape, dtype, owner in _datasets(layer_group, path, class_name):
+                    names = VARIABLE_NAMES.get(owner[0]) if owner[0] else None
+                    if names and owner[1] < len(names):
+                        var_name = names[owner[1]]
+                    else:
+                        var_name = f"variable_{owner[1]}"
+                        unnamed += 1
+                    is_trainable = trainable and var_name not in NON_TRAINABLE
+                    variables.append(
+                        Variable(
+                            name=var_name,
+                            path=f"{var_path}/{var_name}",
+                            role=variable_role(owner[0] or class_name, var_name, is_trainable),
+                            shape=shape,
+                            dtype=dtype,
+                            trainable=is_trainable,
+                        )
+                    )
+            rows[index] = LayerReport(
+                name=name,
+                path=path,
+                depth=depth,
+                class_name=class_name,
+                variables=tuple(variables),
+                parent=parent,
+                is_container=nested,
+                layer_trainable=trainable,
+                dtype_policy=policy,
+                config={"name": name},
+            )
+            collected.extend(variables)
+        return collected
+
+    walk(weights.root, "", 0, None)
+    if guessed:
+        gaps.append(
+            f"the classes of {len(guessed)} layers are read from their weights-group names "
+            f"(e.g. {guessed[0]!r} as {rows[[r.path for r in rows].index(guessed[0])].class_name})"
+        )
+    if unnamed:
+        gaps.append(
+            f"{unnamed} variables of custom sub-layers have no known names (shown as "
+            "variable_N with role 'other')"
+        )
+    gaps.append("output shapes, graph edges and MACs are unknown (config.json has no graph)")
+    gaps.append("trainability is taken from the model's own trainable flag")
+    report = CapturedModel(
+        name=str(inner.get("name", class_name_of(config))),
+        class_name=class_name_of(config),
+        layers=tuple(rows),
+        source=source,
+        engine="static",
+    )
+    return HubRead(report, tuple(gaps))
+
+
+def class_name_of(config: Mapping[str, Any]) -> str:
+    return str(config.get("class_name"))
+
+
+def _datasets(
+    group: Any, path: str, class_name: str | None
+) -> Iterator[tuple[str, tuple[int, ...], str, tuple[str | None, int]]]:
+    """Every variable under a layer's group, depth first: own ``vars`` first, then
+    sub-groups in name order, each with its owner's class when the group says it."""
+    vars_group = group.get("vars")
+    if vars_group is not None:
+        for index in range(vars_group.dataset_count()):
+            shape, dtype = vars_group.dataset(str(index))
+            known = class_name if class_name in VARIABLE_NAMES else None
+            yield path, shape, dtype, (known, index)
+    for key in group:
+        if key == "vars":
+            continue
+        sub = group.get(key)
+        if sub is None or not _deep_count(sub):
+            continue
+        sub_name = _saved_name(sub) or key
+        # A sub-group is named after the attribute holding it, not its class: unknown.
+        yield from _datasets(sub, f"{path}/{sub_name}", None)

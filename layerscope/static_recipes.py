@@ -1,0 +1,554 @@
+"""What the static engine knows of keras_hub: how each backbone is built, and the variables
+of each block.
+
+keras_hub models save only their constructor arguments; this module turns those arguments
+into the rows keras_hub's constructors make (:data:`RECIPES`: names, classes, connections and
+output shapes, for an optional sequence length or image size) and lists the sub-layers each
+block saves its variables under, in the order it creates them (:data:`BLOCKS`). Written from
+keras_hub 0.32's sources and checked, row by row and variable by variable, against the Keras
+capture of saved files (tests/test_static_hub.py). Nothing here reads a file: the reader
+(:mod:`layerscope.static_hub`) checks every expectation against the weights file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from layerscope.report import Shape
+
+
+def _unsupported(message: str) -> Exception:
+    from layerscope.static import StaticUnsupported
+
+    return StaticUnsupported(message)
+
+
+# -- variable names per (sub)layer class ---------------------------------------------------------
+
+VARIABLE_NAMES: dict[str, tuple[str, ...]] = {
+    "Dense": ("kernel", "bias"),
+    "EinsumDense": ("kernel", "bias"),
+    "Conv1D": ("kernel", "bias"),
+    "Conv2D": ("kernel", "bias"),
+    "LayerNormalization": ("gamma", "beta"),
+    "RMSNormalization": ("scale",),
+    "LlamaLayerNorm": ("scale",),
+    "MistralLayerNormalization": ("scale",),
+    "Embedding": ("embeddings",),
+    "PositionEmbedding": ("embeddings",),
+    "ReversibleEmbedding": ("embeddings", "reverse_embeddings"),
+    "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
+    "DepthwiseConv2D": ("kernel", "bias"),
+}
+
+NON_TRAINABLE = frozenset({"moving_mean", "moving_variance"})
+"""Variables Keras creates non-trainable whatever the layer's flag."""
+"""A layer's own variables in save order; a layer may save fewer (no bias, tied embeddings)."""
+
+
+@dataclass(frozen=True)
+class Sub:
+    """A sub-layer saved under ``attribute`` of its owner's group."""
+
+    attribute: str
+    class_name: str
+    subs: tuple[Sub, ...] = ()
+    own: tuple[str, ...] | None = None
+    """The sub-layer's own variable names; ``None``: from :data:`VARIABLE_NAMES`."""
+    optional: bool = False
+    listed: bool = False
+    """A Python list of layers (``encoder_layers``): a group of ``<snake_class>[_N]`` groups."""
+
+
+def _attention(prefix: str = "") -> tuple[Sub, ...]:
+    return tuple(
+        Sub(f"{prefix}{name}_dense", "EinsumDense") for name in ("query", "key", "value", "output")
+    )
+
+
+_MHA = _attention()
+
+BLOCKS: dict[str, tuple[Sub, ...]] = {
+    "TransformerEncoder": (
+        Sub("_self_attention_layer", "MultiHeadAttention", _MHA, own=()),
+        Sub("_self_attention_layer_norm", "LayerNormalization"),
+        Sub("_feedforward_layer_norm", "LayerNormalization"),
+        Sub("_feedforward_intermediate_dense", "Dense"),
+        Sub("_feedforward_output_dense", "Dense"),
+    ),
+    "TransformerDecoder": (
+        Sub("_self_attention_layer", "CachedMultiHeadAttention", _MHA, own=()),
+        Sub("_self_attention_layer_norm", "LayerNormalization"),
+        Sub("_feedforward_intermediate_dense", "Dense"),
+        Sub("_feedforward_output_dense", "Dense"),
+        Sub("_feedforward_layer_norm", "LayerNormalization"),
+    ),
+    "LlamaTransformerDecoder": (
+        Sub("_self_attention_layer", "LlamaAttention", _attention("_"), own=()),
+        Sub("_self_attention_layernorm", "LlamaLayerNorm"),
+        Sub("_feedforward_intermediate_dense", "Dense"),
+        Sub("_feedforward_gate_dense", "Dense"),
+        Sub("_feedforward_output_dense", "Dense"),
+        Sub("_feedforward_layernorm", "LlamaLayerNorm"),
+    ),
+    "MistralTransformerDecoder": (
+        Sub("_self_attention_layer", "CachedMistralAttention", _attention("_"), own=()),
+        Sub("_self_attention_layernorm", "MistralLayerNormalization"),
+        Sub("_feedforward_intermediate_dense", "Dense"),
+        Sub("_feedforward_gate_dense", "Dense"),
+        Sub("_feedforward_output_dense", "Dense"),
+        Sub("_feedforward_layernorm", "MistralLayerNormalization"),
+    ),
+    "GemmaDecoderBlock": (
+        Sub("pre_attention_norm", "RMSNormalization"),
+        Sub("attention", "CachedGemmaAttention", _MHA, own=()),
+        Sub("pre_ffw_norm", "RMSNormalization"),
+        Sub("gating_ffw", "EinsumDense"),
+        Sub("gating_ffw_2", "EinsumDense"),
+        Sub("ffw_linear", "EinsumDense"),
+    ),
+    "ViTEncoderBlock": (
+        Sub("layer_norm_1", "LayerNormalization"),
+        Sub("mha", "MultiHeadAttention", _MHA, own=()),
+        Sub("layer_norm_2", "LayerNormalization"),
+        Sub("mlp", "MLP", (Sub("dense_1", "Dense"), Sub("dense_2", "Dense")), own=()),
+    ),
+    "ViTEncoder": (
+        Sub("encoder_layers", "ViTEncoderBlock", listed=True),
+        Sub("layer_norm", "LayerNormalization"),
+    ),
+    "ViTPatchingAndEmbedding": (
+        Sub("patch_embedding", "Conv2D"),
+        Sub("position_embedding", "Embedding"),
+    ),
+}
+"""Each keras_hub block's sub-layers with variables, in the order the block creates them
+(Keras lists a layer's weights in that order; the weights file sorts them by name)."""
+
+OWN: dict[str, tuple[str, ...]] = {
+    "ViTPatchingAndEmbedding": ("class_token",),
+}
+"""Variables a block creates itself, before its sub-layers'."""
+
+
+# -- recipes: how each known backbone is built ---------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """One row a recipe expects: found in the weights file by its saved name."""
+
+    name: str
+    class_name: str
+    inputs: list[tuple[str, Shape]] = field(default_factory=list)
+    """(source row name, tensor shape) for each input of its first call."""
+    outputs: list[Shape] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    operation: bool = False
+    """A graph operation (``x[:, 0, :]``): a row with no weights group."""
+    nested: Recipe | None = None
+    same_as: str | None = None
+    """A second call of an earlier row's layer (a tied LM head): its variables again."""
+
+
+@dataclass
+class Recipe:
+    name: str
+    class_name: str
+    plans: list[Plan]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    input_shapes: tuple[Shape, ...]
+    trainable: bool = True
+    """The model's own ``trainable`` flag, the only trainability keras_hub saves (Keras
+    rebuilds every layer from the constructor's arguments, so per-layer flags are lost on
+    loading too)."""
+
+
+Dims = Mapping[str, Any]
+
+
+def _int(config: Dims, key: str, default: Any = None) -> int:
+    value = config.get(key)
+    if value is None:
+        value = default
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
+        raise _unsupported(f"config {key!r} is {value!r}, not a whole number from 1")
+    return value
+
+
+def _bert(config: Dims, seq_len: int | None) -> Recipe:
+    vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
+    heads, hidden = _int(config, "num_heads"), _int(config, "hidden_dim")
+    ffn, segments = _int(config, "intermediate_dim"), _int(config, "num_segments")
+    tokens = (None, seq_len)
+    seq: Shape = (None, seq_len, hidden)
+    plans = [
+        Plan("token_ids", "InputLayer", outputs=[tokens]),
+        Plan(
+            "token_embedding",
+            "ReversibleEmbedding",
+            [("token_ids", tokens)],
+            [seq],
+            {"input_dim": vocab, "output_dim": hidden},
+        ),
+        Plan("segment_ids", "InputLayer", outputs=[tokens]),
+        Plan(
+            "position_embedding",
+            "PositionEmbedding",
+            [("token_embedding", seq)],
+            [seq],
+            {"sequence_length": _int(config, "max_sequence_length")},
+        ),
+        Plan(
+            "segment_embedding",
+            "Embedding",
+            [("segment_ids", tokens)],
+            [seq],
+            {"input_dim": segments, "output_dim": hidden},
+        ),
+        Plan(
+            "embeddings_add",
+            "Add",
+            [("token_embedding", seq), ("position_embedding", seq), ("segment_embedding", seq)],
+            [seq],
+        ),
+        Plan("embeddings_layer_norm", "LayerNormalization", [("embeddings_add", seq)], [seq]),
+        Plan("embeddings_dropout", "Dropout", [("embeddings_layer_norm", seq)], [seq]),
+        Plan("padding_mask", "InputLayer", outputs=[tokens]),
+    ]
+    previous = "embeddings_dropout"
+    for index in range(layers):
+        name = f"transformer_layer_{index}"
+        plans.append(
+            Plan(
+                name,
+                "TransformerEncoder",
+                [(previous, seq), ("padding_mask", tokens)],
+                [seq],
+                {"num_heads": heads, "intermediate_dim": ffn},
+            )
+        )
+        previous = name
+    plans.append(Plan("get_item", "GetItem", [(previous, seq)], [(None, hidden)], operation=True))
+    plans.append(
+        Plan(
+            "pooled_dense",
+            "Dense",
+            [("get_item", (None, hidden))],
+            [(None, hidden)],
+            {"units": hidden},
+        )
+    )
+    return Recipe(
+        str(config.get("name")),
+        "BertBackbone",
+        plans,
+        inputs=("padding_mask", "segment_ids", "token_ids"),
+        outputs=("pooled_dense", previous),
+        input_shapes=(tokens, tokens, tokens),
+    )
+
+
+def _gpt2(config: Dims, seq_len: int | None) -> Recipe:
+    vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
+    heads, hidden = _int(config, "num_heads"), _int(config, "hidden_dim")
+    ffn = _int(config, "intermediate_dim")
+    tokens = (None, seq_len)
+    seq: Shape = (None, seq_len, hidden)
+    plans = [
+        Plan("token_ids", "InputLayer", outputs=[tokens]),
+        Plan(
+            "token_embedding",
+            "ReversibleEmbedding",
+            [("token_ids", tokens)],
+            [seq],
+            {"input_dim": vocab, "output_dim": hidden},
+        ),
+        Plan(
+            "position_embedding",
+            "PositionEmbedding",
+            [("token_embedding", seq)],
+            [seq],
+            {"sequence_length": _int(config, "max_sequence_length")},
+        ),
+        Plan(
+            "embeddings_add", "Add", [("token_embedding", seq), ("position_embedding", seq)], [seq]
+        ),
+        Plan("embeddings_dropout", "Dropout", [("embeddings_add", seq)], [seq]),
+        Plan("padding_mask", "InputLayer", outputs=[tokens]),
+    ]
+    previous = "embeddings_dropout"
+    for index in range(layers):
+        name = f"transformer_layer_{index}"
+        plans.append(
+            Plan(
+                name,
+                "TransformerDecoder",
+                [(previous, seq), ("padding_mask", tokens)],
+                [seq],
+                {"num_heads": heads, "intermediate_dim": ffn},
+            )
+        )
+        previous = name
+    plans.append(Plan("layer_norm", "LayerNormalization", [(previous, seq)], [seq]))
+    return Recipe(
+        str(config.get("name")),
+        "GPT2Backbone",
+        plans,
+        inputs=("padding_mask", "token_ids"),
+        outputs=("layer_norm",),
+        input_shapes=(tokens, tokens),
+    )
+
+
+def _decoder_only(
+    block: str, final_norm: str, final_name: str, prefix: str, scaled: bool = False
+) -> Callable[[Dims, int | None], Recipe]:
+    """Llama, Mistral and Gemma: token embedding, N decoder blocks, a final RMS norm."""
+
+    def recipe(config: Dims, seq_len: int | None) -> Recipe:
+        vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
+        hidden = _int(config, "hidden_dim")
+        heads = _int(config, "num_query_heads")
+        kv_heads = _int(config, "num_key_value_heads")
+        head_dim = _int(config, "head_dim", hidden // heads)
+        tokens = (None, seq_len)
+        seq: Shape = (None, seq_len, hidden)
+        plans = [
+            Plan("token_ids", "InputLayer", outputs=[tokens]),
+            Plan(
+                "token_embedding",
+                "ReversibleEmbedding",
+                [("token_ids", tokens)],
+                [seq],
+                {"input_dim": vocab, "output_dim": hidden},
+            ),
+        ]
+        previous = "token_embedding"
+        if scaled:  # Gemma multiplies the embeddings by sqrt(hidden): a graph operation
+            plans.append(Plan("multiply", "Multiply", [(previous, seq)], [seq], operation=True))
+            previous = "multiply"
+        plans.append(Plan("padding_mask", "InputLayer", outputs=[tokens]))
+        for index in range(layers):
+            name = f"{prefix}{index}"
+            plans.append(
+                Plan(
+                    name,
+                    block,
+                    [(previous, seq), ("padding_mask", tokens)],
+                    [seq],
+                    {
+                        "num_query_heads": heads,
+                        "num_key_value_heads": kv_heads,
+                        "head_dim": head_dim,
+                        "intermediate_dim": _int(config, "intermediate_dim"),
+                    },
+                )
+            )
+            previous = name
+        plans.append(Plan(final_name, final_norm, [(previous, seq)], [seq]))
+        return Recipe(
+            str(config.get("name")),
+            "",
+            plans,
+            inputs=("padding_mask", "token_ids"),
+            outputs=(final_name,),
+            input_shapes=(tokens, tokens),
+        )
+
+    return recipe
+
+
+def _vit(config: Dims, image: Shape | None) -> Recipe:
+    raw_shape = config.get("image_shape")
+    if not isinstance(raw_shape, list) or len(raw_shape) != 3:
+        raise _unsupported(f"ViT image_shape {raw_shape!r}")
+    height, width, channels = raw_shape
+    if image is not None:
+        if len(image) != 4:
+            raise _unsupported(f"an image input needs 3 sizes, got {image[1:]}")
+        height, width, channels = (
+            height if height is not None else image[1],
+            width if width is not None else image[2],
+            channels if channels is not None else image[3],
+        )
+    patch = config.get("patch_size")
+    patch_h, patch_w = (patch, patch) if isinstance(patch, int) else tuple(patch or (0, 0))
+    hidden, heads = _int(config, "hidden_dim"), _int(config, "num_heads")
+    patches = None
+    if height is not None and width is not None:
+        patches = (height // patch_h) * (width // patch_w)
+    tokens = (
+        None if patches is None else patches + (1 if config.get("use_class_token", True) else 0)
+    )
+    seq: Shape = (None, tokens, hidden)
+    images: Shape = (None, height, width, channels)
+    plans = [
+        Plan("images", "InputLayer", outputs=[images]),
+        Plan(
+            "vit_patching_and_embedding",
+            "ViTPatchingAndEmbedding",
+            [("images", images)],
+            [seq],
+            {"patch_size": [patch_h, patch_w], "hidden_dim": hidden},
+        ),
+        Plan(
+            "vit_encoder",
+            "ViTEncoder",
+            [("vit_patching_and_embedding", seq)],
+            [seq],
+            {
+                "num_layers": _int(config, "num_layers"),
+                "num_heads": heads,
+                "hidden_dim": hidden,
+                "mlp_dim": _int(config, "mlp_dim"),
+            },
+        ),
+    ]
+    return Recipe(
+        str(config.get("name")),
+        "ViTBackbone",
+        plans,
+        inputs=("images",),
+        outputs=("vit_encoder",),
+        input_shapes=(images,),
+    )
+
+
+def _gpt2_causal_lm(config: Dims, seq_len: int | None) -> Recipe:
+    backbone = config.get("backbone")
+    if not isinstance(backbone, Mapping) or backbone.get("class_name") != "GPT2Backbone":
+        raise _unsupported("GPT2CausalLM without a GPT2Backbone config")
+    inner_config = backbone.get("config") or {}
+    inner = _gpt2(inner_config, seq_len)
+    inner.name = str(inner_config.get("name"))
+    inner.trainable = bool(inner_config.get("trainable", True))
+    hidden, vocab = _int(inner_config, "hidden_dim"), _int(inner_config, "vocabulary_size")
+    tokens = (None, seq_len)
+    seq: Shape = (None, seq_len, hidden)
+    plans = [
+        Plan("padding_mask", "InputLayer", outputs=[tokens]),
+        Plan("token_ids", "InputLayer", outputs=[tokens]),
+        Plan(
+            inner.name,
+            "GPT2Backbone",
+            [("padding_mask", tokens), ("token_ids", tokens)],
+            [seq],
+            nested=inner,
+        ),
+        Plan(
+            "token_embedding",
+            "ReversibleEmbedding",
+            [(inner.name, seq)],
+            [(None, seq_len, vocab)],
+            {"input_dim": vocab, "output_dim": hidden},
+            same_as=f"{inner.name}/token_embedding",
+        ),
+    ]
+    return Recipe(
+        str(config.get("name")),
+        "GPT2CausalLM",
+        plans,
+        inputs=("padding_mask", "token_ids"),
+        outputs=("token_embedding",),
+        input_shapes=(tokens, tokens),
+    )
+
+
+RecipeFunction = Callable[[Dims, Any], Recipe]
+
+RECIPES: dict[str, tuple[str, RecipeFunction]] = {
+    "BertBackbone": ("text", _bert),
+    "GPT2Backbone": ("text", _gpt2),
+    "GPT2CausalLM": ("text", _gpt2_causal_lm),
+    "ViTBackbone": ("image", _vit),
+    "LlamaBackbone": (
+        "text",
+        _decoder_only(
+            "LlamaTransformerDecoder",
+            "LlamaLayerNorm",
+            "sequence_output_layernorm",
+            "transformer_layer_",
+        ),
+    ),
+    "MistralBackbone": (
+        "text",
+        _decoder_only(
+            "MistralTransformerDecoder",
+            "MistralLayerNormalization",
+            "sequence_output_layernorm",
+            "transformer_layer_",
+        ),
+    ),
+    "GemmaBackbone": (
+        "text",
+        _decoder_only(
+            "GemmaDecoderBlock",
+            "RMSNormalization",
+            "final_normalization",
+            "decoder_block_",
+            scaled=True,
+        ),
+    ),
+}
+"""The keras_hub models whose construction the engine knows: (input kind, recipe)."""
+
+BLOCK_SWITCHES = {
+    "GemmaBackbone": ("use_post_ffw_norm", "use_post_attention_norm"),
+}
+"""Config switches that add sub-layers the recipe does not know; any of them on declines."""
+
+
+def _attention_params(width: int, heads: int, kv_heads: int, head_dim: int, bias: bool) -> int:
+    weights = width * head_dim * (2 * heads + 2 * kv_heads)
+    return weights + ((heads + 2 * kv_heads) * head_dim + width if bias else 0)
+
+
+def _block_params(config: Mapping[str, Any], width: int) -> int:
+    heads = int(config.get("num_heads") or config["num_query_heads"])
+    kv_heads = int(config.get("num_key_value_heads") or heads)
+    head_dim = int(config.get("head_dim") or width // heads)
+    ffn = int(config["intermediate_dim"])
+    return (
+        _attention_params(width, heads, kv_heads, head_dim, True)
+        + 4 * width
+        + (2 * width * ffn + ffn + width)
+    )
+
+
+def _gated_params(divisor: int) -> Callable[[Mapping[str, Any], int], int]:
+    def count(config: Mapping[str, Any], width: int) -> int:
+        heads = int(config["num_query_heads"])
+        kv_heads = int(config["num_key_value_heads"])
+        head_dim = int(config["head_dim"])
+        ffn = int(config["intermediate_dim"]) // divisor
+        return (
+            _attention_params(width, heads, kv_heads, head_dim, False)
+            + 2 * width
+            + (3 * width * ffn)
+        )
+
+    return count
+
+
+def _vit_encoder_params(config: Mapping[str, Any], width: int) -> int:
+    mlp = int(config["mlp_dim"])
+    heads = int(config["num_heads"])
+    block = _attention_params(width, heads, heads, width // heads, True) + 4 * width
+    block += 2 * width * mlp + mlp + width
+    return int(config["num_layers"]) * block + 2 * width
+
+
+EXPECTED_PARAMS: dict[str, Callable[[Mapping[str, Any], int], int]] = {
+    "TransformerEncoder": _block_params,
+    "TransformerDecoder": _block_params,
+    "LlamaTransformerDecoder": _gated_params(1),
+    "MistralTransformerDecoder": _gated_params(1),
+    "GemmaDecoderBlock": _gated_params(2),
+    "ViTEncoder": _vit_encoder_params,
+}
+"""What a block holds, given its config and its width: the MAC rules read the same
+config, so a file whose blocks hold anything else is not read by its recipe."""

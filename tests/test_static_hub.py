@@ -1,0 +1,407 @@
+"""The static engine on keras_hub files: without keras_hub, Keras or TensorFlow importable.
+
+The files come from ``tests/hub_models.py`` (built once per machine from published
+configurations, with the counts Keras reported when saving them). Every layerscope run here
+is a subprocess whose ``sitecustomize`` makes ``tensorflow``, ``keras``, ``keras_hub``,
+``jax`` and ``torch`` unimportable, so a passing test proves the static engine needs none of
+them. The MAC figures are checked against closed forms written out here (BERT-base at 128
+tokens is the published 11,174,215,680), and the reports against the Keras capture of the
+same files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hub_models import hub_file, recorded_counts
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT_MODELS = ("bert_base", "gpt2_causal_lm", "llama_small_gqa", "gemma_small")
+MODELS = (*TEXT_MODELS, "vit_b16")
+
+BLOCKER = '''
+import sys
+
+class _Blocked:
+    """Refuse the frameworks: the static engine must never import them."""
+
+    NAMES = ("tensorflow", "keras", "keras_hub", "jax", "torch", "tf_keras")
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.NAMES:
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the test)")
+        return None
+
+sys.meta_path.insert(0, _Blocked())
+'''
+
+
+@pytest.fixture(scope="module")
+def blocked_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("no_frameworks")
+    (folder / "sitecustomize.py").write_text(BLOCKER)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
+    env["LAYERSCOPE_PROGRESS"] = "0"
+    return env
+
+
+@pytest.fixture
+def fresh_names(keras: Any) -> Any:
+    """Models built here take Keras's global name counters (get_item, get_item_1...): reset
+    them afterwards, so a later in-process build is named as in a fresh process."""
+    yield keras
+    keras.backend.clear_session()
+
+
+def outside_blocks(report: Any) -> Any:
+    """The Keras capture without the rows and edges inside keras_hub blocks: the Keras engine
+    traces a block's sub-layer calls; the static engine reads no code, so it lists the block
+    as a whole (its variables, shapes and MACs) and not its inner rows."""
+    import dataclasses
+
+    blocks = [row.path + "/" for row in report.layers if row.is_block]
+
+    def inside(path: str) -> bool:
+        return any(path.startswith(block) for block in blocks)
+
+    return dataclasses.replace(
+        report,
+        layers=tuple(row for row in report.layers if not inside(row.path)),
+        edges=tuple(e for e in report.edges if not inside(e.source) and not inside(e.target)),
+    )
+
+
+def run_blocked(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+
+
+def test_the_blocker_blocks(blocked_env: dict[str, str]) -> None:
+    result = run_blocked(blocked_env, "-c", "import keras")
+    assert result.returncode == 1 and "blocked by the test" in result.stderr
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_summary_json_without_any_framework(blocked_env: dict[str, str], name: str) -> None:
+    path = hub_file(name)
+    result = run_blocked(blocked_env, "-m", "layerscope", "summary", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == ""
+    document = json.loads(result.stdout)
+    assert document["model"]["engine"] == "static"
+    counts = recorded_counts(name)
+    totals = document["totals"]
+    assert (totals["params"], totals["trainable"], totals["non_trainable"]) == (
+        counts["params"],
+        counts["trainable"],
+        counts["non_trainable"],
+    )
+
+
+def _block(
+    tokens: int, width: int, heads: int, kv_heads: int, head_dim: int, ffn: int, gated: bool
+) -> int:
+    attention = (
+        tokens * width * heads * head_dim * 2  # query and output projections
+        + tokens * width * kv_heads * head_dim * 2  # key and value projections
+        + 2 * heads * tokens * tokens * head_dim  # scores and weighted values
+    )
+    return attention + tokens * width * ffn * (3 if gated else 2)
+
+
+CLOSED_FORMS = {
+    # Published: BERT-base at 128 tokens (12 encoder blocks + the pooler on one token).
+    "bert_base": 11_174_215_680,
+    # 12 blocks + the tied LM head (768 -> 50,257 logits per token).
+    "gpt2_causal_lm": 12 * _block(128, 768, 12, 12, 64, 3072, False) + 128 * 768 * 50257,
+    # Grouped-query attention: 8 query heads share 2 key/value heads; gated FFN of 688.
+    "llama_small_gqa": 2 * _block(128, 256, 8, 2, 32, 688, True),
+    # Gemma's gated FFN is intermediate_dim / 2 = 512 wide; one key/value head.
+    "gemma_small": 2 * _block(128, 256, 4, 1, 64, 512, True),
+    # Published: ViT-B/16 at 224 x 224 is 17.56 G (197 tokens + the patch convolution).
+    "vit_b16": 12 * _block(197, 768, 12, 12, 64, 3072, False) + 196 * 16 * 16 * 3 * 768,
+}
+
+ANALYZE = """
+import json, sys
+from layerscope import analyze
+report = analyze(sys.argv[1], engine=sys.argv[2], **json.loads(sys.argv[3]))
+assert not any(name.split(".")[0] in ("tensorflow", "keras", "keras_hub") for name in sys.modules)
+print(json.dumps({"engine": report.engine, "macs": report.cost.macs,
+                  "uncounted": list(report.cost.uncounted_layers),
+                  "params": report.totals.params}))
+"""
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_macs_at_the_measured_input_size(blocked_env: dict[str, str], name: str) -> None:
+    options: dict[str, Any] = (
+        {"input_shapes": {"images": [224, 224, 3]}} if name == "vit_b16" else {"seq_len": 128}
+    )
+    result = run_blocked(
+        blocked_env, "-c", ANALYZE, str(hub_file(name)), "static", json.dumps(options)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout)
+    assert found["engine"] == "static" and found["uncounted"] == []
+    assert found["macs"] == pytest.approx(CLOSED_FORMS[name], rel=0.005)
+    if name == "bert_base":
+        assert found["macs"] == 11_174_215_680
+    if name == "vit_b16":
+        assert round(found["macs"] / 1e9, 2) == 17.56
+
+
+def test_unknown_keras_hub_class_is_read_from_the_weights_file(
+    blocked_env: dict[str, str],
+) -> None:
+    """MobileNetBackbone has no recipe: ``--engine static`` still gives exact parameter
+    counts and lists what it could not derive; ``auto`` needs Keras, which needs keras_hub."""
+    path = hub_file("mobilenet_v3_large")
+    counts = recorded_counts("mobilenet_v3_large")
+    result = run_blocked(
+        blocked_env,
+        "-m",
+        "layerscope",
+        "summary",
+        str(path),
+        "--format",
+        "json",
+        "--engine",
+        "static",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["totals"]["params"] == counts["params"]
+    gaps = result.stderr.splitlines()
+    assert gaps[0].startswith("layerscope: static engine: the model is a MobileNetBackbone")
+    assert any("output shapes, graph edges and MACs are unknown" in gap for gap in gaps)
+    auto = run_blocked(blocked_env, "-m", "layerscope", "summary", str(path))
+    assert auto.returncode == 1
+    lines = auto.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install keras-hub" in lines[0], auto.stderr
+
+
+def _rewritten(source: Path, target: Path, change: dict[str, Any]) -> Path:
+    """A copy of ``source`` whose config.json has ``change`` applied to the model's config."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                config["config"].update(change)
+                data = json.dumps(config).encode()
+            new.writestr(item, data)
+    return target
+
+
+def test_a_config_that_disagrees_with_the_weights_is_never_guessed(tmp_path: Path) -> None:
+    """A Llama config claiming 3 blocks over a file holding 2: the recipe does not fit, so
+    the rows come from the weights file (counts still exact) and the gaps say why."""
+    from layerscope.static import StaticUnsupported, read_model, read_model_file
+
+    path = _rewritten(hub_file("llama_small_gqa"), tmp_path / "llama3.keras", {"num_layers": 3})
+    result = read_model(path, seq_len=128)
+    assert "does not hold what its construction builds" in result.gaps[0]
+    assert "transformer_layer_2" in result.gaps[0]
+    assert sum(v.count for row in result.report.top_level for v in row.variables) == 3_482_880
+    with pytest.raises(StaticUnsupported, match="does not hold what its construction builds"):
+        read_model_file(path)
+    wider = _rewritten(
+        hub_file("llama_small_gqa"), tmp_path / "llama_wide.keras", {"intermediate_dim": 700}
+    )
+    gaps = read_model(wider, seq_len=128).gaps
+    assert (
+        "'transformer_layer_0' (LlamaTransformerDecoder) holds 692736 parameters where its "
+        "config implies 701952" in gaps[0]
+    ), gaps[0]
+
+
+def test_bfloat16_and_names_come_from_the_weights_file(tmp_path: Path) -> None:
+    from layerscope.static import read_model_file
+
+    report = read_model_file(hub_file("gemma_small"))
+    block = report.layer("decoder_block_1")
+    assert block.class_name == "GemmaDecoderBlock" and block.inbound == (
+        "decoder_block_0",
+        "padding_mask",
+    )
+    assert [v.path for v in block.variables][:3] == [
+        "decoder_block_1/pre_attention_norm/scale",
+        "decoder_block_1/attention/query/kernel",
+        "decoder_block_1/attention/key/kernel",
+    ]
+    assert [v.role for v in block.variables][:2] == ["norm", "weight"]
+    assert report.layer("multiply").variables == ()
+
+
+@pytest.mark.parametrize("name", ["llama_small_gqa", "gemma_small"])
+def test_static_equals_keras_capture(keras: Any, name: str) -> None:
+    """Every compared field of every row, as the applications cross-check does."""
+    from test_static import differences
+
+    from layerscope.capture import capture
+    from layerscope.static import read_model_file
+
+    pytest.importorskip("keras_hub")
+    path = hub_file(name)
+    # Graph operations (get_item, multiply) are named by Keras's session counters when the
+    # file is loaded (they are not saved); start from fresh counters, as a new process does.
+    keras.backend.clear_session()
+    keras_report = capture(keras.saving.load_model(path, compile=False), source=os.fspath(path))
+    assert differences(outside_blocks(keras_report), read_model_file(path)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["bert_base", "gpt2_causal_lm", "vit_b16"])
+def test_static_equals_keras_capture_large(keras: Any, name: str) -> None:
+    test_static_equals_keras_capture(keras, name)
+
+
+def test_bfloat16_variables_keep_their_dtype(fresh_names: Any, tmp_path: Path) -> None:
+    """Keras stores bfloat16 as opaque 2-byte data named by a ``dtype`` attribute: the
+    static engine reports bfloat16 (2 bytes each), as the Keras capture does."""
+    from test_static import differences
+
+    from layerscope.capture import capture
+    from layerscope.static import read_model_file
+
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.LlamaBackbone(
+        vocabulary_size=64,
+        num_layers=1,
+        num_query_heads=2,
+        num_key_value_heads=1,
+        hidden_dim=16,
+        intermediate_dim=24,
+        tie_word_embeddings=False,
+        dtype="bfloat16",
+    )
+    path = tmp_path / "llama_bf16.keras"
+    model.save(path)
+    report = read_model_file(path)
+    assert {v.dtype for row in report.layers for v in row.variables} == {"bfloat16"}
+    assert report.layer("token_embedding").bytes == 2 * (64 * 16 * 2)
+    assert report.layer("token_embedding").dtype_policy == "bfloat16"
+    assert differences(outside_blocks(capture(model, source=os.fspath(path))), report) == []
+
+
+def test_custom_layers_in_a_graph_are_read_with_their_gaps(
+    fresh_names: Any, tmp_path: Path
+) -> None:
+    """A Functional model holding custom layers: counts exact, a sub-layer whose config the
+    custom layer's config nests keeps its variables' names, the others are listed as gaps,
+    and ``auto`` (``read_model_file``) declines rather than guess."""
+    keras = fresh_names
+    from layerscope.static import StaticUnsupported, read_model, read_model_file
+
+    layers = keras.layers
+
+    @keras.saving.register_keras_serializable(package="hub_tests")
+    class Block(layers.Layer):  # type: ignore[name-defined]
+        def __init__(self, units: int, inner: Any = None, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.units = units
+            self.inner = (
+                layers.Dense(units, name="inner_dense")
+                if inner is None
+                else layers.deserialize(inner)
+            )
+            self.norm = layers.LayerNormalization(name="norm")
+
+        def call(self, x: Any) -> Any:
+            return self.norm(self.inner(x))
+
+        def get_config(self) -> dict[str, Any]:
+            return {
+                **super().get_config(),
+                "units": self.units,
+                "inner": layers.serialize(self.inner),
+            }
+
+    x = keras.Input((4,), name="x")
+    out = layers.Dense(2, name="out")(Block(6, name="block")(x))
+    path = tmp_path / "custom_blocks.keras"
+    keras.Model(x, out, name="custom_blocks").save(path)
+    result = read_model(path)
+    block = result.report.layer("block")
+    assert block.class_name == "Block" and block.output_shapes == ((None, 6),)
+    assert [(v.path, v.role, v.shape) for v in block.variables] == [
+        ("block/inner_dense/kernel", "weight", (4, 6)),
+        ("block/inner_dense/bias", "bias", (6,)),
+        ("block/norm/variable_0", "other", (6,)),
+        ("block/norm/variable_1", "other", (6,)),
+    ]
+    assert sum(row.params for row in result.report.top_level) == 4 * 6 + 6 + 12 + 6 * 2 + 2
+    assert result.gaps == (
+        "layer class 'hub_tests>Block' is not known to the static engine: 2 variables of "
+        "'block' have no names or roles the file says (shown as 'variable...', role other; "
+        "the class's code is never run)",
+    )
+    with pytest.raises(StaticUnsupported, match="'hub_tests>Block' is not known"):
+        read_model_file(path)
+
+
+def test_mistral_static_equals_keras_capture(fresh_names: Any, tmp_path: Path) -> None:
+    """Mistral's config leaves ``head_dim`` null (hidden / heads, as keras_hub does)."""
+    from test_static import differences
+
+    from layerscope.analysis import run_analyses
+    from layerscope.capture import capture
+    from layerscope.static import read_model
+
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.MistralBackbone(
+        vocabulary_size=64,
+        num_layers=2,
+        num_query_heads=4,
+        num_key_value_heads=2,
+        hidden_dim=32,
+        intermediate_dim=48,
+        sliding_window=16,
+    )
+    path = tmp_path / "mistral.keras"
+    model.save(path)
+    result = read_model(path, seq_len=16)
+    assert result.gaps == ()
+    assert differences(outside_blocks(capture(model)), read_model(path).report) == []
+    cost = run_analyses(result.report).cost
+    # Per block: q/o 16*32*32 each, k/v 16*32*16 each, scores + values 2*4*16*16*8, gated FFN.
+    block = 2 * 16 * 32 * 32 + 2 * 16 * 32 * 16 + 2 * 4 * 16 * 16 * 8 + 3 * 16 * 32 * 48
+    assert cost.macs == 2 * block
+
+
+def test_a_frozen_backbone_inside_a_task(fresh_names: Any, tmp_path: Path) -> None:
+    """GPT2CausalLM with its backbone frozen: the backbone's own flag (the only one keras_hub
+    saves) makes every backbone variable non-trainable, the tied LM head's row too."""
+    keras = fresh_names
+    from test_static import differences
+
+    from layerscope.capture import capture
+    from layerscope.static import read_model_file
+
+    keras_hub = pytest.importorskip("keras_hub")
+    backbone = keras_hub.models.GPT2Backbone(
+        vocabulary_size=64,
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=16,
+        intermediate_dim=32,
+        max_sequence_length=32,
+    )
+    backbone.trainable = False
+    model = keras_hub.models.GPT2CausalLM(backbone=backbone, preprocessor=None)
+    path = tmp_path / "gpt2_frozen.keras"
+    model.save(path)
+    report = read_model_file(path)
+    assert all(not v.trainable for row in report.layers for v in row.variables)
+    assert report.layer("token_embedding").layer_trainable is False
+    loaded = keras.saving.load_model(path, compile=False)
+    assert differences(outside_blocks(capture(loaded, source=os.fspath(path))), report) == []
