@@ -216,8 +216,8 @@ def _check_module(entry: Mapping[str, Any]) -> None:
             f"class {class_name!r} from module {module!r} is not where Keras keeps it"
         )
     registered = entry.get("registered_name")
-    if registered is not None and registered != class_name:
-        # A registered custom class (or a damaged entry): Keras looks it up by this name.
+    if registered is not None and not isinstance(registered, str):
+        # Keras looks a class up by this name; a list or number makes it fail.
         raise StaticUnsupported(f"class {class_name!r} is registered as {registered!r}")
 
 
