@@ -276,6 +276,8 @@ def _check_serialized_arguments(name: str, config: Mapping[str, Any]) -> None:
             class_name = value.get("class_name")
             if not isinstance(module, str) or not module.startswith("keras"):
                 class_name = None
+            if not isinstance(value.get("config", {}), Mapping):
+                class_name = None  # Keras: "Expected 'config' to be a dict"
         if not isinstance(class_name, str) or class_name not in known:
             raise StaticUnsupported(f"layer {name!r}: {key} {value!r} is not one Keras reads")
 
