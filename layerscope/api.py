@@ -13,16 +13,40 @@ from layerscope.errors import AnalysisError, LayerscopeError, UsageError
 from layerscope.options import AnalysisOptions, Engine
 from layerscope.report import CapturedModel, ModelReport
 
+MAX_COUNT = 10**15
+"""The largest training-sample count or batch size accepted (a quadrillion): every count
+up to it is exact in the float arithmetic of the analyses; anything larger is a usage error
+rather than an overflow deep inside them."""
+
+
+def _quoted(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:30]}...{text[-20:]} ({len(text)} characters)"
+
+
+def validate_count(name: str, value: Any) -> int:
+    """A positive int up to :data:`MAX_COUNT`; anything else (a bool, a float, a string,
+    NaN, a 400-digit number) is a UsageError quoting the value."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise UsageError(f"{name} must be a positive integer; got {_quoted(value)}")
+    if value > MAX_COUNT:
+        raise UsageError(f"{name} must be at most {MAX_COUNT:,} (10**15); got {_quoted(value)}")
+    return value
+
 
 def validate_samples(training_samples: Any) -> int | None:
     """``None`` or a positive int; anything else is a UsageError quoting the value."""
     if training_samples is None:
         return None
-    if isinstance(training_samples, bool) or not isinstance(training_samples, int):
-        raise UsageError(f"training_samples must be a positive integer; got {training_samples!r}")
-    if training_samples <= 0:
-        raise UsageError(f"training_samples must be a positive integer; got {training_samples!r}")
-    return training_samples
+    return validate_count("training_samples", training_samples)
+
+
+def validate_unsafe(unsafe: Any) -> bool:
+    """``unsafe`` must be exactly ``True`` or ``False``: a truthy string such as ``"false"``
+    must never turn Keras's safe mode off."""
+    if not isinstance(unsafe, bool):
+        raise UsageError(f"unsafe must be True or False; got {_quoted(unsafe)}")
+    return unsafe
 
 
 def analyze(
@@ -58,6 +82,9 @@ def analyze(
     weights = options.pop("weights", False)
     if not isinstance(weights, bool):
         raise UsageError(f"weights must be True or False; got {weights!r}")
+    unsafe = validate_unsafe(unsafe)
+    if options.get("batch_size") is not None:
+        options["batch_size"] = validate_count("batch_size", options["batch_size"])
     engine = Engine.parse(options.pop("engine", Engine.AUTO), "engine")
     debug = bool(options.pop("debug", False))
     from layerscope.render.format import check_depth
@@ -225,7 +252,12 @@ def _try_static(
             return static.read_model_file(path, **input_sizes)
     except static.StaticUnsupported as reason:
         if engine is Engine.STATIC:
-            raise
+            from layerscope.loading import describe
+
+            shown = describe(path)
+            if str(reason).startswith(shown):
+                raise
+            raise static.StaticUnsupported(f"{shown}: {reason}") from reason
         _NEEDS[os.fspath(path)] = reason.module
         _FALLBACKS[os.fspath(path)] = (
             f"the static engine cannot report it exactly ({_short(str(reason))})"

@@ -46,16 +46,24 @@ def _text_width(ctx: click.Context, param: click.Parameter, value: int | None) -
 
 
 def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], int | None]:
+    """A positive integer option (``55000``, ``55_000``, ``55,000``), exactly parsed and
+    at most :data:`layerscope.api.MAX_COUNT`; anything else is a usage error (exit 2)."""
+
     def convert(ctx: click.Context, param: click.Parameter, value: Any) -> int | None:
         if value is None:
             return None
         text = str(value).strip().replace("_", "").replace(",", "")
-        try:
-            number = int(text)
-        except ValueError:
-            number = 0
+        raw = str(value)
+        shown = raw if len(raw) <= 60 else f"{raw[:30]}... ({len(raw)} characters)"
+        if not text.isascii() or not text.isdigit():
+            raise click.BadParameter(f"must be a positive integer; got {shown!r}")
+        from layerscope.api import MAX_COUNT
+
+        if len(text.lstrip("0")) > len(str(MAX_COUNT)) or int(text) > MAX_COUNT:
+            raise click.BadParameter(f"must be at most {MAX_COUNT:,}; got {shown!r}")
+        number = int(text)
         if number <= 0:
-            raise click.BadParameter(f"must be a positive integer; got {value!r}")
+            raise click.BadParameter(f"must be a positive integer; got {shown!r}")
         return number
 
     return convert
@@ -259,11 +267,18 @@ def handle_errors(function: F) -> F:
             raise click.UsageError(str(error)) from error
         except LayerscopeError as error:
             _fail(_one_line(str(error)), debug)
-        except KeyboardInterrupt:
-            click.echo("layerscope: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as error:
+            from layerscope.progress import Terminated
+
+            signum = error.signum if isinstance(error, Terminated) else 2
+            click.echo(
+                "layerscope: interrupted" if signum == 2 else "layerscope: terminated", err=True
+            )
+            sys.exit(128 + signum)
         except MemoryError:
-            _fail("out of memory while reading the model", debug)
+            _fail(f"out of memory while reading the model{_named(shared)}", debug)
+        except RecursionError:
+            _fail(f"the model{_named(shared)} is nested too deeply to read", debug)
         except Exception as error:  # noqa: BLE001 - the CLI's promise: one line, no traceback
             _fail(
                 f"unexpected {type(error).__name__}: {_one_line(str(error))} "
@@ -272,6 +287,14 @@ def handle_errors(function: F) -> F:
             )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _named(shared: ModelArgs | None) -> str:
+    if shared is None:
+        return ""
+    from layerscope.loading import describe
+
+    return f" {describe(shared.model)}"
 
 
 def _one_line(text: str) -> str:
@@ -283,11 +306,21 @@ def _one_line(text: str) -> str:
     return visible(line)
 
 
-def _write_output(path: str, data: str | bytes, model: str) -> None:
-    from layerscope.io import ensure_distinct, write_atomic
+def _check_output(output: str, args: ModelArgs, *inputs: str | None) -> None:
+    """Refuse a bad ``-o`` (empty, a folder, one of the command's inputs: the model, the
+    custom-objects file, and ``inputs`` such as a template folder) before the load."""
+    from layerscope.io import check_output_path
 
-    ensure_distinct(path, model)
-    write_atomic(path, data)
+    check_output_path(output, (args.model, args.custom_objects, *inputs))
+
+
+def _emit(output: str | None, text: str, inputs: tuple[Any, ...]) -> None:
+    """Write a command's text to ``-o`` (standard output when absent or ``-``)."""
+    from layerscope.io import write_output
+
+    write_output("-" if output is None else output, text, inputs)
+    if output is not None:
+        _wrote(output)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -334,27 +367,31 @@ def summary(
     width: int | None,
 ) -> None:
     """Print a per-layer parameter summary of MODEL."""
-    if output:
-        from layerscope.io import ensure_distinct
-
-        ensure_distinct(output, args.model)  # before the (slow) load, not after it
+    if output is not None:
+        _check_output(output, args)  # before the (slow) load, not after it
     report = args.analyze()
     if output_format == "json":
         text = report.to_json()
     elif output_format == "markdown":
         text = report.to_markdown()
     else:
-        if width is None and output is None and sys.stdout.isatty():
+        if width is None and output in (None, "-") and _is_terminal(sys.stdout):
             import shutil
 
             width = max(40, shutil.get_terminal_size().columns)
         text = report.to_text(width=width)  # None: 80 columns
     if not text.endswith("\n"):
         text += "\n"
-    if output:
-        _write_output(output, text, args.model)
-    else:
-        click.echo(text, nl=False)
+    from layerscope.io import write_output
+
+    write_output("-" if output is None else output, text, (args.model, args.custom_objects))
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError, OSError):  # closed or replaced standard output
+        return False
 
 
 @cli.command()
@@ -376,10 +413,9 @@ def diagram(
     expand_nested: bool,
 ) -> None:
     """Draw MODEL as a Graphviz diagram (SVG, PNG, PDF or DOT)."""
-    from layerscope.io import ensure_distinct
     from layerscope.render.dot import diagram_format
 
-    ensure_distinct(output, args.model)
+    _check_output(output, args)
     diagram_format(output)  # a bad suffix is a usage error before the (slow) load
     direction = Rankdir.parse(rankdir, "--rankdir", case_sensitive=False)
     layout = DiagramOptions(direction, expand_nested)
@@ -390,7 +426,7 @@ def diagram(
         report.render_diagram(
             output, rankdir=layout.rankdir.value, expand_nested=layout.expand_nested
         )
-    click.echo(f"wrote {output}", err=True)
+    _wrote(output)
 
 
 @cli.command()
@@ -443,9 +479,6 @@ def report(
     theme: str,
 ) -> None:
     """Write a self-contained HTML report on MODEL."""
-    from layerscope.io import ensure_distinct
-
-    ensure_distinct(output, args.model)
     options = HtmlOptions(  # every option checked before the (slow) load
         fragment=fragment,
         title=title,
@@ -455,13 +488,21 @@ def report(
         rankdir=Rankdir.parse(rankdir, "--rankdir", case_sensitive=False),
         expand_nested=expand_nested,
     )
+    _check_output(output, args, template_dir)
     args.analysis_options()
     result = args.analyze()
     from layerscope import progress
 
     with progress.step("Writing the HTML report"):
         result.save_html(output, options=options)
-    click.echo(f"wrote {output}", err=True)
+    _wrote(output)
+
+
+def _wrote(output: str) -> None:
+    if output != "-":
+        from layerscope.render.escape import visible
+
+        click.echo(f"wrote {visible(output)}", err=True)
 
 
 # -- diff and check (issue 14) ----------------------------------------------------------------
@@ -512,11 +553,8 @@ def diff(
     """
     import dataclasses
 
-    from layerscope.io import ensure_distinct
-
-    if output:
-        ensure_distinct(output, args.model)
-        ensure_distinct(output, other)
+    if output is not None:
+        _check_output(output, args, other)
     report_a = args.analyze()
     report_b = dataclasses.replace(args, model=other).analyze()
     from layerscope.diffing import diff_reports
@@ -529,15 +567,13 @@ def diff(
     elif output_format == "html":
         text = result.to_html(fragment=fragment, title=title, theme=theme)
     else:
-        color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        color = (
+            output in (None, "-") and _is_terminal(sys.stdout) and not os.environ.get("NO_COLOR")
+        )
         text = result.to_text(color=color, show_unchanged=show_all)
     if not text.endswith("\n"):
         text += "\n"
-    if output:
-        _write_output(output, text, args.model)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(output, text, (args.model, other, args.custom_objects))
 
 
 def _size_option(option: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -668,12 +704,8 @@ def check(
 
     if config and no_config:
         raise UsageError("--config and --no-config cannot be used together")
-    if output:
-        from layerscope.io import ensure_distinct
-
-        ensure_distinct(output, args.model)
-        if baseline:
-            ensure_distinct(output, baseline)
+    if output is not None:
+        _check_output(output, args, baseline, config)
     from_cli = budget_module.settings(
         {
             "max-params": max_params,
@@ -713,17 +745,23 @@ def check(
         text = result.to_markdown()
     else:
         text = result.to_text()
-    if output:
-        _write_output(output, text, args.model)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(output, text, (args.model, chosen.baseline, args.custom_objects, chosen.config))
     if not result.ok:
         sys.exit(3)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``layerscope`` console script and ``python -m layerscope``."""
+    import warnings
+
+    from layerscope.progress import install_signal_handlers
+
+    install_signal_handlers()
+    # zipfile's UserWarnings about an archive's oddities (a duplicate member name) are not
+    # the user's business on a run that succeeds; real damage is refused with one line.
+    warnings.filterwarnings(
+        "ignore", message=r"(Duplicate name|Archive comment)", category=UserWarning
+    )
     cli.main(args=argv, prog_name="layerscope")
 
 

@@ -7,6 +7,7 @@ the cheap checks, so a bad path fails fast.
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import json
 import os
@@ -65,9 +66,9 @@ def check_model_path(path: str | os.PathLike[str]) -> Path:
     so a hostile file is refused before anything large is inflated or any code can run.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise UsageError(
-            f"expected a model path (str or os.PathLike), got {type(path).__name__}"
-        )
+        raise UsageError(f"expected a model path (str or os.PathLike), got {type(path).__name__}")
+    if not os.fspath(path):
+        raise UsageError("the model path is empty")
     file = Path(os.fspath(path))
     shown = describe(path)
     status = _stat(file, shown)
@@ -94,6 +95,13 @@ def check_model_path(path: str | os.PathLike[str]) -> Path:
     if not head:
         raise UnsupportedFormatError(f"{shown} is empty (0 bytes)")
     suffix = file.suffix.lower()
+    if suffix in KERAS_SUFFIXES + H5_SUFFIXES and file.suffix != suffix:
+        # Keras compares suffixes case-sensitively and refuses 'model.KERAS' after loading
+        # TensorFlow; say so now, and the same for both engines.
+        raise UnsupportedFormatError(
+            f"{shown}: Keras only reads files ending in lowercase {suffix!r}, not "
+            f"{file.suffix!r}; rename the file"
+        )
     if suffix in KERAS_SUFFIXES:
         if not head.startswith(ZIP_MAGIC[:2]):
             kind = _sniff(head)
@@ -103,10 +111,8 @@ def check_model_path(path: str | os.PathLike[str]) -> Path:
             )
         check_keras_archive(file)
     elif suffix in H5_SUFFIXES:
-        if not head.startswith(HDF5_MAGIC):
-            raise UnsupportedFormatError(
-                f"{shown} is not an HDF5 file (looks like {_sniff(head)})"
-            )
+        if not _has_hdf5_signature(file, head):
+            raise UnsupportedFormatError(f"{shown} is not an HDF5 file (looks like {_sniff(head)})")
         _check_h5_model(file)
     else:
         raise UnsupportedFormatError(
@@ -137,9 +143,26 @@ def _stat(file: Path, shown: str) -> os.stat_result:
     except ValueError as error:  # an embedded NUL character
         raise ModelNotFoundError(f"{shown}: not a valid path ({error})") from error
     except OSError as error:  # a symbolic-link loop, a name too long, an I/O error...
-        raise ModelNotFoundError(
-            f"{shown}: cannot be read ({error.strerror or error})"
-        ) from error
+        raise ModelNotFoundError(f"{shown}: cannot be read ({error.strerror or error})") from error
+
+
+def _has_hdf5_signature(file: Path, head: bytes) -> bool:
+    """HDF5's signature at 0 or, after a user block, at 512, 1024, 2048... bytes (where the
+    library itself looks for it)."""
+    if head.startswith(HDF5_MAGIC):
+        return True
+    try:
+        size = file.stat().st_size
+        with file.open("rb") as handle:
+            offset = 512
+            while offset + len(HDF5_MAGIC) <= size:
+                handle.seek(offset)
+                if handle.read(len(HDF5_MAGIC)) == HDF5_MAGIC:
+                    return True
+                offset *= 2
+    except OSError:
+        return False
+    return False
 
 
 def _sniff(head: bytes) -> str:
@@ -196,14 +219,14 @@ def check_keras_archive(file: Path) -> None:
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
             _check_members(shown, infos)
+            _check_declared_sizes(shown, infos, file.stat().st_size)
             config = _read_config(shown, archive)
             _check_weights_member(shown, archive, infos)
     except ModelLoadError:
         raise
     except zipfile.BadZipFile as error:
         raise UnsupportedFormatError(
-            f"{shown} is not a readable zip archive ({error}); the file is damaged or "
-            "truncated"
+            f"{shown} is not a readable zip archive ({error}); the file is damaged or truncated"
         ) from error
     except _ZIP_ERRORS as error:
         raise UnsupportedFormatError(
@@ -214,6 +237,14 @@ def check_keras_archive(file: Path) -> None:
 
 def _check_members(shown: str, infos: list[zipfile.ZipInfo]) -> None:
     names = {info.filename for info in infos}
+    # Keras extracts every member into one folder: two names for one path ("config.json"
+    # twice, or also "config.json/") make it fail on the second.
+    counts = collections.Counter(info.filename.rstrip("/") for info in infos)
+    if len(counts) != len(infos):
+        twice = next(name for name, count in counts.items() if count > 1)
+        raise UnsupportedFormatError(
+            f"{shown} holds two archive members named {twice!r}; the archive is damaged"
+        )
     if "config.json" not in names:
         raise UnsupportedFormatError(
             f"{shown} is a zip archive without config.json, so not a Keras model"
@@ -235,6 +266,34 @@ def _check_members(shown: str, infos: list[zipfile.ZipInfo]) -> None:
             )
 
 
+def _check_declared_sizes(shown: str, infos: list[zipfile.ZipInfo], archive_size: int) -> None:
+    """Every member's declared sizes must fit the archive: its data must lie inside the
+    file, a stored member's size must equal its stored bytes, and the whole archive may
+    not inflate past :data:`MAX_EXPANSION` times its size (plus :data:`BOMB_FLOOR_BYTES`),
+    since Keras extracts members into a temporary folder."""
+    total = 0
+    for info in infos:
+        if info.header_offset + 30 + info.compress_size > archive_size:
+            raise UnsupportedFormatError(
+                f"{shown}: archive member {info.filename!r} declares "
+                f"{_human(info.compress_size)} of data past the end of the "
+                f"{_human(archive_size)} file; the archive is damaged"
+            )
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise UnsupportedFormatError(
+                f"{shown}: archive member {info.filename!r} is stored uncompressed but declares "
+                f"{_human(info.file_size)} for {_human(info.compress_size)} of data; "
+                "the archive is damaged"
+            )
+        total += info.file_size
+    limit = BOMB_FLOOR_BYTES + MAX_EXPANSION * archive_size
+    if total > limit:
+        raise ArchiveTooLargeError(
+            f"{shown}: its members would inflate to {_human(total)} in all from a "
+            f"{_human(archive_size)} archive (limit {_human(limit)}); refusing a likely zip bomb"
+        )
+
+
 def _read_config(shown: str, archive: zipfile.ZipFile) -> Any:
     """``config.json`` parsed. Its declared size was checked, and zipfile never returns
     more than the declared size, so this read is bounded."""
@@ -243,25 +302,58 @@ def _read_config(shown: str, archive: zipfile.ZipFile) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise UnsupportedFormatError(
-            f"{shown}: config.json is not UTF-8 text (byte {error.start}); "
-            "the archive is damaged"
+            f"{shown}: config.json is not UTF-8 text (byte {error.start}); the archive is damaged"
         ) from error
     return parse_config_json(text, f"{shown}: config.json")
 
 
+MAX_CONFIG_OBJECTS = 3_000_000
+"""The most JSON objects and lists a config may hold (a 50,000-layer model needs under a
+million); each costs Python ~100-200 bytes, so this bounds the parse near 600 MB."""
+MAX_CONFIG_VALUES = 10_000_000
+"""The most comma-separated values a config may hold in all."""
+OBJECTS_PER_CLASS = 64
+"""How many objects and lists a config may hold per serialised object (``class_name``) it
+describes, beyond a floor of :data:`OBJECT_FLOOR`: a real config holds 3 to 25."""
+OBJECT_FLOOR = 100_000
+
+
+def check_config_budget(text: str | bytes, where: str) -> None:
+    """Refuse, before parsing, a config whose JSON holds vastly more objects than the
+    layers it describes need (60 MiB of ``{}`` would take gigabytes to parse)."""
+    if isinstance(text, bytes):
+        braces, brackets = text.count(b"{"), text.count(b"[")
+        commas, classes = text.count(b","), text.count(b'"class_name"')
+    else:
+        braces, brackets = text.count("{"), text.count("[")
+        commas, classes = text.count(","), text.count('"class_name"')
+    containers = braces + brackets
+    allowed = min(MAX_CONFIG_OBJECTS, OBJECT_FLOOR + OBJECTS_PER_CLASS * classes)
+    if containers > allowed or commas > MAX_CONFIG_VALUES:
+        raise ArchiveTooLargeError(
+            f"{where} holds {containers:,} JSON objects and lists and {commas:,} values for "
+            f"{classes:,} serialised objects (limit {allowed:,} and {MAX_CONFIG_VALUES:,}); "
+            "refusing to parse a config far larger than the model it describes"
+        )
+
+
 def parse_config_json(text: str, where: str) -> Any:
-    """Parse a model config, turning every JSON failure into one clear message."""
+    """Parse a model config, turning every JSON failure into one clear message; the
+    parse is bounded by :func:`check_config_budget` first."""
+    check_config_budget(text, where)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise UnsupportedFormatError(
-            f"{where} is not valid JSON ({error.msg} at line {error.lineno} "
-            f"column {error.colno})"
+            f"{where} is not valid JSON ({error.msg.removesuffix(' at')} at line "
+            f"{error.lineno} column {error.colno})"
         ) from error
     except RecursionError as error:
         raise UnsupportedFormatError(
             f"{where} is nested too deeply to be a model config"
         ) from error
+    except MemoryError as error:
+        raise ArchiveTooLargeError(f"{where}: out of memory while parsing it") from error
     except ValueError as error:  # e.g. an integer with too many digits
         raise UnsupportedFormatError(f"{where} is not valid JSON ({error})") from error
 
@@ -290,8 +382,7 @@ def _check_weights_member(
                 f"(looks like {_sniff(head[:8])})"
             )
         raise UnsupportedFormatError(
-            f"{shown}: the weights file {name} inside the archive {problem}; "
-            "the archive is damaged"
+            f"{shown}: the weights file {name} inside the archive {problem}; the archive is damaged"
         )
 
 
@@ -305,7 +396,31 @@ def validate_model_config(config: Any, where: str) -> None:
     Only the envelope (``class_name``, ``config``) and the ``layers`` lists of Keras's own
     containers (Sequential, Functional) are checked: a custom model may use any keys.
     """
+    layers = _count_layers(config)
+    if layers > MAX_LAYERS:
+        raise ArchiveTooLargeError(
+            f"{where}: the model has {layers:,} layers, more than the {MAX_LAYERS:,} "
+            "layerscope reads (Keras itself fails on such a model after minutes)"
+        )
     _validate_object(config, where, "the model config", depth=0)
+
+
+MAX_LAYERS = 200_000
+"""The most layers (nested ones included) a model file may hold: a 50,000-layer model reads
+in about a minute; a 1,000,000-layer config took Keras 347 s before a RecursionError."""
+
+
+def _count_layers(config: Any) -> int:
+    count = 0
+    stack = [config]
+    while stack:
+        value = stack.pop()
+        inner = value.get("config") if isinstance(value, dict) else None
+        layers = inner.get("layers") if isinstance(inner, dict) else None
+        if isinstance(layers, list):
+            count += len(layers)
+            stack.extend(layer for layer in layers if isinstance(layer, dict))
+    return count
 
 
 _CONTAINERS = frozenset({"Sequential", "Functional", "Model"})
@@ -462,7 +577,9 @@ def refuse_python_lambdas(path: str | os.PathLike[str]) -> None:
     if file.suffix.lower() in KERAS_SUFFIXES:
         try:
             with zipfile.ZipFile(file) as archive:
-                config = json.loads(archive.read("config.json"))
+                raw_config = archive.read("config.json")
+            check_config_budget(raw_config, describe(path))
+            config = json.loads(raw_config)
         except _CONFIG_READ_ERRORS:  # check_model_path reports these
             return
     elif file.suffix.lower() in H5_SUFFIXES:
@@ -471,7 +588,9 @@ def refuse_python_lambdas(path: str | os.PathLike[str]) -> None:
         try:
             with h5py.File(file, "r") as handle:
                 raw = handle.attrs.get("model_config")
-            config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            check_config_budget(text, describe(path))
+            config = json.loads(text)
         except (OSError, ValueError, TypeError, RecursionError):
             return
     if not config:

@@ -148,3 +148,65 @@ def step(
         display.pop()
         if outermost:
             _display = None
+
+
+# -- signals -----------------------------------------------------------------------------------
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like SIGINT's KeyboardInterrupt.
+
+    Being a KeyboardInterrupt, it unwinds through the same cleanup as Ctrl-C: a running
+    ``dot`` child is killed by :func:`subprocess.run`, a half-written temporary output file
+    is removed by :mod:`layerscope.io`. ``signum`` gives the exit status ``128 + signum``.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def _termination_signals() -> list[Any]:
+    import signal
+
+    return [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
+def install_signal_handlers() -> None:
+    """Make SIGTERM and SIGHUP raise :class:`Terminated` (the CLI calls this at start-up).
+
+    Only signals still at their default action are taken over, and only from the main
+    thread (where Python delivers signals)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in _termination_signals():
+        if signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, _raise_terminated)
+
+
+@contextmanager
+def signals_as_interrupts() -> Iterator[None]:
+    """While the block runs (a child process, say), SIGTERM and SIGHUP raise
+    :class:`Terminated` if they would otherwise kill the process outright; the previous
+    handlers are restored after. A no-op outside the main thread."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    taken: list[Any] = []
+    for number in _termination_signals():
+        if signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, _raise_terminated)
+            taken.append(number)
+    try:
+        yield
+    finally:
+        for number in taken:
+            signal.signal(number, signal.SIG_DFL)

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from layerscope.errors import LayerscopeError
-from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
+from layerscope.report import _DTYPE_BYTES, CapturedModel, Edge, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 
 __all__ = ["SUPPORTED_CLASSES", "StaticRead", "StaticUnsupported", "read_model", "read_model_file"]
@@ -116,30 +116,42 @@ def read_model(
             "legacy .h5 files keep the model in Keras 2's format, which only Keras can rebuild"
         )
     source = os.fspath(path)
-    with _gc_paused():
-        with zipfile.ZipFile(file) as archive:
-            config = _read_config(archive, file)
-            weights = _open_weights(archive, file)
-        module = str(config.get("module") or "")
-        try:
-            if str(config.get("class_name")) not in MODEL_CLASSES:
-                hub = read_hub_model(config, weights, source, seq_len, input_shapes)
-                return StaticRead(hub.report, hub.gaps, module)
-            if seq_len is not None or input_shapes:
+    try:
+        with _gc_paused():
+            with zipfile.ZipFile(file) as archive:
+                config = _read_config(archive, file)
+                check_config(config)
+                weights = _open_weights(archive, file)
+            module = str(config.get("module") or "")
+            try:
+                if str(config.get("class_name")) not in MODEL_CLASSES:
+                    hub = read_hub_model(config, weights, source, seq_len, input_shapes)
+                    return StaticRead(hub.report, hub.gaps, module)
+                if seq_len is not None or input_shapes:
+                    raise StaticUnsupported(
+                        "an input size (--seq-len / --input-shape) is measured by calling the "
+                        "model, which the static engine does not do for a graph model"
+                    )
+                reader = _ModelReader(weights)
+                report = reader.report(config, source)
+                return StaticRead(report, (*reader.gaps, *reader.shape_gaps), module)
+            except StaticUnsupported as error:
+                error.module = module
+                raise
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
                 raise StaticUnsupported(
-                    "an input size (--seq-len / --input-shape) is measured by calling the "
-                    "model, which the static engine does not do for a graph model"
-                )
-            reader = _ModelReader(weights)
-            report = reader.report(config, source)
-            return StaticRead(report, (*reader.gaps, *reader.shape_gaps), module)
-        except StaticUnsupported as error:
-            error.module = module
-            raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-            raise StaticUnsupported(
-                f"unexpected structure in the archive ({type(error).__name__}: {error})"
-            ) from error
+                    f"unexpected structure in the archive ({type(error).__name__}: {error})"
+                ) from error
+    except RecursionError as error:
+        raise StaticUnsupported(f"{_describe(path)}: the model is nested too deeply") from error
+    except MemoryError as error:
+        raise StaticUnsupported(f"{_describe(path)}: out of memory while reading it") from error
+
+
+def _describe(path: str | os.PathLike[str]) -> str:
+    from layerscope.loading import describe
+
+    return describe(path)
 
 
 @dataclass(frozen=True)
@@ -168,12 +180,13 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _read_config(archive: zipfile.ZipFile, file: Path) -> dict[str, Any]:
-    from layerscope.loading import MAX_CONFIG_BYTES
+    from layerscope.loading import MAX_CONFIG_BYTES, check_config_budget
 
     with archive.open(CONFIG_MEMBER) as handle:
         data = handle.read(MAX_CONFIG_BYTES + 1)
     if len(data) > MAX_CONFIG_BYTES:
         raise StaticUnsupported(f"{CONFIG_MEMBER} is larger than {MAX_CONFIG_BYTES} bytes")
+    check_config_budget(data, CONFIG_MEMBER)  # bounded memory before json builds anything
     try:
         config = json.loads(data)
     except ValueError as error:
@@ -181,6 +194,222 @@ def _read_config(archive: zipfile.ZipFile, file: Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise StaticUnsupported(f"{CONFIG_MEMBER} does not hold a model config")
     return config
+
+
+KERAS_ACTIVATIONS = frozenset(
+    "celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh "
+    "leaky_relu linear log_sigmoid log_softmax mish relu relu6 selu sigmoid silu soft_shrink "
+    "softmax softplus softsign sparse_plus sparse_sigmoid sparsemax squareplus swish tanh "
+    "tanh_shrink threshold".split()
+)
+"""``keras.activations``' names (Keras 3.15): any other activation is a custom one (which
+needs its definition, so Keras) or a refusal (``os.system`` is not an activation)."""
+_ACTIVATION_KEYS = ("activation", "recurrent_activation")
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Refuse a config Keras's loader refuses, before anything is derived from it: a layer
+    name holding ``/`` (a top-level ``enc/d`` would collide with model ``enc``'s layer
+    ``d``), a graph reference to a layer that does not exist or to a call it never made, an
+    activation that is not Keras's, a ``build_config`` no machine can build or that
+    contradicts the graph."""
+    stack: list[Mapping[str, Any]] = [config]
+    try:
+        while stack:
+            serialized = stack.pop()
+            _check_module(serialized)
+            inner = serialized.get("config") or {}
+            entries = inner.get("layers") or []
+            if not isinstance(entries, list):
+                raise StaticUnsupported("a model's layers are not a list")
+            names: dict[str, Mapping[str, Any]] = {}
+            for entry in entries:
+                layer_config = entry.get("config") or {}
+                name = entry.get("name") or layer_config.get("name")
+                if not isinstance(name, str) or not name or "/" in name:
+                    raise StaticUnsupported(
+                        f"layer name {name!r} is not one Keras accepts (a non-empty string "
+                        "without '/')"
+                    )
+                names[name] = entry
+                _check_module(entry)
+                if entry.get("class_name") != "InputLayer":  # its dtype is a tensor's
+                    _check_dtype(name, layer_config)
+                _check_activations(name, layer_config)
+                _check_serialized_arguments(name, layer_config)
+                _check_build_config(name, entry)
+                if str(entry.get("class_name")) in MODEL_CLASSES:
+                    stack.append(entry)
+            if serialized.get("class_name") == "Functional":
+                _check_references(inner, names)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise StaticUnsupported(
+            f"unexpected structure in {CONFIG_MEMBER} ({type(error).__name__}: {error})"
+        ) from error
+
+
+_MODEL_MODULES = {
+    "Sequential": frozenset({"keras", "keras.models", "keras.src.models.sequential"}),
+    "Functional": frozenset({"keras.src.models.functional"}),
+}
+"""Where Keras finds its model classes: it imports ``module`` and takes ``class_name`` from
+it, so ``Sequential`` without a module, or ``Dense`` from ``keras.models``, is refused."""
+
+
+def _check_module(entry: Mapping[str, Any]) -> None:
+    class_name = entry.get("class_name")
+    module = entry.get("module")
+    if class_name in _MODEL_MODULES:
+        allowed = module in _MODEL_MODULES[class_name]
+    else:
+        allowed = (
+            not isinstance(module, str)
+            or not module.startswith("keras")
+            or (module == "keras.layers" or module.startswith("keras.src."))
+        )
+    if not allowed:
+        raise StaticUnsupported(
+            f"class {class_name!r} from module {module!r} is not where Keras keeps it"
+        )
+    registered = entry.get("registered_name")
+    if registered is not None and not isinstance(registered, str):
+        # Keras looks a class up by this name; a list or number makes it fail.
+        raise StaticUnsupported(f"class {class_name!r} is registered as {registered!r}")
+
+
+_POLICIES = frozenset(
+    {"float16", "bfloat16", "float32", "float64", "mixed_float16", "mixed_bfloat16"}
+)
+"""The dtype policies the engine reads; a quantized or unknown one is left to Keras."""
+
+
+def _check_dtype(name: str, config: Mapping[str, Any]) -> None:
+    """A layer's serialised ``DTypePolicy`` as Keras deserialises it: a bare ``{"config":
+    {"name": ...}}`` without its class, or a ``DTypePolicy`` naming no policy, is refused by
+    Keras. (Policy names given as strings, and Keras's other policy classes such as the
+    quantized ones, are the reader's business.)"""
+    value = config.get("dtype")
+    if not isinstance(value, Mapping):
+        return
+    class_name, module = value.get("class_name"), value.get("module")
+    if isinstance(class_name, str) and class_name != "DTypePolicy" and isinstance(module, str):
+        return
+    inner = value.get("config")
+    policy = inner.get("name") if isinstance(inner, Mapping) else None
+    if class_name != "DTypePolicy" or module != "keras" or policy not in _POLICIES:
+        raise StaticUnsupported(f"layer {name!r}: dtype {value!r} is not a policy Keras reads")
+
+
+_KERAS_ARGUMENTS = {
+    "_initializer": frozenset(
+        "Constant GlorotNormal GlorotUniform HeNormal HeUniform Identity IdentityInitializer "
+        "LecunNormal LecunUniform Ones Orthogonal OrthogonalInitializer RandomNormal "
+        "RandomUniform STFT STFTInitializer TruncatedNormal VarianceScaling Zeros constant "
+        "glorot_normal glorot_uniform he_normal he_uniform identity lecun_normal lecun_uniform "
+        "normal one ones orthogonal random_normal random_uniform stft truncated_normal uniform "
+        "variance_scaling zero zeros".split()
+    ),
+    "_regularizer": frozenset(
+        "L1 L1L2 L2 OrthogonalRegularizer l1 l1l2 l2 orthogonal_regularizer".split()
+    ),
+    "_constraint": frozenset(
+        "MaxNorm MinMaxNorm NonNeg UnitNorm max_norm min_max_norm non_neg unit_norm".split()
+    ),
+}
+"""Keras 3.15's initializers, regularizers and constraints by name: the layer arguments
+Keras deserialises while loading (an unknown one, or a serialised one without its
+``class_name``, makes Keras refuse the file)."""
+
+
+def _check_serialized_arguments(name: str, config: Mapping[str, Any]) -> None:
+    for key, value in config.items():
+        known = next((names for end, names in _KERAS_ARGUMENTS.items() if key.endswith(end)), None)
+        if known is None or value is None:
+            continue
+        class_name = value
+        if isinstance(value, Mapping):
+            module = value.get("module")
+            class_name = value.get("class_name")
+            if not isinstance(module, str) or not module.startswith("keras"):
+                class_name = None
+            if not isinstance(value.get("config", {}), Mapping):
+                class_name = None  # Keras: "Expected 'config' to be a dict"
+        if not isinstance(class_name, str) or class_name not in known:
+            raise StaticUnsupported(f"layer {name!r}: {key} {value!r} is not one Keras reads")
+
+
+def _check_activations(name: str, config: Mapping[str, Any]) -> None:
+    for key in _ACTIVATION_KEYS:
+        value = config.get(key)
+        if isinstance(value, Mapping):  # {"module": "keras.activations", "config": "relu"...}
+            module = value.get("module")
+            value = value.get("config") if isinstance(module, str) else None
+            if not isinstance(module, str) or not module.startswith("keras"):
+                value = repr(config.get(key))
+        if value is not None and value not in KERAS_ACTIVATIONS:
+            raise StaticUnsupported(f"layer {name!r}: {key} {value!r} is not a Keras activation")
+
+
+def _check_build_config(name: str, entry: Mapping[str, Any]) -> None:
+    build = entry.get("build_config")
+    if build is None:
+        return
+    shape = build.get("input_shape") if isinstance(build, Mapping) else None
+    if not isinstance(shape, list) or not _is_flat_shape(shape):
+        return  # several inputs, or none recorded: the graph's shapes decide
+    if any(d is not None and (isinstance(d, bool) or not 0 <= d <= MAX_SIZE) for d in shape):
+        raise StaticUnsupported(f"layer {name!r}: build_config input shape {shape!r} is absurd")
+    nodes = entry.get("inbound_nodes") or []
+    if not nodes or not isinstance(nodes[0], Mapping):
+        return
+    tensors = list(_flat_tensors([nodes[0].get("args", []), nodes[0].get("kwargs", {})]))
+    if len(tensors) != 1:
+        return
+    called = tensors[0].get("shape")
+    if isinstance(called, list) and (
+        len(called) != len(shape)
+        or any(
+            a is not None and b is not None and a != b for a, b in zip(called, shape, strict=False)
+        )
+    ):
+        raise StaticUnsupported(
+            f"layer {name!r}: build_config input shape {shape!r} contradicts the graph's {called!r}"
+        )
+
+
+def _check_references(config: Mapping[str, Any], names: Mapping[str, Mapping[str, Any]]) -> None:
+    """Every ``keras_history`` and graph end names a layer of this graph, a call it made
+    and a plain tensor index."""
+    calls = {
+        name: len(entry.get("inbound_nodes") or [])
+        + (1 if str(entry.get("class_name")) in MODEL_CLASSES else 0)
+        for name, entry in names.items()
+    }
+
+    def check(source: Any, node: Any, tensor: Any, where: str) -> None:
+        if not isinstance(source, str) or source not in names:
+            raise StaticUnsupported(f"{where} refers to a layer {source!r} that does not exist")
+        for what, value, limit in (
+            ("node", node, max(1, calls[source])),
+            ("tensor", tensor, MAX_SIZE),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < limit:
+                raise StaticUnsupported(
+                    f"{where} refers to {what} {value!r} of layer {source!r}, which does not exist"
+                )
+
+    for name, entry in names.items():
+        for raw in entry.get("inbound_nodes") or []:
+            if not isinstance(raw, Mapping):
+                continue  # pre-Keras-3 nodes: the reader declines them
+            for tensor in _flat_tensors([raw.get("args", []), raw.get("kwargs", {})]):
+                history = tensor.get("keras_history")
+                if not isinstance(history, list) or len(history) != 3:
+                    raise StaticUnsupported(f"layer {name!r} has an unreadable input reference")
+                check(history[0], history[1], history[2], f"layer {name!r}")
+    for key in ("input_layers", "output_layers"):
+        for end in _history_list(config.get(key, [])):
+            check(*end, f"the model's {key}")
 
 
 # -- the weights file: metadata only -----------------------------------------------------------
@@ -195,8 +424,12 @@ class _MemberFile:
     HDF5's buffer keeps each of its many small reads cheap.
     """
 
-    def __init__(self, path: Path, start: int, size: int) -> None:
-        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    def __init__(self, path: Path | int, start: int, size: int) -> None:
+        # A path is opened here; a descriptor (an inflated temporary file) is taken over.
+        if isinstance(path, int):
+            self._fd = path
+        else:
+            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         self._start = start
         self._size = size
         self._position = 0
@@ -300,13 +533,51 @@ def _open_weights(archive: zipfile.ZipFile, file: Path) -> _Weights:
     info = archive.getinfo(WEIGHTS_MEMBER)
     stream: Any
     if info.compress_type == zipfile.ZIP_STORED:
-        stream = _MemberFile(file, _data_offset(file, info), info.file_size)
-    else:  # pragma: no cover - Keras stores the weights uncompressed
-        stream = archive.open(info)
+        start = _data_offset(file, info)
+        if start + info.file_size > file.stat().st_size:
+            raise StaticUnsupported(
+                f"{WEIGHTS_MEMBER} declares {info.file_size} bytes, more than the archive holds"
+            )
+        _verify_member(archive, info, None)  # Keras's extraction checks the CRC: so do we
+        stream = _MemberFile(file, start, info.file_size)
+    else:
+        # zipfile's member reader re-inflates from the start on every backward seek, which
+        # made HDF5's scattered reads quadratic: inflate once, into an unnamed temporary
+        # file (bounded by the declared size loading's guards accepted), and read that.
+        import tempfile
+
+        with tempfile.TemporaryFile(prefix="layerscope-weights-") as spool:
+            _verify_member(archive, info, spool)
+            stream = _MemberFile(os.dup(spool.fileno()), 0, info.file_size)
     try:
         return _index_weights(stream)
     finally:
         stream.close()
+
+
+MEMBER_CHUNK = 1 << 20
+
+
+def _verify_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Any) -> None:
+    """Read a member through zipfile to its end (which checks its CRC and its declared
+    size), writing it to ``sink`` when given."""
+    total = 0
+    try:
+        with archive.open(info) as member:
+            while chunk := member.read(MEMBER_CHUNK):
+                total += len(chunk)
+                if sink is not None:
+                    sink.write(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as error:
+        raise StaticUnsupported(
+            f"{info.filename} inside the archive is damaged ({error})"
+        ) from error
+    if total != info.file_size:
+        raise StaticUnsupported(
+            f"{info.filename} holds {total} bytes where the archive declares {info.file_size}"
+        )
+    if sink is not None:
+        sink.flush()
 
 
 METADATA_CACHE_BYTES = 32 * 1024 * 1024
@@ -341,34 +612,64 @@ def _fill_index(index: _Weights, handle: Any, h5py: Any, np: Any) -> None:
     cache.max_size = max(cache.max_size, METADATA_CACHE_BYTES)
     handle.id.set_mdc_config(cache)
     root = h5py.h5g.open(handle.id, b"/")
-    _index_group(index, root, "", h5py, np)
+    budget = _Budget({h5py.h5o.get_info(root).addr})
+    _index_group(index, root, "", h5py, np, budget)
 
 
-def _index_group(index: _Weights, group: Any, path: str, h5py: Any, np: Any) -> None:
+MAX_LINKS = 2_000_000
+"""The most links the weights file's index may follow (a 50,000-layer model has ~250,000)."""
+MAX_GROUP_DEPTH = 256
+"""The deepest group nesting the index follows (Keras's own files are under 20 deep)."""
+MAX_VARIABLE_BYTES = 1 << 40
+"""The largest variable (1 TiB) the engine believes: no machine builds a larger one."""
+_NUMERIC_KINDS = frozenset("fiu")
+"""numpy kinds of the dtypes Keras variables can hold: float, signed and unsigned int."""
+
+
+@dataclass
+class _Budget:
+    """What the index has visited: every group's address (so a group hard-linked from two
+    places, or a chain of groups each linking the next twice, is met once, not 2**depth
+    times) and the number of links followed."""
+
+    groups: set[int]
+    links: int = 0
+
+
+def _index_group(
+    index: _Weights, group: Any, path: str, h5py: Any, np: Any, budget: _Budget, depth: int = 0
+) -> None:
     """Index ``group`` depth first, opening each object once, relative to its parent.
 
     Opening by full path from the root would search the big ``layers`` group again for
     every dataset and attribute, which grows faster than the layer count.
     """
+    if depth > MAX_GROUP_DEPTH:
+        raise StaticUnsupported(f"{WEIGHTS_MEMBER} nests groups more than {MAX_GROUP_DEPTH} deep")
     children = index.children.setdefault(path, [])
     names: list[bytes] = []
     # One H5Literate pass; iterating a GroupID asks for each name by position, which walks
     # an old-style group's B-tree from the start every time (quadratic in its size).
     group.links.iterate(names.append)
+    budget.links += len(names)
+    if budget.links > MAX_LINKS:
+        raise StaticUnsupported(f"{WEIGHTS_MEMBER} holds more than {MAX_LINKS:,} links")
     for raw_name in names:
         name = raw_name.decode("utf-8", "replace")
         child_path = f"{path}/{name}" if path else name
         children.append(name)
         child = h5py.h5o.open(group, raw_name)
         if isinstance(child, h5py.h5d.DatasetID):
-            shape = tuple(int(d) for d in (child.shape or ()))
-            dtype = str(child.dtype.name)
-            if child.dtype.kind == "V":
-                # Keras stores dtypes HDF5 lacks (bfloat16, float8) as opaque bytes and
-                # names the real dtype in the dataset's "dtype" attribute.
-                dtype = _opaque_dtype(child, h5py, np) or dtype
-            index.datasets[child_path] = (shape, dtype)
+            index.datasets[child_path] = _dataset_entry(child, child_path, h5py, np)
         elif isinstance(child, h5py.h5g.GroupID):
+            address = h5py.h5o.get_info(child).addr
+            if address in budget.groups:
+                # Keras reads each layer's own group; one group reachable from two places
+                # (or a chain of them: a "DAG bomb") is not something Keras writes.
+                raise StaticUnsupported(
+                    f"{WEIGHTS_MEMBER} links the group {child_path!r} from more than one place"
+                )
+            budget.groups.add(address)
             attribute = _open_attribute(child, b"name", h5py) if name == "vars" else None
             if attribute is not None:
                 value = np.empty(attribute.shape, dtype=attribute.dtype)
@@ -377,7 +678,51 @@ def _index_group(index: _Weights, group: Any, path: str, h5py: Any, np: Any) -> 
                 index.names[child_path] = (
                     saved.decode("utf-8", "replace") if isinstance(saved, bytes) else str(saved)
                 )
-            _index_group(index, child, child_path, h5py, np)
+            _index_group(index, child, child_path, h5py, np, budget, depth + 1)
+
+
+def _dataset_entry(dataset: Any, path: str, h5py: Any, np: Any) -> tuple[tuple[int, ...], str]:
+    """A dataset's shape and dtype name, after the checks Keras's loading implies: a numeric
+    dtype (not a string, compound or enum type), a size a machine can hold, and its data
+    actually stored (a chunked dataset declaring terabytes with no storage is not a saved
+    variable)."""
+    dtype = dataset.dtype
+    if dtype.kind == "V":
+        # Keras stores dtypes HDF5 lacks (bfloat16, float8) as opaque bytes and names the
+        # real dtype in the dataset's "dtype" attribute; nothing else is a variable.
+        named = _opaque_dtype(dataset, h5py, np)
+        if named is None or _DTYPE_BYTES.get(named) != dtype.itemsize:
+            raise StaticUnsupported(
+                f"{WEIGHTS_MEMBER}: dataset {path!r} holds opaque {dtype.itemsize}-byte "
+                "values with no numeric dtype Keras would give them"
+            )
+        shape = tuple(int(d) for d in (dataset.shape or ()))
+        _check_stored(dataset, path, shape, dtype.itemsize)
+        return shape, named
+    # h5py marks enum (and boolean) types in the numpy dtype's metadata.
+    if dtype.kind not in _NUMERIC_KINDS or dtype.metadata:
+        raise StaticUnsupported(
+            f"{WEIGHTS_MEMBER}: dataset {path!r} holds {dtype}, not numbers a variable holds"
+        )
+    shape = tuple(int(d) for d in (dataset.shape or ()))
+    _check_stored(dataset, path, shape, dtype.itemsize)
+    return shape, str(dtype.name)
+
+
+def _check_stored(dataset: Any, path: str, shape: tuple[int, ...], itemsize: int) -> None:
+    """Refuse a size no machine can build, or a dataset whose values were never stored."""
+    nbytes = math.prod(shape) * itemsize
+    if nbytes > MAX_VARIABLE_BYTES:
+        raise StaticUnsupported(
+            f"{WEIGHTS_MEMBER}: dataset {path!r} declares shape {shape} ({nbytes:,} bytes), "
+            "beyond what any machine can build"
+        )
+    stored = dataset.get_storage_size() if nbytes else 0
+    if stored < nbytes and dataset.get_create_plist().get_nfilters() == 0:
+        raise StaticUnsupported(
+            f"{WEIGHTS_MEMBER}: dataset {path!r} declares {nbytes:,} bytes but stores "
+            f"{stored:,}; its values were never saved"
+        )
 
 
 def _opaque_dtype(dataset: Any, h5py: Any, np: Any) -> str | None:
@@ -2129,6 +2474,27 @@ def _policy_name(class_name: str, config: Mapping[str, Any]) -> str:
     raise StaticUnsupported(f"unreadable dtype policy {dtype!r}")
 
 
+_FLOAT_DTYPES = frozenset({"float16", "bfloat16", "float32", "float64"})
+
+
+_FIXED_DTYPES = {("Normalization", "count"): "int64"}
+"""Variables Keras creates with a dtype of their own (``add_weight(dtype="int")``); every
+other variable the engine knows is a float variable of its layer's policy."""
+
+
+def _variable_dtype(saved: str, class_name: str, config: Mapping[str, Any], name: str) -> str:
+    """The dtype of the variable Keras builds, which is not always the saved one: Keras
+    casts the saved values (float16, float64, even int32) into the variable it made, of its
+    own dtype (:data:`_FIXED_DTYPES`) or its layer policy's variable dtype (float32 under
+    ``float32`` and the ``mixed_*`` policies)."""
+    fixed = _FIXED_DTYPES.get((class_name, name))
+    if fixed is not None:
+        return fixed
+    policy = _policy_name(class_name, config)
+    variable = "float32" if policy.startswith("mixed_") else policy
+    return variable if variable in _FLOAT_DTYPES else saved
+
+
 def _check_group_name(group: Any, name: str, key: str) -> None:
     if group is None:
         return
@@ -2235,7 +2601,7 @@ def _collect(
                 path=f"{path_prefix}/{name}",
                 role=variable_role(class_name, name, is_trainable),
                 shape=shape,
-                dtype=dtype,
+                dtype=_variable_dtype(dtype, class_name, config, spec.name),
                 trainable=is_trainable,
                 storage=f"{vars_group.path}/{index}",
             )

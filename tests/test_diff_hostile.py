@@ -25,7 +25,7 @@ from test_hostile_names import (
     run_cli,
 )
 
-from layerscope.render.escape import visible
+from layerscope.render.escape import literal, visible
 
 ADDED_NAME = "<iframe srcdoc=x onload=alert(4)> [red]add[bold] \x1b[5m|x|"
 
@@ -85,9 +85,9 @@ def test_text_shows_every_name_literally(outputs: dict[str, dict[str, str]]) -> 
     text = outputs["hostile"]["text"]
     assert not CONTROL_BYTES.search(text), repr(CONTROL_BYTES.search(text))
     for key, name in ALL_NAMES.items():
-        assert visible(name) in text, key
+        assert literal(name) in text, key
     assert "\\x1b[31mred\\x1b[0m" in text and "[bold red]x[blink]y" in text
-    assert f'Diff: "{visible(MODEL_NAME)}"' in text
+    assert f'Diff: "{literal(MODEL_NAME)}"' in text
 
 
 def _tables(markdown: str) -> list[list[int]]:
@@ -137,7 +137,7 @@ def test_markdown_keeps_columns_and_creates_no_html(outputs: dict[str, dict[str,
 
     shown = html.unescape(text)
     for key, name in ALL_NAMES.items():
-        assert visible(name) in shown, key
+        assert literal(name) in shown, key
 
 
 def test_json_round_trips_names(outputs: dict[str, dict[str, str]]) -> None:

@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from layerscope.render.escape import visible
+from layerscope.render.escape import literal, visible
 
 LONG = "Ω" * 10_000
 
@@ -119,12 +119,12 @@ def test_terminal_shows_names_literally(cli_outputs: dict[str, str]) -> None:
     for key, name in KERAS_NAMES.items():
         if key == "long":
             continue
-        assert visible(name) in text, (key, visible(name))
+        assert literal(name) in text, (key, literal(name))
     assert "\\x1b[31mred\\x1b[0m\\x1b]0;title\\x07\\x1b[2J" in text
     assert "[bold red]x[blink]y[link=http:evil]z" in text
     assert "nl\\x0anl cr\\x0dcr tab\\x09tab bs\\x08 del\\x7f c1\\x9b31m" in text
     assert "abc\\u202edcba\\u2066\\u200bzw" in text
-    assert 'Model: "' + visible(MODEL_NAME) + '"' in text
+    assert 'Model: "' + literal(MODEL_NAME) + '"' in text
     # --width 0: the 10,000-character name is kept whole, on one line.
     assert text.count("Ω") >= 10_000
     assert f"Total params:         {EXPECTED_PARAMS:,}" in text
@@ -172,7 +172,7 @@ def assert_markdown_inert(markdown: str, names: dict[str, str], model_name: str)
     assert all(len(row) == 9 for row in body), [len(row) for row in body]
     displayed = {row[0] for row in body}
     for key, name in names.items():
-        assert visible(name) in displayed, (key, visible(name))
+        assert literal(name) in displayed, (key, literal(name))
     # Rendered with raw HTML allowed (as GitHub would sanitise, but we do not rely on it):
     # no element comes from a name, and the heading shows the model's name as typed.
     page = MarkdownIt("commonmark").enable("table").render(markdown)
@@ -181,7 +181,7 @@ def assert_markdown_inert(markdown: str, names: dict[str, str], model_name: str)
                     "ul", "li", "em", "code"}, tags
     heading = re.search(r"<h3>(.*?)</h3>", page, re.S)
     assert heading is not None
-    assert visible(model_name) in html.unescape(re.sub(r"<[^>]+>", "", heading.group(1)))
+    assert literal(model_name) in html.unescape(re.sub(r"<[^>]+>", "", heading.group(1)))
 
 
 def test_markdown_keeps_columns_and_creates_no_html(cli_outputs: dict[str, str]) -> None:
@@ -381,7 +381,7 @@ def test_hand_built_names_in_text(hand_built: tuple[Any, Any], hand_built_more: 
         text = report.to_text(width=200)
         assert not CONTROL_BYTES.search(text)
         for name in hand_names(index).values():
-            assert visible(name) in text
+            assert literal(name) in text
         assert text.encode("utf-8")  # a lone surrogate would make this raise
         assert "Total params:         316,810" in text
     assert "nul\\x00byte" in hand_built[0].to_text(width=200)

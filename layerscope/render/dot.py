@@ -20,6 +20,7 @@ The diagram reads the report only (never Keras). Three ideas shape this module:
 from __future__ import annotations
 
 import functools
+import math
 import os
 import shlex
 import shutil
@@ -678,6 +679,8 @@ def diagram_format(path: str | os.PathLike[str]) -> str | None:
     """The Graphviz output format a diagram path's suffix asks for (``None``: the DOT source
     itself); a UsageError quoting the path for any other suffix."""
     target = os.fspath(path)
+    if target == "-":  # standard output: SVG, the format a pipe or a browser takes
+        return "svg"
     suffix = Path(target).suffix.lower()
     if suffix not in SUFFIX_FORMATS:
         raise UsageError(
@@ -692,17 +695,18 @@ def render_diagram(
     rankdir: str = "TB",
     expand_nested: bool | int = False,
 ) -> str:
-    """Write the diagram to ``path``: svg, png, pdf, or the DOT source for dot/gv."""
-    from layerscope.io import write_atomic
+    """Write the diagram to ``path``: svg, png, pdf, or the DOT source for dot/gv (``-``:
+    SVG on standard output). Never over the model the report was read from."""
+    from layerscope.io import check_output_path, write_output
 
-    target = os.fspath(path)
+    target = check_output_path(path, (report.source,))
     output_format = diagram_format(target)
     data: str | bytes
     if output_format is None:
         data = render_dot(report, rankdir=rankdir, expand_nested=expand_nested)
     else:
         data = render_bytes(report, output_format, rankdir=rankdir, expand_nested=expand_nested)
-    return write_atomic(target, data)
+    return write_output(target, data, (report.source,))
 
 
 def diagram_svg(
@@ -787,14 +791,19 @@ class GraphvizProgram:
         if safe:
             arguments += ["-Gsplines=line", "-Gmclimit=0.5", "-Gnslimit=2", "-Gnslimit1=2"]
         timeout = _timeout()
+        from layerscope.progress import signals_as_interrupts
+
         try:
-            completed = subprocess.run(
-                arguments,
-                input=dot.encode("utf-8"),
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
+            # SIGTERM/SIGHUP unwind like Ctrl-C: subprocess.run kills the child on any
+            # exception, so no orphaned dot keeps running at 100% CPU.
+            with signals_as_interrupts():
+                completed = subprocess.run(
+                    arguments,
+                    input=dot.encode("utf-8"),
+                    capture_output=True,
+                    timeout=timeout,
+                    check=False,
+                )
         except subprocess.TimeoutExpired as error:
             raise _AttemptFailed(f"timed out after {timeout:g} s") from error
         except OSError as error:
@@ -824,8 +833,10 @@ def _timeout() -> float:
         raise UsageError(
             f"LAYERSCOPE_DOT_TIMEOUT must be a number of seconds; got {text!r}"
         ) from error
-    if value <= 0:
-        raise UsageError(f"LAYERSCOPE_DOT_TIMEOUT must be positive; got {text!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(
+            f"LAYERSCOPE_DOT_TIMEOUT must be a positive, finite number of seconds; got {text!r}"
+        )
     return value
 
 

@@ -43,15 +43,24 @@ def visible(text: str) -> str:
     return "".join(out)
 
 
+def literal(text: str) -> str:
+    """``visible`` with backslashes doubled first, so the escapes are unambiguous: a name
+    holding a real ESC shows as ``\\x1b`` and one holding the four characters ``\\x1b``
+    shows as ``\\\\x1b`` (the two would otherwise look identical)."""
+    return visible(text.replace("\\", "\\\\"))
+
+
 def terminal(text: str) -> str:
-    """Text safe for a terminal table: control characters visible (rich markup is avoided
-    by passing cells to rich as ``Text`` objects, never as markup strings)."""
-    return visible(text)
+    """Text safe for a terminal table: control characters visible, backslashes doubled
+    (see :func:`literal`; rich markup is avoided by passing cells to rich as ``Text``
+    objects, never as markup strings)."""
+    return literal(text)
 
 
 def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell: pipes, emphasis, links and HTML neutralised."""
-    text = visible(text)
+    """Text safe inside a Markdown table cell: pipes, emphasis, links and HTML neutralised;
+    control characters visible and backslashes doubled as in :func:`literal`."""
+    text = literal(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
@@ -60,7 +69,7 @@ def markdown_code(text: str) -> str:
     """``text`` as a Markdown code span that shows it literally: control characters made
     visible, fenced by more backticks than any run inside it (CommonMark's rule), padded
     with a space when it starts or ends with a backtick or a space."""
-    text = visible(text)
+    text = literal(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     if not text:

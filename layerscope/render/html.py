@@ -324,9 +324,23 @@ class Diagram:
     notice: str | None
 
 
+MAX_TABLE_ROWS = 2_000
+"""Layer rows the HTML table shows; a larger model's table folds the rest into a note (the
+JSON and the text summary keep every row). Keeps a 50,000-layer report to a few MB."""
+MAX_DIAGRAM_LAYERS = 1_000
+"""Layers beyond which the report leaves the diagram out (Graphviz takes minutes on tens of
+thousands of nodes and the page becomes unreadable); ``layerscope diagram`` still draws it."""
+
+
 def _diagram(
     report: ModelReport, prefix: str, rankdir: str, expand_nested: bool | int
 ) -> Diagram:
+    if len(report.layers) > MAX_DIAGRAM_LAYERS:
+        return Diagram(
+            None,
+            f"The diagram is left out: {len(report.layers):,} layers is more than the "
+            f"{MAX_DIAGRAM_LAYERS:,} a report draws inline; draw it with layerscope diagram.",
+        )
     try:
         from layerscope.render.dot import diagram_svg
     except ImportError:
@@ -413,7 +427,8 @@ def render_html(
         "ids": _Ids(prefix),
         "totals": report.totals,
         "roles": report.totals.by_role,
-        "rows": rows,
+        "rows": rows[:MAX_TABLE_ROWS],
+        "folded_rows": max(0, len(rows) - MAX_TABLE_ROWS),
         "largest_row": max(rows, key=lambda row: row.params) if rows else None,
         "nested": any(row.depth > 0 for row in rows),
         "depth_note": depth_note(report, depth),
@@ -454,10 +469,15 @@ def render_html(
 def save_html(report: ModelReport, path: str | os.PathLike[str], fragment: bool = False,
               options: HtmlOptions | None = None, **keywords: Any) -> str:
     """Render and write the report atomically (an earlier file survives a failed render)."""
-    from layerscope.io import write_atomic
+    from layerscope.io import check_output_path, write_output
 
-    return write_atomic(path, render_html(report, fragment=fragment, options=options,
-                                          **keywords))
+    # Never over the model the report came from, nor a file of the template folder.
+    template_dir = options.template_dir if options is not None else None
+    inputs = (report.source, keywords.get("template_dir", template_dir))
+    check_output_path(path, inputs)
+    return write_output(
+        path, render_html(report, fragment=fragment, options=options, **keywords), inputs
+    )
 
 
 class _Ids:
