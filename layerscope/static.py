@@ -687,7 +687,7 @@ def _dataset_entry(dataset: Any, path: str, h5py: Any, np: Any) -> tuple[tuple[i
     actually stored (a chunked dataset declaring terabytes with no storage is not a saved
     variable)."""
     dtype = dataset.dtype
-    if dtype.kind == "V":
+    if dtype.kind == "V" and dtype.fields is None:
         # Keras stores dtypes HDF5 lacks (bfloat16, float8) as opaque bytes and names the
         # real dtype in the dataset's "dtype" attribute; nothing else is a variable.
         named = _opaque_dtype(dataset, h5py, np)

@@ -226,3 +226,25 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         )
 
     return check
+
+
+# -- browser ------------------------------------------------------------------------------
+# One chromium per worker session for every browser test module (see browser_support.py).
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    from browser_support import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = launch(playwright)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def visit(browser):  # type: ignore[no-untyped-def]
+    from browser_support import visits
+
+    yield from visits(browser)

@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_browser as _shared
-
-CHROMIUM = _shared.CHROMIUM
-browser = _shared.browser  # the shared fixtures: one chromium per session, clean visits
-visit = _shared.visit
+from browser_support import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,

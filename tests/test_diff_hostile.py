@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, browser, visit  # noqa: F401 - fixtures used below
+from browser_support import CHROMIUM
 from test_hostile_names import (
     CONTROL_BYTES,
     KERAS_NAMES,
@@ -161,7 +161,7 @@ def test_html_gains_no_element_or_handler(outputs: dict[str, dict[str, str]], ki
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs chromium at {CHROMIUM}")
 @pytest.mark.parametrize("kind", ["html", "fragment"])
 def test_browser_shows_hostile_names_as_text(
-    visit: Any,  # noqa: F811 - the fixture imported above
+    visit: Any,
     outputs: dict[str, dict[str, str]],
     kind: str,
 ) -> None:

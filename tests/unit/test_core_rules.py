@@ -98,7 +98,9 @@ def test_markdown_cell_neutralises_syntax() -> None:
     assert markdown_cell("plain") == "plain"
     assert markdown_cell("a|b") == "a\\|b"
     assert markdown_cell("<b>&") == "&lt;b&gt;&amp;"
-    assert markdown_cell("*_`[]{}~\\") == "\\*\\_\\`\\[\\]\\{\\}\\~\\\\"
+    # a real backslash is shown doubled (so a typed "\\x1b" differs from a real ESC),
+    # then each of the two is Markdown-escaped
+    assert markdown_cell("*_`[]{}~\\") == "\\*\\_\\`\\[\\]\\{\\}\\~\\\\\\\\"
     assert markdown_cell("x\x1by") == "x\\\\x1by"
 
 

@@ -38,8 +38,15 @@ def test_help_imports_nothing_but_click_and_the_cli() -> None:
     )
     added = json.loads(result.stdout.strip().splitlines()[-1])
     ours = [name for name in added if name.split(".")[0] == "layerscope"]
-    # the CLI's own module, and the two stdlib-only modules defining the option values
-    assert ours == ["layerscope", "layerscope.cli", "layerscope.errors", "layerscope.options"]
+    # the CLI's own module, the two stdlib-only modules defining the option values, and the
+    # stdlib-only progress module whose signal handlers must be in place before any work
+    assert ours == [
+        "layerscope",
+        "layerscope.cli",
+        "layerscope.errors",
+        "layerscope.options",
+        "layerscope.progress",
+    ]
     heavy = {
         "jinja2",
         "rich",
