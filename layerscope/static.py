@@ -237,6 +237,7 @@ def check_config(config: Mapping[str, Any]) -> None:
                     _check_dtype(name, layer_config)
                 _check_activations(name, layer_config)
                 _check_serialized_arguments(name, layer_config)
+                _check_registered_names(name, layer_config)
                 _check_build_config(name, entry)
                 if str(entry.get("class_name")) in MODEL_CLASSES:
                     stack.append(entry)
@@ -262,11 +263,10 @@ def _check_module(entry: Mapping[str, Any]) -> None:
     if class_name in _MODEL_MODULES:
         allowed = module in _MODEL_MODULES[class_name]
     else:
-        allowed = (
-            not isinstance(module, str)
-            or not module.startswith("keras")
-            or (module == "keras.layers" or module.startswith("keras.src."))
-        )
+        # Only Keras's own namespace is checked here: ``keras_hub.src...`` (or any other
+        # package) is another package's class, read by the keras_hub reader or left to Keras.
+        in_keras = isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+        allowed = not in_keras or module == "keras.layers" or module.startswith("keras.src.")
     if not allowed:
         raise StaticUnsupported(
             f"class {class_name!r} from module {module!r} is not where Keras keeps it"
@@ -275,6 +275,27 @@ def _check_module(entry: Mapping[str, Any]) -> None:
     if registered is not None and not isinstance(registered, str):
         # Keras looks a class up by this name; a list or number makes it fail.
         raise StaticUnsupported(f"class {class_name!r} is registered as {registered!r}")
+
+
+def _check_registered_names(name: str, layer_config: Mapping[str, Any]) -> None:
+    """Every serialised object inside a layer's config (its dtype policy, initializers,
+    regularizers...) is looked up by ``registered_name`` when Keras rebuilds it: a list or
+    a number there makes Keras fail ("unhashable type"), so the file is refused."""
+    stack: list[Any] = list(layer_config.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            registered = value.get("registered_name")
+            if "class_name" in value and registered is not None and not isinstance(
+                registered, str
+            ):
+                raise StaticUnsupported(
+                    f"layer {name!r}: {value.get('class_name')!r} is registered as "
+                    f"{registered!r}, which Keras cannot look up"
+                )
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 _POLICIES = frozenset(

@@ -246,7 +246,7 @@ def test_readme_shows_bert_base_as_layerscope_prints_it() -> None:
     section = readme.split("## Transformers and keras_hub models", 1)[1].split("\n## ", 1)[0]
     report = memory_report("bert_base")
     assert report.totals is not None and report.totals.params == 109_482_240
-    text = report.to_text()
+    text = report.to_text(width=120)  # as the README command: --width 120
     table = text.split("Total params")[0]
     for line in table.splitlines()[2:]:
         if line.strip():

@@ -7,7 +7,6 @@ argument checks and the CLI with ``--engine static``.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import signal
 import stat
@@ -42,6 +41,15 @@ def cli(*args: Any, cwd: Path, env: dict[str, str] | None = None, **kw: Any) -> 
         check=False,
         **kw,
     )
+
+
+PEAK_OF_CHILD = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(done.returncode)\n"
+)
+"""Run a command and print its peak RSS in KiB (the stderr passes through)."""
 
 
 # -- the static engine refuses what Keras refuses ----------------------------------------------
@@ -285,10 +293,29 @@ def test_a_config_of_empty_objects_is_refused_quickly_in_bounded_memory(tmp_path
     )
     assert len(body) > 60 << 20
     hostile.rewrite(tmp_path / "objects.keras", config=lambda _: body)
+    # The peak is measured in a wrapper process of its own: RUSAGE_CHILDREN of this (xdist
+    # worker) process would include every earlier test's subprocesses.
     started = time.monotonic()
-    result = cli("summary", "objects.keras", cwd=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PEAK_OF_CHILD,
+            sys.executable,
+            "-m",
+            "layerscope",
+            "summary",
+            "objects.keras",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     elapsed = time.monotonic() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kib = int(result.stdout.strip().splitlines()[-1])
     assert result.returncode == 1, result.stderr
     assert "'objects.keras': config.json holds 20,971,525 JSON objects" in result.stderr
     assert elapsed < 30
