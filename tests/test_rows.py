@@ -61,11 +61,18 @@ def test_depth0_rows_add_up_in_memory(name: str) -> None:
 
 @pytest.mark.parametrize("name", SMALL + [pytest.param(n, marks=pytest.mark.slow) for n in LARGE])
 def test_depth0_rows_add_up_from_keras_file(name: str) -> None:
-    report = analyze(hub_file(name))
+    report = analyze(hub_file(name), engine="keras")
     assert_rows_add_up(report, recorded_counts(name)["params"])
     # Row by row the same numbers (auto-generated names like 'multiply_1' may differ).
     assert [(r.class_name, r.params, r.shared_params) for r in report.layers] == [
         (r.class_name, r.params, r.shared_params) for r in memory_report(name).layers
+    ]
+    # The default engine (the static reader where it knows the backbone, which lists each
+    # block as one row) adds up too, and its depth-0 rows are the Keras capture's.
+    default = analyze(hub_file(name))
+    assert_rows_add_up(default, recorded_counts(name)["params"])
+    assert [(r.class_name, r.params, r.shared_params) for r in default.top_level] == [
+        (r.class_name, r.params, r.shared_params) for r in report.top_level
     ]
 
 
@@ -244,7 +251,7 @@ def test_missing_package_says_pip_install(tmp_path: Path) -> None:
 def test_readme_shows_bert_base_as_layerscope_prints_it() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Transformers and keras_hub models", 1)[1].split("\n## ", 1)[0]
-    report = memory_report("bert_base")
+    report = analyze(hub_file("bert_base"))  # as the README command: the default engine
     assert report.totals is not None and report.totals.params == 109_482_240
     text = report.to_text(width=120)  # as the README command: --width 120
     table = text.split("Total params")[0]
