@@ -265,8 +265,9 @@ def _check_module(entry: Mapping[str, Any]) -> None:
     else:
         # Only Keras's own namespace is checked here: ``keras_hub.src...`` (or any other
         # package) is another package's class, read by the keras_hub reader or left to Keras.
-        in_keras = isinstance(module, str) and (module == "keras" or module.startswith("keras."))
-        allowed = not in_keras or module == "keras.layers" or module.startswith("keras.src.")
+        text = module if isinstance(module, str) else ""
+        in_keras = text == "keras" or text.startswith("keras.")
+        allowed = not in_keras or text == "keras.layers" or text.startswith("keras.src.")
     if not allowed:
         raise StaticUnsupported(
             f"class {class_name!r} from module {module!r} is not where Keras keeps it"
@@ -286,9 +287,7 @@ def _check_registered_names(name: str, layer_config: Mapping[str, Any]) -> None:
         value = stack.pop()
         if isinstance(value, Mapping):
             registered = value.get("registered_name")
-            if "class_name" in value and registered is not None and not isinstance(
-                registered, str
-            ):
+            if "class_name" in value and registered is not None and not isinstance(registered, str):
                 raise StaticUnsupported(
                     f"layer {name!r}: {value.get('class_name')!r} is registered as "
                     f"{registered!r}, which Keras cannot look up"

@@ -34,8 +34,11 @@ def _number(value: float) -> str:
     return text if text not in {"-0", ""} else "0"
 
 
-def element(tag: str, attributes: dict[str, object] | None = None,
-            children: Iterable[str | Markup] | str | Markup = ()) -> Markup:
+def element(
+    tag: str,
+    attributes: dict[str, object] | None = None,
+    children: Iterable[str | Markup] | str | Markup = (),
+) -> Markup:
     """One element: attribute values and text children escaped, ``Markup`` children kept.
 
     ``tag`` and attribute names are always literals of this module, never user text.
@@ -65,8 +68,12 @@ class Bar:
     css: str = "ls-c-weight"
 
 
-def widths_chart(widths: Sequence[int], labels: Sequence[str] | None = None,
-                 pattern: str | None = None, chart_id: str = "ls-widths") -> Markup:
+def widths_chart(
+    widths: Sequence[int],
+    labels: Sequence[str] | None = None,
+    pattern: str | None = None,
+    chart_id: str = "ls-widths",
+) -> Markup:
     """The hidden layers' widths as centred bars, top (input side) to bottom (output side).
 
     A funnel (300-200-100) narrows down the page, a rectangle keeps its width: the shape the
@@ -96,16 +103,47 @@ def widths_chart(widths: Sequence[int], labels: Sequence[str] | None = None,
         x = label_width + (plot_width - length) / 2
         name = names[index] if index < len(names) else f"hidden {index + 1}"
         bar_title = element("title", {}, f"{name}: {thousands(width)} units")
-        body.append(element("rect", {"class": "ls-c-weight", "x": x, "y": y, "width": length,
-                                     "height": bar_height, "rx": 2.0}, [bar_title]))
+        body.append(
+            element(
+                "rect",
+                {
+                    "class": "ls-c-weight",
+                    "x": x,
+                    "y": y,
+                    "width": length,
+                    "height": bar_height,
+                    "rx": 2.0,
+                },
+                [bar_title],
+            )
+        )
         if not many:
             middle = y + bar_height / 2
-            body.append(element("text", {"class": "ls-c-label", "x": label_width - 8,
-                                         "y": middle, "text-anchor": "end",
-                                         "dominant-baseline": "central"}, _clip(name, 14)))
-            body.append(element("text", {"class": "ls-c-value", "x": chart_width - value_width + 8,
-                                         "y": middle, "dominant-baseline": "central"},
-                                 thousands(width)))
+            body.append(
+                element(
+                    "text",
+                    {
+                        "class": "ls-c-label",
+                        "x": label_width - 8,
+                        "y": middle,
+                        "text-anchor": "end",
+                        "dominant-baseline": "central",
+                    },
+                    _clip(name, 14),
+                )
+            )
+            body.append(
+                element(
+                    "text",
+                    {
+                        "class": "ls-c-value",
+                        "x": chart_width - value_width + 8,
+                        "y": middle,
+                        "dominant-baseline": "central",
+                    },
+                    thousands(width),
+                )
+            )
     return _svg(body, chart_width, height, chart_id, f"{chart_id}-title")
 
 
@@ -128,13 +166,20 @@ def parameter_bars(report: ModelReport, top: int = TOP_LAYERS) -> list[Bar]:
     rest = sum(row.params for row in rest_rows)
     if rest_rows and rest > 0:
         share = rest / totals.params
-        bars.append(Bar(f"{len(rest_rows)} other layers", rest,
-                        f"{thousands(rest)} · {percent(share)}", "ls-c-rest"))
+        bars.append(
+            Bar(
+                f"{len(rest_rows)} other layers",
+                rest,
+                f"{thousands(rest)} · {percent(share)}",
+                "ls-c-rest",
+            )
+        )
     return bars
 
 
-def parameters_chart(report: ModelReport, top: int = TOP_LAYERS,
-                     chart_id: str = "ls-params") -> Markup:
+def parameters_chart(
+    report: ModelReport, top: int = TOP_LAYERS, chart_id: str = "ls-params"
+) -> Markup:
     """Where the parameters are: horizontal bars for the largest layers, to one scale."""
     return bar_chart(parameter_bars(report, top), "Largest layers by parameter count", chart_id)
 
@@ -170,14 +215,45 @@ def bar_chart(bars: Sequence[Bar], title: str, chart_id: str) -> Markup:
         length = max(plot_width * bar.value / largest, 1.5)
         middle = y + bar_height / 2
         tooltip = element("title", {}, f"{bar.label}: {bar.caption}")
-        body.append(element("text", {"class": "ls-c-label", "x": label_width - 8, "y": middle,
-                                     "text-anchor": "end", "dominant-baseline": "central"},
-                            [_clip(bar.label, 20), tooltip]))
-        body.append(element("rect", {"class": bar.css, "x": label_width, "y": y,
-                                     "width": length, "height": bar_height, "rx": 2.0},
-                            [tooltip]))
-        body.append(element("text", {"class": "ls-c-value", "x": label_width + length + 8,
-                                     "y": middle, "dominant-baseline": "central"}, bar.caption))
+        body.append(
+            element(
+                "text",
+                {
+                    "class": "ls-c-label",
+                    "x": label_width - 8,
+                    "y": middle,
+                    "text-anchor": "end",
+                    "dominant-baseline": "central",
+                },
+                [_clip(bar.label, 20), tooltip],
+            )
+        )
+        body.append(
+            element(
+                "rect",
+                {
+                    "class": bar.css,
+                    "x": label_width,
+                    "y": y,
+                    "width": length,
+                    "height": bar_height,
+                    "rx": 2.0,
+                },
+                [tooltip],
+            )
+        )
+        body.append(
+            element(
+                "text",
+                {
+                    "class": "ls-c-value",
+                    "x": label_width + length + 8,
+                    "y": middle,
+                    "dominant-baseline": "central",
+                },
+                bar.caption,
+            )
+        )
     return _svg(body, chart_width, height, chart_id, f"{chart_id}-title")
 
 
@@ -186,12 +262,18 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _svg(body: list[Markup], width: float, height: float, chart_id: str,
-         title_id: str) -> Markup:
+def _svg(body: list[Markup], width: float, height: float, chart_id: str, title_id: str) -> Markup:
     return element(
         "svg",
-        {"id": chart_id, "class": "ls-chart", "viewBox": f"0 0 {_number(width)} {_number(height)}",
-         "width": width, "height": height, "role": "img", "aria-labelledby": title_id,
-         "preserveAspectRatio": "xMinYMin meet"},
+        {
+            "id": chart_id,
+            "class": "ls-chart",
+            "viewBox": f"0 0 {_number(width)} {_number(height)}",
+            "width": width,
+            "height": height,
+            "role": "img",
+            "aria-labelledby": title_id,
+            "preserveAspectRatio": "xMinYMin meet",
+        },
         body,
     )

@@ -64,9 +64,14 @@ from layerscope.report import ModelReport
 from layerscope.weights.precision import quantization_mode
 
 SECTION_TITLES: dict[str, str] = {
-    "header": "Summary", "data_fit": "Data fit", "architecture": "Architecture",
-    "cost": "Compute and memory", "weights": "Weights", "layers": "Layers",
-    "diagram": "Diagram", "charts": "Charts",
+    "header": "Summary",
+    "data_fit": "Data fit",
+    "architecture": "Architecture",
+    "cost": "Compute and memory",
+    "weights": "Weights",
+    "layers": "Layers",
+    "diagram": "Diagram",
+    "charts": "Charts",
 }
 
 THEMES: tuple[str, ...] = Theme.values()
@@ -77,13 +82,13 @@ _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 
 # -- templates ----------------------------------------------------------------------------
 
+
 def default_template_dir() -> Path:
     """layerscope's own templates: ``layerscope/templates``, the one place they live."""
     folder = Path(__file__).resolve().parent.parent / "templates"
     if not (folder / "report.html").is_file():
         raise RenderError(
-            f"layerscope's HTML templates are missing from {folder}; the installation is "
-            "incomplete"
+            f"layerscope's HTML templates are missing from {folder}; the installation is incomplete"
         )
     return folder
 
@@ -101,8 +106,9 @@ def environment(template_dir: str | None = None) -> Any:
     loaders.append(jinja2.PrefixLoader({"default": defaults}, delimiter=":"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(["html", "htm", "xml", "svg"],
-                                            default_for_string=True, default=True),
+        autoescape=jinja2.select_autoescape(
+            ["html", "htm", "xml", "svg"], default_for_string=True, default=True
+        ),
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         trim_blocks=True,
@@ -110,8 +116,12 @@ def environment(template_dir: str | None = None) -> Any:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        thousands=_thousands, percent=percent, human_bytes=human_bytes, human_count=human_count,
-        fixed=_fixed, humanize=_humanize,
+        thousands=_thousands,
+        percent=percent,
+        human_bytes=human_bytes,
+        human_count=human_count,
+        fixed=_fixed,
+        humanize=_humanize,
     )
     env.globals["inline"] = _inline_source(env)
     return env
@@ -133,6 +143,7 @@ def _inline_source(env: Any) -> Any:
     The file is the project's (or the user's) own code, not user data; it is refused if it
     could close the element it is pasted into.
     """
+
     def inline(name: str) -> Markup:
         source, _, _ = env.loader.get_source(env, name)
         if re.search(r"</(style|script)|<!--", source, re.IGNORECASE):
@@ -162,6 +173,7 @@ def _humanize(key: str) -> str:
 
 
 # -- view data ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RowView:
@@ -214,20 +226,39 @@ def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
         params = row.params
         segments: list[tuple[str, float, int]] = []
         if params:
-            for css, count in (("ls-c-weight", roles.weight), ("ls-c-bias", roles.bias),
-                               ("ls-c-other", other)):
+            for css, count in (
+                ("ls-c-weight", roles.weight),
+                ("ls-c-bias", roles.bias),
+                ("ls-c-other", other),
+            ):
                 if count:
                     segments.append((css, round(100 * count / params, 3), count))
-        views.append(RowView(
-            index=index, name=row.name, path=row.path, parent=row.parent, depth=row.depth,
-            class_name=row.class_name, shape=output_shape_text(row), params=params,
-            weight=roles.weight, bias=roles.bias, other=other, trainable=row.trainable,
-            share=row.share, macs=int(row.macs or 0), frozen=row.is_frozen,
-            container=row.is_container, children=children.get(row.path, 0),
-            bar_percent=round(min(max(row.share / largest, 0.0), 1.0) * 100, 3),
-            segments=tuple(segments), shared_note=shared_note(row),
-            quantization=quantization_mode(row.dtype_policy), flagged=row.path in flagged,
-        ))
+        views.append(
+            RowView(
+                index=index,
+                name=row.name,
+                path=row.path,
+                parent=row.parent,
+                depth=row.depth,
+                class_name=row.class_name,
+                shape=output_shape_text(row),
+                params=params,
+                weight=roles.weight,
+                bias=roles.bias,
+                other=other,
+                trainable=row.trainable,
+                share=row.share,
+                macs=int(row.macs or 0),
+                frozen=row.is_frozen,
+                container=row.is_container,
+                children=children.get(row.path, 0),
+                bar_percent=round(min(max(row.share / largest, 0.0), 1.0) * 100, 3),
+                segments=tuple(segments),
+                shared_note=shared_note(row),
+                quantization=quantization_mode(row.dtype_policy),
+                flagged=row.path in flagged,
+            )
+        )
     return views
 
 
@@ -236,13 +267,35 @@ def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 _XLINK_NS = "{http://www.w3.org/1999/xlink}"
 _SVG_ELEMENTS = {
-    "svg", "g", "path", "polygon", "polyline", "ellipse", "circle", "rect", "line", "text",
-    "tspan", "title", "desc", "defs", "linearGradient", "radialGradient", "stop", "a",
-    "clipPath", "marker", "use", "symbol", "pattern", "mask",
+    "svg",
+    "g",
+    "path",
+    "polygon",
+    "polyline",
+    "ellipse",
+    "circle",
+    "rect",
+    "line",
+    "text",
+    "tspan",
+    "title",
+    "desc",
+    "defs",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "a",
+    "clipPath",
+    "marker",
+    "use",
+    "symbol",
+    "pattern",
+    "mask",
 }
 _URL_REF = re.compile(r"url\(\s*#([^)\s]+)\s*\)")
-_DANGEROUS_VALUE = re.compile(r"javascript:|data:|url\(\s*(?!#)|expression\(|@import",
-                              re.IGNORECASE)
+_DANGEROUS_VALUE = re.compile(
+    r"javascript:|data:|url\(\s*(?!#)|expression\(|@import", re.IGNORECASE
+)
 
 
 def clean_svg(svg: str, prefix: str, label: str) -> Markup:
@@ -267,8 +320,9 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
 
 
-def _write_svg(node: ElementTree.Element, prefix: str, out: list[str], is_root: bool,
-               label: str) -> None:
+def _write_svg(
+    node: ElementTree.Element, prefix: str, out: list[str], is_root: bool, label: str
+) -> None:
     tag = _local(node.tag)
     if not isinstance(node.tag, str) or tag not in _SVG_ELEMENTS:
         return
@@ -294,8 +348,9 @@ def _write_svg(node: ElementTree.Element, prefix: str, out: list[str], is_root: 
     if is_root:
         for drop in ("x", "y"):
             attributes.pop(drop, None)
-        attributes.update({"class": "ls-diagram-svg", "role": "img", "aria-label": label,
-                           "focusable": "false"})
+        attributes.update(
+            {"class": "ls-diagram-svg", "role": "img", "aria-label": label, "focusable": "false"}
+        )
     out.append(f"<{tag}")
     for name, value in attributes.items():
         out.append(f' {name}="{escape(visible(value))}"')
@@ -332,9 +387,7 @@ MAX_DIAGRAM_LAYERS = 1_000
 thousands of nodes and the page becomes unreadable); ``layerscope diagram`` still draws it."""
 
 
-def _diagram(
-    report: ModelReport, prefix: str, rankdir: str, expand_nested: bool | int
-) -> Diagram:
+def _diagram(report: ModelReport, prefix: str, rankdir: str, expand_nested: bool | int) -> Diagram:
     if len(report.layers) > MAX_DIAGRAM_LAYERS:
         return Diagram(
             None,
@@ -354,6 +407,7 @@ def _diagram(
 
 
 # -- rendering ----------------------------------------------------------------------------
+
 
 def report_id_prefix(report: ModelReport, options: Mapping[str, Any]) -> str:
     """A deterministic id prefix: a hash of the report's JSON and the render options."""
@@ -397,11 +451,19 @@ def render_html(
     sections = options.sections
     prefix = options.id_prefix
     if prefix is None:
-        prefix = report_id_prefix(report, {
-            "fragment": fragment, "title": title, "template_dir": template_dir, "theme": theme,
-            "rankdir": rankdir, "expand_nested": expand_nested, "sections": sections,
-            **({"depth": depth} if depth is not None else {}),
-        })
+        prefix = report_id_prefix(
+            report,
+            {
+                "fragment": fragment,
+                "title": title,
+                "template_dir": template_dir,
+                "theme": theme,
+                "rankdir": rankdir,
+                "expand_nested": expand_nested,
+                "sections": sections,
+                **({"depth": depth} if depth is not None else {}),
+            },
+        )
 
     architecture = report.architecture
     rows = _rows(report, depth)
@@ -422,8 +484,11 @@ def render_html(
         "heading": 2 if fragment else 1,
         "theme": theme,
         "sections": sections,
-        "nav": [(name, SECTION_TITLES[name]) for name in sections
-                if name != "header" and present.get(name, True)],
+        "nav": [
+            (name, SECTION_TITLES[name])
+            for name in sections
+            if name != "header" and present.get(name, True)
+        ],
         "ids": _Ids(prefix),
         "totals": report.totals,
         "roles": report.totals.by_role,
@@ -435,10 +500,14 @@ def render_html(
         "show_macs": any(row.macs for row in rows),
         "layer_count": len(rows),
         "diagram": _diagram(report, prefix, rankdir, expand_nested)
-        if "diagram" in sections else Diagram(None, None),
+        if "diagram" in sections
+        else Diagram(None, None),
         "widths_chart": charts.widths_chart(
-            widths, [visible(name) for name in architecture.hidden_names],
-            architecture.pattern, chart_id=f"{prefix}-widths"),
+            widths,
+            [visible(name) for name in architecture.hidden_names],
+            architecture.pattern,
+            chart_id=f"{prefix}-widths",
+        ),
         "hidden_widths": widths,
         "params_chart": charts.parameters_chart(report, chart_id=f"{prefix}-params"),
         "stages_chart": charts.stages_chart(architecture.stages, chart_id=f"{prefix}-stages"),
@@ -466,8 +535,13 @@ def render_html(
     return _BLANK_LINES.sub("\n", html)
 
 
-def save_html(report: ModelReport, path: str | os.PathLike[str], fragment: bool = False,
-              options: HtmlOptions | None = None, **keywords: Any) -> str:
+def save_html(
+    report: ModelReport,
+    path: str | os.PathLike[str],
+    fragment: bool = False,
+    options: HtmlOptions | None = None,
+    **keywords: Any,
+) -> str:
     """Render and write the report atomically (an earlier file survives a failed render)."""
     from layerscope.io import check_output_path, write_output
 
