@@ -58,6 +58,11 @@ _DTYPE_BYTES: dict[str, int] = {
 }
 
 
+def known_dtype_bytes(dtype: str) -> int | None:
+    """Bytes one element of ``dtype`` occupies, or ``None`` for a dtype Keras has no name for."""
+    return _DTYPE_BYTES.get(dtype)
+
+
 def dtype_bytes(dtype: str) -> int:
     """Bytes one element of ``dtype`` occupies (4 for an unknown dtype, Keras's default)."""
     return _DTYPE_BYTES.get(dtype, 4)

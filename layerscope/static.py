@@ -51,7 +51,14 @@ from pathlib import Path
 from typing import Any
 
 from layerscope.errors import LayerscopeError
-from layerscope.report import _DTYPE_BYTES, CapturedModel, Edge, LayerReport, Shape, Variable
+from layerscope.report import (
+    CapturedModel,
+    Edge,
+    LayerReport,
+    Shape,
+    Variable,
+    known_dtype_bytes,
+)
 from layerscope.roles import variable_role
 
 __all__ = ["SUPPORTED_CLASSES", "StaticRead", "StaticUnsupported", "read_model", "read_model_file"]
@@ -711,7 +718,7 @@ def _dataset_entry(dataset: Any, path: str, h5py: Any, np: Any) -> tuple[tuple[i
         # Keras stores dtypes HDF5 lacks (bfloat16, float8) as opaque bytes and names the
         # real dtype in the dataset's "dtype" attribute; nothing else is a variable.
         named = _opaque_dtype(dataset, h5py, np)
-        if named is None or _DTYPE_BYTES.get(named) != dtype.itemsize:
+        if named is None or known_dtype_bytes(named) != dtype.itemsize:
             raise StaticUnsupported(
                 f"{WEIGHTS_MEMBER}: dataset {path!r} holds opaque {dtype.itemsize}-byte "
                 "values with no numeric dtype Keras would give them"
