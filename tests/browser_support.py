@@ -29,12 +29,14 @@ class Visit:
 
     def row_names(self, root: str = "") -> list[str]:
         return self.page.eval_on_selector_all(
-            f"{root} tr.ls-row", "rows => rows.map(r => r.getAttribute('data-name'))")
+            f"{root} tr.ls-row", "rows => rows.map(r => r.getAttribute('data-name'))"
+        )
 
     def visible_row_names(self, root: str = "") -> list[str]:
         return self.page.eval_on_selector_all(
             f"{root} tr.ls-row",
-            "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.name)")
+            "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.name)",
+        )
 
 
 def launch(playwright: Any) -> Any:

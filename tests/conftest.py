@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from file_cache import save_once
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -154,19 +155,17 @@ def bert_report(keras: Any) -> Any:
     from layerscope import analyze
 
     path = CACHE / f"bert_base-keras{keras.__version__}-hub{keras_hub.__version__}.keras"
-    if not path.exists():
-        model = keras_hub.models.BertBackbone(
+    save_once(
+        path,
+        lambda: keras_hub.models.BertBackbone(
             vocabulary_size=30522,
             num_layers=12,
             num_heads=12,
             hidden_dim=768,
             intermediate_dim=3072,
             max_sequence_length=512,
-        )
-        CACHE.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial.keras")
-        model.save(partial)
-        partial.replace(path)
+        ),
+    )
     return analyze(path)
 
 

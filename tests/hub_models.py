@@ -14,19 +14,20 @@ lock makes parallel pytest workers wait for one builder instead of racing).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from file_cache import locked
+
 KERAS_HUB_VERSION = "0.32.0"
-CACHE = Path(
-    os.environ.get("LAYERSCOPE_TEST_CACHE", Path.home() / ".cache" / "layerscope-tests")
-) / f"keras-hub-{KERAS_HUB_VERSION}"
+CACHE = (
+    Path(os.environ.get("LAYERSCOPE_TEST_CACHE", Path.home() / ".cache" / "layerscope-tests"))
+    / f"keras-hub-{KERAS_HUB_VERSION}"
+)
 
 
 @dataclass(frozen=True)
@@ -124,16 +125,36 @@ def _mobilenet_v3_large() -> Any:
 
     return keras_hub.models.MobileNetBackbone(
         stackwise_num_blocks=[2, 3, 4, 2, 3],
-        stackwise_expansion=[[64, 72], [72, 120, 120], [240, 200, 184, 184], [480, 672],
-                             [672, 960, 960]],
-        stackwise_num_filters=[[24, 24], [40, 40, 40], [80, 80, 80, 80], [112, 112],
-                               [160, 160, 160]],
+        stackwise_expansion=[
+            [64, 72],
+            [72, 120, 120],
+            [240, 200, 184, 184],
+            [480, 672],
+            [672, 960, 960],
+        ],
+        stackwise_num_filters=[
+            [24, 24],
+            [40, 40, 40],
+            [80, 80, 80, 80],
+            [112, 112],
+            [160, 160, 160],
+        ],
         stackwise_kernel_size=[[3, 3], [5, 5, 5], [3, 3, 3, 3], [3, 3], [5, 5, 5]],
         stackwise_num_strides=[[2, 1], [2, 1, 1], [2, 1, 1, 1], [1, 1], [2, 1, 1]],
-        stackwise_se_ratio=[[None, None], [0.25, 0.25, 0.25], [None, None, None, None],
-                            [0.25, 0.25], [0.25, 0.25, 0.25]],
-        stackwise_activation=[["relu", "relu"], ["relu", "relu", "relu"],
-                              ["hard_swish"] * 4, ["hard_swish"] * 2, ["hard_swish"] * 3],
+        stackwise_se_ratio=[
+            [None, None],
+            [0.25, 0.25, 0.25],
+            [None, None, None, None],
+            [0.25, 0.25],
+            [0.25, 0.25, 0.25],
+        ],
+        stackwise_activation=[
+            ["relu", "relu"],
+            ["relu", "relu", "relu"],
+            ["hard_swish"] * 4,
+            ["hard_swish"] * 2,
+            ["hard_swish"] * 3,
+        ],
         stackwise_padding=[[1, 1], [2, 2, 2], [1, 1, 1, 1], [1, 1], [2, 2, 2]],
         output_num_filters=1024,
         depthwise_filters=16,
@@ -176,17 +197,6 @@ def release(name: str) -> None:
     _MODELS.pop(name, None)
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def keras_counts(model: Any) -> dict[str, int]:
     """What Keras itself says the model holds (deduplicated by Keras, as ``summary()``)."""
     import numpy as np
@@ -206,7 +216,7 @@ def hub_file(name: str) -> Path:
     reported at save time beside it (``<name>.counts.json``, see ``recorded_counts``)."""
     target = CACHE / f"{name}.keras"
     counts = CACHE / f"{name}.counts.json"
-    with _locked(CACHE / f"{name}.lock"):
+    with locked(CACHE / f"{name}.lock"):
         if not (target.exists() and counts.exists()):
             model = hub_model(name)
             partial = target.with_suffix(".partial.keras")

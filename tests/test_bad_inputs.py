@@ -231,100 +231,198 @@ class BadFile:
 
 BAD_FILES = [
     BadFile("missing", lambda d: d / "nowhere.keras", ("no such file",)),
-    BadFile("dangling-symlink", lambda d: _symlink(d / "gone.keras", d / "link.keras"),
-            ("no such file", "symbolic link")),
+    BadFile(
+        "dangling-symlink",
+        lambda d: _symlink(d / "gone.keras", d / "link.keras"),
+        ("no such file", "symbolic link"),
+    ),
     BadFile("directory", lambda d: _mkdir(d / "models.keras"), ("is a directory",)),
-    BadFile("savedmodel-dir", lambda d: saved_model_dir(d / "exported"),
-            ("SavedModel", "model.save('model.keras')")),
-    BadFile("not-a-directory", lambda d: write(d / "plain", b"x") / "model.keras",
-            ("no such file", "not a folder")),
+    BadFile(
+        "savedmodel-dir",
+        lambda d: saved_model_dir(d / "exported"),
+        ("SavedModel", "model.save('model.keras')"),
+    ),
+    BadFile(
+        "not-a-directory",
+        lambda d: write(d / "plain", b"x") / "model.keras",
+        ("no such file", "not a folder"),
+    ),
     BadFile("empty", lambda d: write(d / "empty.keras", b""), ("empty (0 bytes)",)),
-    BadFile("plain-text", lambda d: write(d / "notes.keras", b"just some notes\n"),
-            ("not a .keras archive", "text file")),
+    BadFile(
+        "plain-text",
+        lambda d: write(d / "notes.keras", b"just some notes\n"),
+        ("not a .keras archive", "text file"),
+    ),
     BadFile("png", lambda d: write(d / "picture.keras", PNG_HEAD), ("not a .keras", "PNG image")),
-    BadFile("random-h5", lambda d: write(d / "random.h5", RANDOM_BYTES),
-            ("not an HDF5 file", "binary data")),
-    BadFile("unknown-suffix", lambda d: write(d / "model.onnx", RANDOM_BYTES),
-            ("unsupported file type", ".onnx")),
-    BadFile("truncated", lambda d: write(d / "cut.keras", SEED.read_bytes()[:600_000]),
-            ("not a readable zip archive", "truncated")),
-    BadFile("bad-crc", lambda d: corrupt_config_bytes(d / "flipped.keras"),
-            ("zip archive", "CRC", "damaged")),
-    BadFile("no-config", lambda d: archive_with(d / "noconfig.keras", config_json=None),
-            ("without config.json",)),
-    BadFile("no-weights", lambda d: archive_with(d / "noweights.keras", model_weights_h5=None),
-            ("no model.weights.h5", "incomplete")),
-    BadFile("garbage-weights",
-            lambda d: archive_with(d / "garbage.keras", model_weights_h5=RANDOM_BYTES),
-            ("model.weights.h5", "not an HDF5 file", "damaged")),
-    BadFile("empty-weights", lambda d: archive_with(d / "hollow.keras", model_weights_h5=b""),
-            ("model.weights.h5", "is empty")),
-    BadFile("config-not-json",
-            lambda d: archive_with(d / "notjson.keras", config_json='{"class_name": "Seq'),
-            ("config.json", "not valid JSON", "line 1")),
-    BadFile("config-not-utf8",
-            lambda d: archive_with(d / "latin.keras", config_json=b'{"class_name": "\xe9"}'),
-            ("config.json", "not UTF-8")),
-    BadFile("config-deep-nesting",
-            lambda d: archive_with(d / "deep.keras", config_json="[" * 100_000 + "]" * 100_000),
-            ("config.json", "nested too deeply")),
-    BadFile("config-endless-integer",
-            lambda d: archive_with(d / "digits.keras",
-                                   config_json='{"class_name": "Dense", "config": {"units": '
-                                   + "9" * 10_000 + "}}"),
-            ("config.json", "not valid JSON", "digits")),
-    BadFile("config-list", lambda d: with_config(d / "list.keras", lambda c: [1, 2, 3]),
-            ("config.json", "is a list", "class_name")),
-    BadFile("config-string", lambda d: with_config(d / "string.keras", lambda c: "Sequential"),
-            ("config.json", "is a string")),
-    BadFile("config-no-class-name",
-            lambda d: with_config(d / "noclass.keras", lambda c: c.pop("class_name") and None),
-            ("config.json", "no valid 'class_name'", "missing")),
-    BadFile("config-inner-not-object",
-            lambda d: with_config(d / "inner.keras", lambda c: c.update(config=[]) or None),
-            ("config.json", "'config' that is a list")),
-    BadFile("layers-not-list",
-            lambda d: with_config(d / "layers.keras", lambda c: c["config"].update(layers=42)),
-            ("config.json", "'layers' that is a number", "list of layer configs")),
-    BadFile("layer-not-object",
-            lambda d: with_config(d / "layer.keras",
-                                  lambda c: c["config"]["layers"].__setitem__(3, "Dense")),
-            ("config.json", "layers[3]", "is a string")),
-    BadFile("layer-no-class-name",
-            lambda d: with_config(d / "layerclass.keras",
-                                  lambda c: c["config"]["layers"][2].pop("class_name") and None),
-            ("config.json", "layers[2] ('Hidden1')", "class_name")),
-    BadFile("negative-units",
-            lambda d: with_config(d / "negative.keras", set_hidden1("units", -5)),
-            ("'Hidden1' (Dense)", "units", "-5"), needs_keras=True),
-    BadFile("huge-units",
-            lambda d: with_config(d / "huge.keras", set_hidden1("units", 10**12)),
-            ("more memory than is available", "784"), needs_keras=True),
-    BadFile("units-beyond-int64",
-            lambda d: with_config(d / "beyond.keras", set_hidden1("units", 10**30)),
-            ("'Hidden1' (Dense)", "out-of-range integer"), needs_keras=True),
-    BadFile("units-disagree-with-weights",
-            lambda d: with_config(d / "mismatch.keras", set_hidden1("units", 301)),
-            ("Hidden2", "300", "301"), needs_keras=True),
-    BadFile("units-a-string",
-            lambda d: with_config(d / "strunits.keras", set_hidden1("units", "many")),
-            ("Hidden1",), needs_keras=True),
-    BadFile("layer-name-with-slash",
-            lambda d: with_config(d / "slash.keras", set_hidden1("name", "bad/name")),
-            ("'bad/name'", "cannot contain character `/`"), needs_keras=True),
-    BadFile("unregistered-class",
-            lambda d: with_config(d / "custom.keras", _rename_class("MyDense")),
-            ("unknown class 'MyDense'", "--custom-objects"), needs_keras=True),
-    BadFile("zip-bomb", lambda d: build_zip_bomb(d / "bomb.keras"),
-            ("config.json", "1.0 GiB", "refusing")),
-    BadFile("weights-bomb", lambda d: build_weights_bomb(d / "wbomb.keras"),
-            ("model.weights.h5", "zip bomb")),
-    BadFile("h5-not-keras", lambda d: write_h5(d / "data.h5", None),
-            ("HDF5 file without a model config",)),
-    BadFile("h5-config-not-json", lambda d: write_h5(d / "halfmodel.h5", "{not json"),
-            ("model_config", "not valid JSON")),
-    BadFile("h5-config-wrong-shape", lambda d: write_h5(d / "oddmodel.h5", '{"layers": []}'),
-            ("model_config", "class_name")),
+    BadFile(
+        "random-h5",
+        lambda d: write(d / "random.h5", RANDOM_BYTES),
+        ("not an HDF5 file", "binary data"),
+    ),
+    BadFile(
+        "unknown-suffix",
+        lambda d: write(d / "model.onnx", RANDOM_BYTES),
+        ("unsupported file type", ".onnx"),
+    ),
+    BadFile(
+        "truncated",
+        lambda d: write(d / "cut.keras", SEED.read_bytes()[:600_000]),
+        ("not a readable zip archive", "truncated"),
+    ),
+    BadFile(
+        "bad-crc",
+        lambda d: corrupt_config_bytes(d / "flipped.keras"),
+        ("zip archive", "CRC", "damaged"),
+    ),
+    BadFile(
+        "no-config",
+        lambda d: archive_with(d / "noconfig.keras", config_json=None),
+        ("without config.json",),
+    ),
+    BadFile(
+        "no-weights",
+        lambda d: archive_with(d / "noweights.keras", model_weights_h5=None),
+        ("no model.weights.h5", "incomplete"),
+    ),
+    BadFile(
+        "garbage-weights",
+        lambda d: archive_with(d / "garbage.keras", model_weights_h5=RANDOM_BYTES),
+        ("model.weights.h5", "not an HDF5 file", "damaged"),
+    ),
+    BadFile(
+        "empty-weights",
+        lambda d: archive_with(d / "hollow.keras", model_weights_h5=b""),
+        ("model.weights.h5", "is empty"),
+    ),
+    BadFile(
+        "config-not-json",
+        lambda d: archive_with(d / "notjson.keras", config_json='{"class_name": "Seq'),
+        ("config.json", "not valid JSON", "line 1"),
+    ),
+    BadFile(
+        "config-not-utf8",
+        lambda d: archive_with(d / "latin.keras", config_json=b'{"class_name": "\xe9"}'),
+        ("config.json", "not UTF-8"),
+    ),
+    BadFile(
+        "config-deep-nesting",
+        lambda d: archive_with(d / "deep.keras", config_json="[" * 100_000 + "]" * 100_000),
+        ("config.json", "nested too deeply"),
+    ),
+    BadFile(
+        "config-endless-integer",
+        lambda d: archive_with(
+            d / "digits.keras",
+            config_json='{"class_name": "Dense", "config": {"units": ' + "9" * 10_000 + "}}",
+        ),
+        ("config.json", "not valid JSON", "digits"),
+    ),
+    BadFile(
+        "config-list",
+        lambda d: with_config(d / "list.keras", lambda c: [1, 2, 3]),
+        ("config.json", "is a list", "class_name"),
+    ),
+    BadFile(
+        "config-string",
+        lambda d: with_config(d / "string.keras", lambda c: "Sequential"),
+        ("config.json", "is a string"),
+    ),
+    BadFile(
+        "config-no-class-name",
+        lambda d: with_config(d / "noclass.keras", lambda c: c.pop("class_name") and None),
+        ("config.json", "no valid 'class_name'", "missing"),
+    ),
+    BadFile(
+        "config-inner-not-object",
+        lambda d: with_config(d / "inner.keras", lambda c: c.update(config=[]) or None),
+        ("config.json", "'config' that is a list"),
+    ),
+    BadFile(
+        "layers-not-list",
+        lambda d: with_config(d / "layers.keras", lambda c: c["config"].update(layers=42)),
+        ("config.json", "'layers' that is a number", "list of layer configs"),
+    ),
+    BadFile(
+        "layer-not-object",
+        lambda d: with_config(
+            d / "layer.keras", lambda c: c["config"]["layers"].__setitem__(3, "Dense")
+        ),
+        ("config.json", "layers[3]", "is a string"),
+    ),
+    BadFile(
+        "layer-no-class-name",
+        lambda d: with_config(
+            d / "layerclass.keras", lambda c: c["config"]["layers"][2].pop("class_name") and None
+        ),
+        ("config.json", "layers[2] ('Hidden1')", "class_name"),
+    ),
+    BadFile(
+        "negative-units",
+        lambda d: with_config(d / "negative.keras", set_hidden1("units", -5)),
+        ("'Hidden1' (Dense)", "units", "-5"),
+        needs_keras=True,
+    ),
+    BadFile(
+        "huge-units",
+        lambda d: with_config(d / "huge.keras", set_hidden1("units", 10**12)),
+        ("more memory than is available", "784"),
+        needs_keras=True,
+    ),
+    BadFile(
+        "units-beyond-int64",
+        lambda d: with_config(d / "beyond.keras", set_hidden1("units", 10**30)),
+        ("'Hidden1' (Dense)", "out-of-range integer"),
+        needs_keras=True,
+    ),
+    BadFile(
+        "units-disagree-with-weights",
+        lambda d: with_config(d / "mismatch.keras", set_hidden1("units", 301)),
+        ("Hidden2", "300", "301"),
+        needs_keras=True,
+    ),
+    BadFile(
+        "units-a-string",
+        lambda d: with_config(d / "strunits.keras", set_hidden1("units", "many")),
+        ("Hidden1",),
+        needs_keras=True,
+    ),
+    BadFile(
+        "layer-name-with-slash",
+        lambda d: with_config(d / "slash.keras", set_hidden1("name", "bad/name")),
+        ("'bad/name'", "cannot contain character `/`"),
+        needs_keras=True,
+    ),
+    BadFile(
+        "unregistered-class",
+        lambda d: with_config(d / "custom.keras", _rename_class("MyDense")),
+        ("unknown class 'MyDense'", "--custom-objects"),
+        needs_keras=True,
+    ),
+    BadFile(
+        "zip-bomb",
+        lambda d: build_zip_bomb(d / "bomb.keras"),
+        ("config.json", "1.0 GiB", "refusing"),
+    ),
+    BadFile(
+        "weights-bomb",
+        lambda d: build_weights_bomb(d / "wbomb.keras"),
+        ("model.weights.h5", "zip bomb"),
+    ),
+    BadFile(
+        "h5-not-keras",
+        lambda d: write_h5(d / "data.h5", None),
+        ("HDF5 file without a model config",),
+    ),
+    BadFile(
+        "h5-config-not-json",
+        lambda d: write_h5(d / "halfmodel.h5", "{not json"),
+        ("model_config", "not valid JSON"),
+    ),
+    BadFile(
+        "h5-config-wrong-shape",
+        lambda d: write_h5(d / "oddmodel.h5", '{"layers": []}'),
+        ("model_config", "class_name"),
+    ),
     BadFile("fifo", lambda d: _fifo(d / "pipe.keras"), ("not a regular file",)),
 ]
 
@@ -410,8 +508,10 @@ def _permissions_bind(probe: Path) -> bool:
     probe.write_bytes(b"x")
     probe.chmod(0)
     result = subprocess.run(
-        ["cat", os.fspath(probe)], capture_output=True,
-        preexec_fn=_drop_file_capabilities if os.geteuid() == 0 else None, check=False,
+        ["cat", os.fspath(probe)],
+        capture_output=True,
+        preexec_fn=_drop_file_capabilities if os.geteuid() == 0 else None,
+        check=False,
     )
     return result.returncode != 0
 
@@ -470,8 +570,11 @@ def test_zip_bomb_is_refused_under_an_address_space_limit(zip_bomb: Path) -> Non
     with zipfile.ZipFile(zip_bomb) as archive:  # ...1 GiB declared
         assert archive.getinfo("config.json").file_size == BOMB_BYTES
     before = fingerprint(zip_bomb)
-    for command in (["summary", zip_bomb], ["summary", zip_bomb, "--engine", "keras"],
-                    ["summary", zip_bomb, "--engine", "static"]):
+    for command in (
+        ["summary", zip_bomb],
+        ["summary", zip_bomb, "--engine", "keras"],
+        ["summary", zip_bomb, "--engine", "static"],
+    ):
         result = run_cli(*command, preexec_fn=_limit_address_space, timeout=120)
         assert_clean_failure(result, "bomb.keras", ("config.json", "1.0 GiB", "refusing"))
     assert fingerprint(zip_bomb) == before
@@ -487,8 +590,13 @@ def test_the_address_space_limit_stops_naive_inflation(zip_bomb: Path) -> None:
         "except MemoryError:\n"
         "    sys.exit(42)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], preexec_fn=_limit_address_space,
-                            capture_output=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        preexec_fn=_limit_address_space,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 42, result.stderr[-2000:]
 
 
@@ -518,8 +626,12 @@ def custom_model(keras: object, tmp_path_factory: pytest.TempPathFactory) -> tup
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     model = keras.Sequential(  # type: ignore[attr-defined]
-        [keras.Input((28, 28)), keras.layers.Flatten(name="Flatten"),  # type: ignore[attr-defined]
-         module.MyDense(300, name="Hidden1"), module.MyDense(10, name="Output")],
+        [
+            keras.Input((28, 28)),
+            keras.layers.Flatten(name="Flatten"),  # type: ignore[attr-defined]
+            module.MyDense(300, name="Hidden1"),
+            module.MyDense(10, name="Output"),
+        ],
         name="custom_mlp",
     )
     path = folder / "custom.keras"
@@ -619,8 +731,10 @@ def test_bad_option_value_exits_2_quoting_it(args: list[str], quoted: str) -> No
     [
         (["diagram", str(SEED), "-o", "model.xml"], "'model.xml'"),
         (["diagram", str(SEED), "-o", "m.svg", "--rankdir", "XY"], "'XY'"),
-        (["report", str(SEED), "--template-dir", "/nonexistent/templates"],
-         "/nonexistent/templates"),
+        (
+            ["report", str(SEED), "--template-dir", "/nonexistent/templates"],
+            "/nonexistent/templates",
+        ),
     ],
     ids=["diagram-suffix", "rankdir", "template-dir"],
 )

@@ -22,13 +22,12 @@ from layerscope.render.html import render_html
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"browser tests need Debian's chromium at {CHROMIUM}"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"browser tests need Debian's chromium at {CHROMIUM}"
+    ),
 ]
 
 SEED_ORDER = ["Flatten", "Hidden1", "Hidden2", "Hidden3", "Output"]
-
-
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +54,10 @@ def nested_report(keras: Any) -> Any:
     from layerscope import analyze
 
     L = keras.layers
-    block = keras.Sequential([keras.Input((12,)), L.Dense(6, name="inner_a"),
-                              L.BatchNormalization(name="inner_bn")], name="block")
+    block = keras.Sequential(
+        [keras.Input((12,)), L.Dense(6, name="inner_a"), L.BatchNormalization(name="inner_bn")],
+        name="block",
+    )
     inputs = keras.Input((12,), name="x")
     hidden = L.Dense(12, name="before")(inputs)
     model = keras.Model(inputs, L.Dense(2, name="head")(block(hidden)), name="outer")
@@ -90,9 +91,20 @@ input {{ width: 77px; }}
 """
 
 
-HOST_PROPERTIES = ["font-family", "font-size", "color", "background-color", "line-height",
-                   "margin-top", "padding-top", "border-bottom-style", "width", "font-weight",
-                   "border-collapse", "text-align"]
+HOST_PROPERTIES = [
+    "font-family",
+    "font-size",
+    "color",
+    "background-color",
+    "line-height",
+    "margin-top",
+    "padding-top",
+    "border-bottom-style",
+    "width",
+    "font-weight",
+    "border-collapse",
+    "text-align",
+]
 
 
 def _host_styles(page: Any) -> dict[str, dict[str, str]]:
@@ -113,6 +125,7 @@ def _host_styles(page: Any) -> dict[str, dict[str, str]]:
 
 
 # -- the seed page -------------------------------------------------------------------------
+
 
 def test_seed_page_shows_the_numbers(visit: Any, seed_page: Path) -> None:
     seen = visit(seed_page)
@@ -198,8 +211,8 @@ def test_nested_models_collapse(visit: Any, nested_report: Any, pages: Path) -> 
 
 # -- fragments -----------------------------------------------------------------------------
 
-def test_a_fragment_leaves_the_host_page_alone(visit: Any, seed_report: Any,
-                                               pages: Path) -> None:
+
+def test_a_fragment_leaves_the_host_page_alone(visit: Any, seed_report: Any, pages: Path) -> None:
     bare = pages / "host-bare.html"
     bare.write_text(_host_page([]), encoding="utf-8")
     hosted = pages / "host-with-fragment.html"
@@ -214,8 +227,9 @@ def test_a_fragment_leaves_the_host_page_alone(visit: Any, seed_report: Any,
     after.assert_clean()
 
 
-def test_two_fragments_on_one_page_both_work(visit: Any, seed_report: Any,
-                                             nested_report: Any, pages: Path) -> None:
+def test_two_fragments_on_one_page_both_work(
+    visit: Any, seed_report: Any, nested_report: Any, pages: Path
+) -> None:
     first = render_html(seed_report, fragment=True)
     second = render_html(nested_report, fragment=True)
     path = pages / "two.html"
@@ -241,8 +255,10 @@ def test_two_fragments_on_one_page_both_work(visit: Any, seed_report: Any,
 
 # -- hostile names ------------------------------------------------------------------------
 
-def test_hostile_layer_names_show_as_text_and_run_nothing(visit: Any, seed_report: Any,
-                                                          pages: Path) -> None:
+
+def test_hostile_layer_names_show_as_text_and_run_nothing(
+    visit: Any, seed_report: Any, pages: Path
+) -> None:
     from test_html import HOSTILE, renamed
 
     report = renamed(seed_report, HOSTILE, model_name="<img src=y onerror=alert(2)>")
@@ -259,7 +275,8 @@ def test_hostile_layer_names_show_as_text_and_run_nothing(visit: Any, seed_repor
         assert page.locator("script").count() == 1
         assert page.locator("svg").count() == 3  # the diagram and two charts, no injected one
         names = page.eval_on_selector_all(
-            "tr.ls-row .ls-layer-name", "els => els.map(e => e.textContent)")
+            "tr.ls-row .ls-layer-name", "els => els.map(e => e.textContent)"
+        )
         assert names == ["Flatten", *HOSTILE.values()]
         cells = page.locator("tr.ls-row .ls-layer-name")
         assert all(cells.nth(i).is_visible() for i in range(cells.count()))
@@ -274,8 +291,10 @@ def test_names_that_are_javascript_words_work(visit: Any, keras: Any, pages: Pat
     from layerscope import analyze
 
     L = keras.layers
-    inner = keras.Sequential([keras.Input((4,)), L.Dense(3, name="constructor"),
-                              L.Dense(2, name="toString")], name="__proto__")
+    inner = keras.Sequential(
+        [keras.Input((4,)), L.Dense(3, name="constructor"), L.Dense(2, name="toString")],
+        name="__proto__",
+    )
     inputs = keras.Input((4,), name="hasOwnProperty")
     model = keras.Model(inputs, L.Dense(1, name="valueOf")(inner(inputs)), name="prototype")
     path = pages / "js-words.html"
@@ -291,30 +310,36 @@ def test_names_that_are_javascript_words_work(visit: Any, keras: Any, pages: Pat
     page.fill("input.ls-filter", "")
     page.locator("[data-ls-action='expand-all']").click()
     page.locator("th[data-sort-key='name'] button").click()
-    assert seen.row_names() == ["__proto__", "constructor", "toString", "hasOwnProperty",
-                                "valueOf"]
+    assert seen.row_names() == ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]
     seen.assert_clean()
 
 
 # -- looks: themes, phone, screenshots, a large model ------------------------------------
 
+
 def test_seed_screenshots_light_dark_phone(visit: Any, seed_page: Path, shots: Path) -> None:
     light = visit(seed_page, color_scheme="light")
     background = light.page.eval_on_selector(
-        ".layerscope", "e => getComputedStyle(e).backgroundColor")
+        ".layerscope", "e => getComputedStyle(e).backgroundColor"
+    )
     assert background == "rgb(255, 255, 255)"
     light.page.screenshot(path=str(shots / "seed-light.png"), full_page=True)
 
     dark = visit(seed_page, color_scheme="dark")
     background = dark.page.eval_on_selector(
-        ".layerscope", "e => getComputedStyle(e).backgroundColor")
+        ".layerscope", "e => getComputedStyle(e).backgroundColor"
+    )
     assert background == "rgb(13, 17, 23)"
     dark.page.screenshot(path=str(shots / "seed-dark.png"), full_page=True)
 
-    phone = visit(seed_page, viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                  is_mobile=True, has_touch=True)
-    overflow = phone.page.evaluate(
-        "() => document.documentElement.scrollWidth - window.innerWidth")
+    phone = visit(
+        seed_page,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    overflow = phone.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways on a phone by {overflow}px"
     wrap = phone.page.eval_on_selector(".ls-table-wrap", "e => e.scrollWidth > e.clientWidth")
     # the table folds its secondary columns into each row's details instead of scrolling
@@ -327,8 +352,9 @@ def test_seed_screenshots_light_dark_phone(visit: Any, seed_page: Path, shots: P
 
 
 @pytest.mark.slow
-def test_resnet50_report_is_a_few_megabytes_and_works(visit: Any, applications: Any,
-                                                      pages: Path, shots: Path) -> None:
+def test_resnet50_report_is_a_few_megabytes_and_works(
+    visit: Any, applications: Any, pages: Path, shots: Path
+) -> None:
     report = applications.report("ResNet50")
     path = pages / "resnet50.html"
     report.save_html(path)

@@ -17,8 +17,9 @@ from browser_support import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"browser tests need Debian's chromium at {CHROMIUM}"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"browser tests need Debian's chromium at {CHROMIUM}"
+    ),
 ]
 
 WIDTHS = (360, 760, 1280)
@@ -52,13 +53,16 @@ TABLE_STATE = """(root) => {
 
 
 @pytest.fixture(scope="module")
-def width_pages(seed_path: Path, bert_report: Any, tmp_path_factory: pytest.TempPathFactory
-                ) -> dict[str, dict[str, Path]]:
+def width_pages(
+    seed_path: Path, bert_report: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Path]]:
     from layerscope import analyze
 
     folder = tmp_path_factory.mktemp("widths")
-    reports = {"seed": analyze(seed_path, training_samples=55000, engine="static"),
-               "bert": bert_report}
+    reports = {
+        "seed": analyze(seed_path, training_samples=55000, engine="static"),
+        "bert": bert_report,
+    }
     out: dict[str, dict[str, Path]] = {}
     for name, report in reports.items():
         page = folder / f"{name}.html"
@@ -71,7 +75,8 @@ def width_pages(seed_path: Path, bert_report: Any, tmp_path_factory: pytest.Temp
                 "<!doctype html><html><head><meta charset='utf-8'><title>docs</title></head>"
                 "<body style='margin:0'><main id='col' style='box-sizing:border-box;"
                 f"width:{width}px;padding:0 16px'><h1>Docs</h1>{fragment}</main></body></html>",
-                encoding="utf-8")
+                encoding="utf-8",
+            )
             hosts[width] = host
         out[name] = {"page": page, **{str(w): p for w, p in hosts.items()}}
     return out
@@ -87,8 +92,9 @@ def shots() -> Path:
 @pytest.mark.parametrize("model", ["seed", "bert"])
 @pytest.mark.parametrize("kind", ["page", "fragment"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_layer_table_fits_its_container(visit: Any, width_pages: dict, shots: Path,
-                                        model: str, kind: str, width: int) -> None:
+def test_layer_table_fits_its_container(
+    visit: Any, width_pages: dict, shots: Path, model: str, kind: str, width: int
+) -> None:
     if kind == "page":
         seen = visit(width_pages[model]["page"], viewport={"width": width, "height": 900})
         root = ""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from file_cache import save_all_once, save_once
 
 from layerscope import diff
 from layerscope.render.diff_json import diff_schema
@@ -53,26 +54,29 @@ def models() -> dict[str, Path]:
     """The seed's variants as .keras files (built once, then read from the cache)."""
     files = {name: MODELS / f"{name}.keras" for name in ("inserted", "auto_a", "auto_b")}
     files["wide"] = MODELS / "mnist_mlp_wide.keras"  # the name the README's example shows
-    if not all(path.is_file() for path in files.values()):
+    widths = {
+        "wide": [("Hidden1", 400), ("Hidden2", 200), ("Hidden3", 100)],
+        "inserted": [("Hidden1", 300), ("Extra", 50), ("Hidden2", 200)],
+    }
+
+    def keras() -> Any:
         from layerscope._keras import quiet_keras
 
-        keras = quiet_keras()
-        MODELS.mkdir(parents=True, exist_ok=True)
-        built = {
-            "wide": _seed_like(keras, [("Hidden1", 400), ("Hidden2", 200), ("Hidden3", 100)]),
-            "inserted": _seed_like(keras, [("Hidden1", 300), ("Extra", 50), ("Hidden2", 200)]),
-        }
-        # The same unnamed architecture twice: Keras numbers the second one's layers on.
-        for key in ("auto_a", "auto_b"):
-            model = keras.Sequential(name="auto")
-            model.add(keras.Input(shape=(8,)))
-            model.add(keras.layers.Dense(16))
-            model.add(keras.layers.Dense(4))
-            built[key] = model
-        for key, model in built.items():
-            partial = files[key].with_suffix(".part.keras")
-            model.save(partial)
-            partial.replace(files[key])
+        return quiet_keras()
+
+    for key, layers in widths.items():
+        save_once(files[key], lambda layers=layers: _seed_like(keras(), layers))
+
+    def auto() -> Any:
+        model = keras().Sequential(name="auto")
+        model.add(keras().Input(shape=(8,)))
+        model.add(keras().layers.Dense(16))
+        model.add(keras().layers.Dense(4))
+        return model
+
+    # The same unnamed architecture twice, in one process: Keras numbers the second one's
+    # layers on, so the two files differ only in their automatic names.
+    save_all_once([files["auto_a"], files["auto_b"]], lambda: [auto(), auto()])
     return files
 
 

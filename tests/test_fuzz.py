@@ -60,20 +60,51 @@ FUZZ = settings(
 
 # -- values and mutations -----------------------------------------------------------------------
 
-HOSTILE_TEXT = st.sampled_from([
-    "", " ", "<img src=x onerror=alert(1)>", "a|b", "[bold]x[/]", "\x1b[31m", "nul\x00",
-    "\ud800", "名前🙂", "Ω" * 2000, "../../etc/passwd", "Dense", "__lambda__", "None",
-])
+HOSTILE_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "<img src=x onerror=alert(1)>",
+        "a|b",
+        "[bold]x[/]",
+        "\x1b[31m",
+        "nul\x00",
+        "\ud800",
+        "名前🙂",
+        "Ω" * 2000,
+        "../../etc/passwd",
+        "Dense",
+        "__lambda__",
+        "None",
+    ]
+)
 NUMBERS = st.one_of(
-    st.sampled_from([-1, 0, 1, 2, 2**31, 2**63, 10**15, 10**30, -(2**63), 1.5, -0.0,
-                     float("inf"), float("nan"), 1e308]),
+    st.sampled_from(
+        [
+            -1,
+            0,
+            1,
+            2,
+            2**31,
+            2**63,
+            10**15,
+            10**30,
+            -(2**63),
+            1.5,
+            -0.0,
+            float("inf"),
+            float("nan"),
+            1e308,
+        ]
+    ),
     st.integers(-1000, 5000),
 )
 SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, HOSTILE_TEXT, st.text(max_size=20))
 JSON_VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=8,
 )
 
@@ -91,11 +122,29 @@ def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
 
 
 SEED_PATHS = json_paths(SEED_CONFIG)[1:]  # not the root itself
-INTERESTING = [p for p in SEED_PATHS if p and p[-1] in {
-    "units", "batch_shape", "input_shape", "class_name", "name", "layers", "config",
-    "build_config", "dtype", "use_bias", "activation", "module", "registered_name",
-    "trainable", "data_format",
-}]
+INTERESTING = [
+    p
+    for p in SEED_PATHS
+    if p
+    and p[-1]
+    in {
+        "units",
+        "batch_shape",
+        "input_shape",
+        "class_name",
+        "name",
+        "layers",
+        "config",
+        "build_config",
+        "dtype",
+        "use_bias",
+        "activation",
+        "module",
+        "registered_name",
+        "trainable",
+        "data_format",
+    }
+]
 
 
 def parent_of(config: Any, path: tuple[Any, ...]) -> tuple[Any, Any] | None:
@@ -119,15 +168,18 @@ def mutated_configs(draw: st.DrawFn) -> Any:
         return draw(JSON_VALUES)
     config = copy.deepcopy(SEED_CONFIG)
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(INTERESTING) if draw(st.booleans())
-                    else st.sampled_from(SEED_PATHS))
+        path = draw(
+            st.sampled_from(INTERESTING) if draw(st.booleans()) else st.sampled_from(SEED_PATHS)
+        )
         found = parent_of(config, path)
         if found is None:
             continue
         node, key = found
-        operation = draw(st.sampled_from(
-            ["drop", "replace", "number", "text", "wrap", "empty", "duplicate", "swap"]
-        ))
+        operation = draw(
+            st.sampled_from(
+                ["drop", "replace", "number", "text", "wrap", "empty", "duplicate", "swap"]
+            )
+        )
         if operation == "drop":
             del node[key]
         elif operation == "replace":
@@ -165,9 +217,11 @@ def build_archive(members: list[tuple[str, bytes]], compression: int = zipfile.Z
 def mutated_archives(draw: st.DrawFn) -> bytes:
     """The seed archive with its zip structure damaged or rearranged."""
     members = list(SEED_MEMBERS.items())
-    operation = draw(st.sampled_from(
-        ["truncate", "flip", "duplicate", "drop", "junk", "deflate", "rename", "flip-central"]
-    ))
+    operation = draw(
+        st.sampled_from(
+            ["truncate", "flip", "duplicate", "drop", "junk", "deflate", "rename", "flip-central"]
+        )
+    )
     if operation == "truncate":
         return SEED_BYTES[: draw(st.integers(0, len(SEED_BYTES) - 1))]
     if operation in ("flip", "flip-central"):
@@ -184,13 +238,22 @@ def mutated_archives(draw: st.DrawFn) -> bytes:
     elif operation == "drop":
         members.pop(draw(st.integers(0, len(members) - 1)))
     elif operation == "junk":
-        members.append((draw(st.sampled_from(["assets/x", "../evil", "config.json/", "/abs",
-                                              "model.weights.npz"])),
-                        draw(st.binary(max_size=64))))
+        members.append(
+            (
+                draw(
+                    st.sampled_from(
+                        ["assets/x", "../evil", "config.json/", "/abs", "model.weights.npz"]
+                    )
+                ),
+                draw(st.binary(max_size=64)),
+            )
+        )
     elif operation == "rename":
         index = draw(st.integers(0, len(members) - 1))
-        members[index] = (draw(st.sampled_from(["CONFIG.JSON", "config.json ", "x.h5"])),
-                          members[index][1])
+        members[index] = (
+            draw(st.sampled_from(["CONFIG.JSON", "config.json ", "x.h5"])),
+            members[index][1],
+        )
     compression = zipfile.ZIP_DEFLATED if operation == "deflate" else zipfile.ZIP_STORED
     return build_archive(members, compression)
 

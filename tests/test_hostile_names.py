@@ -73,13 +73,16 @@ CONTROL_BYTES = re.compile(
 """Characters that must never reach an output raw (newline and tab are the renderer's own)."""
 
 
-
 def run_cli(
     *args: str | os.PathLike[str], cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "layerscope", *map(os.fspath, args)],
-        capture_output=True, text=True, cwd=cwd, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        check=False,
     )
 
 
@@ -177,8 +180,22 @@ def assert_markdown_inert(markdown: str, names: dict[str, str], model_name: str)
     # no element comes from a name, and the heading shows the model's name as typed.
     page = MarkdownIt("commonmark").enable("table").render(markdown)
     tags = {match.lower() for match in re.findall(r"<\s*([a-zA-Z][a-zA-Z0-9]*)", page)}
-    assert tags <= {"h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "p", "strong",
-                    "ul", "li", "em", "code"}, tags
+    assert tags <= {
+        "h3",
+        "h4",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "p",
+        "strong",
+        "ul",
+        "li",
+        "em",
+        "code",
+    }, tags
     heading = re.search(r"<h3>(.*?)</h3>", page, re.S)
     assert heading is not None
     assert literal(model_name) in html.unescape(re.sub(r"<[^>]+>", "", heading.group(1)))
@@ -222,8 +239,11 @@ def svg_problems(svg: str) -> list[str]:
 
 def svg_text(svg: str) -> str:
     root = ElementTree.fromstring(svg)
-    return "\n".join("".join(element.itertext()) for element in root.iter()
-                     if element.tag.rsplit("}", 1)[-1] == "text")
+    return "\n".join(
+        "".join(element.itertext())
+        for element in root.iter()
+        if element.tag.rsplit("}", 1)[-1] == "text"
+    )
 
 
 def test_dot_parses_and_svg_stays_inert(hostile_file: Path, tmp_path: Path) -> None:
@@ -335,15 +355,25 @@ def renamed(report: Any, names: dict[str, str], model_name: str) -> Any:
         variables = tuple(
             dataclasses.replace(v, path=new(row.path) + "/" + v.name) for v in row.variables
         )
-        layers.append(dataclasses.replace(
-            row, name=new(row.name), path=new(row.path), variables=variables,
-            inbound=tuple(new(name) for name in row.inbound),
-        ))
-    edges = tuple(dataclasses.replace(e, source=new(e.source), target=new(e.target))
-                  for e in report.edges)
+        layers.append(
+            dataclasses.replace(
+                row,
+                name=new(row.name),
+                path=new(row.path),
+                variables=variables,
+                inbound=tuple(new(name) for name in row.inbound),
+            )
+        )
+    edges = tuple(
+        dataclasses.replace(e, source=new(e.source), target=new(e.target)) for e in report.edges
+    )
     return dataclasses.replace(
-        report, name=model_name, layers=tuple(layers), edges=edges,
-        inputs=tuple(new(p) for p in report.inputs), outputs=tuple(new(p) for p in report.outputs),
+        report,
+        name=model_name,
+        layers=tuple(layers),
+        edges=edges,
+        inputs=tuple(new(p) for p in report.inputs),
+        outputs=tuple(new(p) for p in report.outputs),
     )
 
 
@@ -356,8 +386,9 @@ def hand_built(seed_model: Any) -> tuple[Any, Any]:
     captured = capture(seed_model)
     assert sum(row.class_name == "Dense" for row in captured.layers) == 4
     hostile_names = dict(list(EXTRA_NAMES.items())[:4])
-    hostile = run_analyses(renamed(captured, hostile_names, HAND_MODEL_NAME),
-                           training_samples=55000)
+    hostile = run_analyses(
+        renamed(captured, hostile_names, HAND_MODEL_NAME), training_samples=55000
+    )
     plain = run_analyses(captured, training_samples=55000)
     return hostile, plain
 
@@ -394,8 +425,9 @@ def test_hand_built_names_in_markdown(hand_built: tuple[Any, Any], hand_built_mo
     assert_markdown_inert(hand_built_more.to_markdown(), hand_names(1), "m")
 
 
-def test_hand_built_names_round_trip_in_json(hand_built: tuple[Any, Any],
-                                              hand_built_more: Any) -> None:
+def test_hand_built_names_round_trip_in_json(
+    hand_built: tuple[Any, Any], hand_built_more: Any
+) -> None:
     for index, report in enumerate((hand_built[0], hand_built_more)):
         text = report.to_json()
         assert text.isascii() and not CONTROL_BYTES.search(text)
@@ -406,8 +438,9 @@ def test_hand_built_names_round_trip_in_json(hand_built: tuple[Any, Any],
     assert json.loads(hand_built[0].to_json())["model"]["name"] == HAND_MODEL_NAME
 
 
-def test_hand_built_names_in_dot(hand_built: tuple[Any, Any], hand_built_more: Any,
-                                 tmp_path: Path) -> None:
+def test_hand_built_names_in_dot(
+    hand_built: tuple[Any, Any], hand_built_more: Any, tmp_path: Path
+) -> None:
     import pydot
 
     for report in (hand_built[0], hand_built_more):

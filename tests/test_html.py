@@ -29,6 +29,7 @@ HOSTILE = {
 
 # -- helpers -------------------------------------------------------------------------------
 
+
 class Outline(HTMLParser):
     """Records the element tree's top level, every id, every start tag and script text."""
 
@@ -119,15 +120,23 @@ def renamed(report: Any, names: dict[str, str], model_name: str | None = None) -
         return "/".join(names.get(part, part) for part in text.split("/"))
 
     layers = tuple(
-        dataclasses.replace(row, name=names.get(row.name, row.name), path=swap(row.path),
-                            parent=swap(row.parent),
-                            inbound=tuple(swap(n) for n in row.inbound))
+        dataclasses.replace(
+            row,
+            name=names.get(row.name, row.name),
+            path=swap(row.path),
+            parent=swap(row.parent),
+            inbound=tuple(swap(n) for n in row.inbound),
+        )
         for row in report.layers
     )
-    edges = tuple(dataclasses.replace(e, source=swap(e.source), target=swap(e.target))
-                  for e in report.edges)
+    edges = tuple(
+        dataclasses.replace(e, source=swap(e.source), target=swap(e.target)) for e in report.edges
+    )
     bare = dataclasses.replace(
-        report.captured(), layers=layers, edges=edges, name=model_name or report.name,
+        report.captured(),
+        layers=layers,
+        edges=edges,
+        name=model_name or report.name,
         inputs=tuple(swap(p) for p in report.inputs),
         outputs=tuple(swap(p) for p in report.outputs),
     )
@@ -152,12 +161,27 @@ def hostile_report(seed_report: Any) -> Any:
 
 # -- the whole page ------------------------------------------------------------------------
 
+
 def test_seed_page_shows_the_exact_numbers(page: str) -> None:
     assert page.startswith("<!doctype html>")
     text = re.sub(r"<[^>]+>", " ", page)
-    for expected in ("316,810", "235,500", "235,200", "60,200", "20,100", "1,010", "55,000",
-                     "1.21 MiB", "74.3%", "5.76", "Hidden1", "Hidden2", "Hidden3", "Output",
-                     "Flatten"):
+    for expected in (
+        "316,810",
+        "235,500",
+        "235,200",
+        "60,200",
+        "20,100",
+        "1,010",
+        "55,000",
+        "1.21 MiB",
+        "74.3%",
+        "5.76",
+        "Hidden1",
+        "Hidden2",
+        "Hidden3",
+        "Output",
+        "Flatten",
+    ):
         assert expected in text, expected
     # The row's numbers sit in sortable cells with machine-readable values.
     assert 'data-path="Hidden1"' in page
@@ -167,8 +191,7 @@ def test_seed_page_shows_the_exact_numbers(page: str) -> None:
 
 
 def test_page_has_every_section_and_the_diagram_inline(page: str) -> None:
-    for title in ("Data fit", "Architecture", "Compute and memory", "Layers", "Diagram",
-                  "Charts"):
+    for title in ("Data fit", "Architecture", "Compute and memory", "Layers", "Diagram", "Charts"):
         assert f">{title}</h2>" in page, title
     assert 'class="ls-diagram-svg"' in page
     assert "<svg" in page and "ls-chart" in page
@@ -216,8 +239,7 @@ def test_sections_leave_insights_out(seed_report: Any) -> None:
     changed = dataclasses.replace(
         seed_report,
         architecture=dataclasses.replace(seed_report.architecture, pattern="rectangle"),
-        data_fit=dataclasses.replace(seed_report.data_fit, training_samples=10,
-                                     band="very_high"),
+        data_fit=dataclasses.replace(seed_report.data_fit, training_samples=10, band="very_high"),
     )
     html = render_html(changed)
     assert "Rectangle" in html and 'data-band="very_high"' in html and ">10<" in html
@@ -239,8 +261,9 @@ def test_a_template_typo_fails(seed_report: Any, tmp_path: Path) -> None:
 def test_nested_rows_carry_depth_and_parent(keras: Any) -> None:
     from layerscope import analyze
 
-    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="inner_dense")],
-                             name="inner")
+    inner = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, name="inner_dense")], name="inner"
+    )
     inputs = keras.Input((4,), name="x")
     model = keras.Model(inputs, keras.layers.Dense(2, name="head")(inner(inputs)), name="outer")
     html = render_html(analyze(model))
@@ -250,6 +273,7 @@ def test_nested_rows_carry_depth_and_parent(keras: Any) -> None:
 
 
 # -- the fragment -------------------------------------------------------------------------
+
 
 def test_fragment_is_one_root_element(fragment: str) -> None:
     parsed = outline(fragment)
@@ -295,6 +319,7 @@ def test_repr_html_is_the_fragment(seed_report: Any, fragment: str) -> None:
 
 # -- hostile names -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fragment_mode", [False, True])
 def test_hostile_names_are_text_everywhere(hostile_report: Any, fragment_mode: bool) -> None:
     html = render_html(hostile_report, fragment=fragment_mode)
@@ -318,8 +343,11 @@ def test_hostile_names_from_a_real_keras_model(keras: Any) -> None:
 
     L = keras.layers
     model = keras.Sequential(
-        [keras.Input((4,)), L.Dense(3, name="<img src=x onerror=alert(1)>"),
-         L.Dense(2, name='"><svg onload=alert(1)>')],
+        [
+            keras.Input((4,)),
+            L.Dense(3, name="<img src=x onerror=alert(1)>"),
+            L.Dense(2, name='"><svg onload=alert(1)>'),
+        ],
         name="<script>alert(3)<\\script>",
     )
     html = render_html(analyze(model, training_samples=10))
@@ -332,8 +360,11 @@ def test_hostile_names_from_a_real_keras_model(keras: Any) -> None:
 
 
 def test_control_characters_in_names_are_made_visible(seed_report: Any) -> None:
-    report = renamed(seed_report, {"Hidden1": "evil\u202eexe.txt", "Hidden2": "two\n\nlines"},
-                     model_name="bell\x07")
+    report = renamed(
+        seed_report,
+        {"Hidden1": "evil\u202eexe.txt", "Hidden2": "two\n\nlines"},
+        model_name="bell\x07",
+    )
     html = render_html(report, fragment=True)
     assert "\u202e" not in html and "\x07" not in html
     assert ">evil\\u202eexe.txt<" in html and ">two\\x0a\\x0alines<" in html
@@ -357,7 +388,7 @@ def test_clean_svg_keeps_drawing_and_drops_everything_else() -> None:
         '<g id="node1" class="node"><title>&lt;b&gt;</title>'
         '<rect fill="url(#g)" style="fill: url(http://evil/x)"/>'
         '<a xlink:href="http://evil/"><text>x</text></a><a xlink:href="#node1">y</a>'
-        '<script>alert(2)</script><foreignObject><div>z</div></foreignObject></g></svg>'
+        "<script>alert(2)</script><foreignObject><div>z</div></foreignObject></g></svg>"
     )
     cleaned = str(clean_svg(svg, "p", "Diagram of <m>"))
     assert "alert" not in cleaned and "evil" not in cleaned and "comment" not in cleaned
@@ -372,6 +403,7 @@ def test_clean_svg_keeps_drawing_and_drops_everything_else() -> None:
 
 
 # -- options, templates, failures ---------------------------------------------------------
+
 
 def test_sections_option(seed_report: Any) -> None:
     html = render_html(seed_report, sections="header,layers")
@@ -439,23 +471,37 @@ def test_save_html_writes_atomically(seed_report: Any, tmp_path: Path) -> None:
 
 def test_charts_are_drawn_to_scale(seed_report: Any) -> None:
     svg = str(charts.widths_chart([300, 200, 100], ["a", "b", "<c>"], "funnel", "w"))
-    widths = [float(w) for w in re.findall(r'<rect class="ls-c-weight" x="[\d.]+" y="[\d.]+" '
-                                            r'width="([\d.]+)"', svg)]
+    widths = [
+        float(w)
+        for w in re.findall(
+            r'<rect class="ls-c-weight" x="[\d.]+" y="[\d.]+" '
+            r'width="([\d.]+)"',
+            svg,
+        )
+    ]
     assert len(widths) == 3
     assert widths[0] == pytest.approx(1.5 * widths[1]) == pytest.approx(3 * widths[2])
     assert "&lt;c&gt;" in svg and "<c>" not in svg
     bars = charts.parameter_bars(seed_report, top=2)
     assert [(b.label, b.value) for b in bars] == [
-        ("Hidden1", 235_500), ("Hidden2", 60_200), ("2 other layers", 21_110)]
+        ("Hidden1", 235_500),
+        ("Hidden2", 60_200),
+        ("2 other layers", 21_110),
+    ]
     assert charts.widths_chart([]) == ""
-    stages = [Stage(stage="7x7", layers=33, params=14_998_528, macs=0, share=0.585),
-              Stage(stage="head", layers=1, params=2_049_000, macs=0, share=0.08)]
+    stages = [
+        Stage(stage="7x7", layers=33, params=14_998_528, macs=0, share=0.585),
+        Stage(stage="head", layers=1, params=2_049_000, macs=0, share=0.08),
+    ]
     assert [(b.label, b.caption) for b in charts.stage_bars(stages)] == [
-        ("7x7 (33 layers)", "14,998,528 · 58.5%"), ("head (1 layer)", "2,049,000 · 8.0%")]
+        ("7x7 (33 layers)", "14,998,528 · 58.5%"),
+        ("head (1 layer)", "2,049,000 · 8.0%"),
+    ]
     assert 'id="s-title">Parameters by stage</title>' in str(charts.stages_chart(stages, "s"))
 
 
 # -- the command line ----------------------------------------------------------------------
+
 
 def test_cli_report(seed_path: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
@@ -463,8 +509,9 @@ def test_cli_report(seed_path: Path, tmp_path: Path) -> None:
     from layerscope.cli import cli
 
     out = tmp_path / "seed.html"
-    result = CliRunner().invoke(cli, ["report", str(seed_path), "-o", str(out), "--samples",
-                                      "55000", "--title", "Seed MLP"])
+    result = CliRunner().invoke(
+        cli, ["report", str(seed_path), "-o", str(out), "--samples", "55000", "--title", "Seed MLP"]
+    )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and "316,810" in html and "55,000" in html
@@ -480,6 +527,7 @@ def test_cli_report(seed_path: Path, tmp_path: Path) -> None:
 def test_fragment_survives_a_commonmark_page(fragment: str) -> None:
     """MkDocs-style embedding: the fragment pasted into Markdown comes out untouched."""
     import markdown_it  # a declared test dependency: a broken install fails, never skips
+
     document = f"# Our model\n\nSome prose.\n\n{fragment}\nMore prose after the report.\n"
     html = markdown_it.MarkdownIt("commonmark").render(document)
     assert fragment.strip() in html

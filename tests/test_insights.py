@@ -197,9 +197,7 @@ def test_resnet50_is_fifty_layers_deep(applications) -> None:  # type: ignore[no
     arch = applications.report("ResNet50").architecture
     assert arch.pattern == "graph"
     assert arch.weighted_depth == 50
-    assert (
-        arch.dominant_layer == "conv5_block1_2_conv"
-    )  # 3x3x512x512 + 512; ties go to the first
+    assert arch.dominant_layer == "conv5_block1_2_conv"  # 3x3x512x512 + 512; ties go to the first
     assert [s.stage for s in arch.stages] == [
         "112x112",
         "56x56",
@@ -216,9 +214,7 @@ def test_squeeze_and_excitation_maps_open_no_stage(applications) -> None:  # typ
     arch = applications.report("EfficientNetB0").architecture
     stages = [s.stage for s in arch.stages]
     assert stages == ["112x112", "56x56", "28x28", "14x14", "7x7", "head"]
-    assert (
-        sum(s.macs for s in arch.stages) == applications.report("EfficientNetB0").cost.macs
-    )
+    assert sum(s.macs for s in arch.stages) == applications.report("EfficientNetB0").cost.macs
 
 
 def test_resnet50_on_imagenet_sums_up_repeated_regularisation(applications) -> None:  # type: ignore[no-untyped-def]

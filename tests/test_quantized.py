@@ -16,7 +16,6 @@ import pytest
 from layerscope import analyze
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-CACHE = Path.home() / ".cache" / "layerscope-tests" / "quantized"
 MODES = ("int8", "int4", "float8")
 
 
@@ -54,9 +53,10 @@ def _keras_bytes(model: Any) -> int:
 
 
 @pytest.fixture(scope="session")
-def quantized(keras):  # type: ignore[no-untyped-def]
-    """(model name, mode) -> (quantized model, its .keras file), built once."""
-    CACHE.mkdir(parents=True, exist_ok=True)
+def quantized(keras, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """(model name, mode) -> (quantized model, its .keras file), built once per worker, in the
+    worker's own folder (a shared file would be rewritten by one worker while another reads it)."""
+    folder = tmp_path_factory.mktemp("quantized")
     built: dict[tuple[str, str], tuple[Any, Path]] = {}
     for name, builder in BUILDERS.items():
         for mode in MODES:
@@ -64,7 +64,7 @@ def quantized(keras):  # type: ignore[no-untyped-def]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "Conv2D does not have a quantize method"
                 model.quantize(mode)
-            path = CACHE / f"{name}_{mode}.keras"
+            path = folder / f"{name}_{mode}.keras"
             model.save(path)
             built[(name, mode)] = (model, path)
     return built

@@ -64,8 +64,11 @@ def clone(tmp_path_factory: pytest.TempPathFactory, bert_report: Any, keras: Any
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a git checkout")
     target = tmp_path_factory.mktemp("clone") / "layerscope"
-    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(target)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(target)],
+        check=True,
+        capture_output=True,
+    )
     shutil.copyfile(bert_report.source, target / "bert_base.keras")
     sys.path.insert(0, str(target / "examples"))
     try:
@@ -74,8 +77,10 @@ def clone(tmp_path_factory: pytest.TempPathFactory, bert_report: Any, keras: Any
         sys.path.pop(0)
     wide = mnist_mlp.build_model()
     layers = [keras.Input(shape=(28, 28))] + [
-        keras.layers.Dense(400, activation="relu", name="Hidden1") if layer.name == "Hidden1"
-        else layer.__class__.from_config(layer.get_config()) for layer in wide.layers
+        keras.layers.Dense(400, activation="relu", name="Hidden1")
+        if layer.name == "Hidden1"
+        else layer.__class__.from_config(layer.get_config())
+        for layer in wide.layers
     ]
     keras.models.Sequential(layers, name="sequential").save(target / "mnist_mlp_wide.keras")
     return target
@@ -131,8 +136,9 @@ def test_readme_block_runs_in_a_fresh_clone(clone: Path, index: int) -> None:
             else:
                 segments[-1][1].append(line)
         marker = "@@@readme-segment@@@"
-        script = "\n".join(f"{command}\n__s=$?; echo {marker}; (exit $__s)"
-                           for command, _ in segments)
+        script = "\n".join(
+            f"{command}\n__s=$?; echo {marker}; (exit $__s)" for command, _ in segments
+        )
         result = run_block(clone, "set +e\n" + script)
         outputs = result.stdout.split(marker + "\n")
         assert len(outputs) == len(segments) + 1, result.stderr

@@ -42,7 +42,11 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "layerscope", *map(os.fspath, args)],
-        capture_output=True, text=True, cwd=cwd, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        check=False,
     )
 
 
@@ -65,8 +69,11 @@ def model(tmp_path: Path) -> Path:
 def lambda_model(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Dense(4 -> 3) after a Lambda doubling its input: 15 parameters and a Python lambda."""
     model = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2, name="double"),
-         keras.layers.Dense(3, name="out")],
+        [
+            keras.Input((4,)),
+            keras.layers.Lambda(lambda x: x * 2, name="double"),
+            keras.layers.Dense(3, name="out"),
+        ],
         name="with_lambda",
     )
     path = tmp_path_factory.mktemp("lambda") / "lambda.keras"
@@ -80,8 +87,11 @@ def lambda_h5(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     import warnings
 
     model = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2, name="double"),
-         keras.layers.Dense(3, name="out")],
+        [
+            keras.Input((4,)),
+            keras.layers.Lambda(lambda x: x * 2, name="double"),
+            keras.layers.Dense(3, name="out"),
+        ],
         name="with_lambda",
     )
     path = tmp_path_factory.mktemp("lambda_h5") / "lambda.h5"
@@ -92,9 +102,7 @@ def lambda_h5(keras: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("engine", ["auto", "keras", "h5"])
-def test_lambda_is_refused_by_default(
-    lambda_model: Path, lambda_h5: Path, engine: str
-) -> None:
+def test_lambda_is_refused_by_default(lambda_model: Path, lambda_h5: Path, engine: str) -> None:
     if engine == "h5":
         lambda_model, engine = lambda_h5, "auto"
     before = sha256(lambda_model)
@@ -144,14 +152,28 @@ def test_library_refuses_lambda_unless_unsafe(lambda_model: Path) -> None:
     [
         ["summary", "{model}"],
         ["summary", "{model}", "--format", "json", "-o", "{out}/summary.json"],
-        ["summary", "{model}", "--format", "markdown", "-o", "{out}/summary.md",
-         "--engine", "keras"],
+        [
+            "summary",
+            "{model}",
+            "--format",
+            "markdown",
+            "-o",
+            "{out}/summary.md",
+            "--engine",
+            "keras",
+        ],
         ["diagram", "{model}", "-o", "{out}/model.svg"],
         ["diagram", "{model}", "-o", "{out}/model.dot"],
         ["report", "{model}", "-o", "{out}/report.html", "--samples", "55000"],
     ],
-    ids=["summary", "summary-json", "summary-markdown-keras", "diagram-svg", "diagram-dot",
-         "report-html"],
+    ids=[
+        "summary",
+        "summary-json",
+        "summary-markdown-keras",
+        "diagram-svg",
+        "diagram-dot",
+        "report-html",
+    ],
 )
 def test_commands_never_modify_the_input(command: list[str], model: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -269,11 +291,21 @@ def _replace_fails(monkeypatch: pytest.MonkeyPatch) -> None:
         (["report"], "report.html", _html_renderer_fails),
         (["report"], "report.html", _replace_fails),
     ],
-    ids=["summary-renderer", "summary-disk-full", "diagram-renderer", "diagram-disk-full",
-         "report-renderer", "report-disk-full"],
+    ids=[
+        "summary-renderer",
+        "summary-disk-full",
+        "diagram-renderer",
+        "diagram-disk-full",
+        "report-renderer",
+        "report-disk-full",
+    ],
 )
 def test_failed_run_keeps_the_earlier_output(
-    command: list[str], output: str, break_it: Any, model: Path, tmp_path: Path,
+    command: list[str],
+    output: str,
+    break_it: Any,
+    model: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     out = tmp_path / "out"

@@ -26,8 +26,9 @@ def project(tmp_path: Path, seed_path: Path) -> Path:
     (source / "guide").mkdir()
     shutil.copy(seed_path, source / "models" / "mnist_mlp.keras")
     (source / "conf.py").write_text(
-        'project = "demo"\nextensions = ["layerscope.sphinxext"]\n'
-        'html_theme = "alabaster"\n', encoding="utf-8")
+        'project = "demo"\nextensions = ["layerscope.sphinxext"]\nhtml_theme = "alabaster"\n',
+        encoding="utf-8",
+    )
     (source / "index.rst").write_text(
         "Demo\n====\n\n"
         ".. toctree::\n\n   guide/page\n\n"
@@ -58,7 +59,7 @@ def test_directive_embeds_the_report(project: Path, tmp_path: Path) -> None:
     roots = re.findall(r'<div class="layerscope ls-fragment" id="(ls-[0-9a-f]+)"', index)
     assert len(roots) == 2 and roots[0] != roots[1]
     # The second directive asked for the header and the table only.
-    second = index[index.index(roots[1]):]
+    second = index[index.index(roots[1]) :]
     assert 'class="ls-diagram-svg"' not in second and ">Charts</h3>" not in second
     page = (tmp_path / "html" / "guide" / "page.html").read_text(encoding="utf-8")
     assert 'data-theme="dark"' in page and "316,810" in page

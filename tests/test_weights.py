@@ -16,8 +16,6 @@ import pytest
 from layerscope import analyze
 from layerscope.cli import main
 
-CACHE = Path.home() / ".cache" / "layerscope-tests" / "weights"
-
 
 def _build(keras: Any, seed: int = 0) -> Any:
     keras.utils.set_random_seed(seed)
@@ -70,9 +68,10 @@ def damaged(keras, trained):  # type: ignore[no-untyped-def]
     return model
 
 
-def _saved(model: Any, name: str) -> Path:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"{name}.keras"
+def _saved(model: Any, directory: Path) -> Path:
+    """The model saved in the test's own temporary folder: parallel workers must never
+    write one shared file while another reads it."""
+    path = directory / "model.keras"
     model.save(path)
     return path
 
@@ -112,7 +111,7 @@ def test_statistics_equal_numpy_in_memory_and_from_the_file(trained, tmp_path) -
     values = _keras_values(trained)
     in_memory = analyze(trained, weights=True)
     _check_against_numpy(in_memory, values)
-    path = _saved(trained, "trained")
+    path = _saved(trained, tmp_path)
     static = analyze(path, weights=True, engine="static")
     assert static.engine == "static"
     _check_against_numpy(static, values)
@@ -126,8 +125,8 @@ def test_a_clean_trained_model_has_no_findings(trained) -> None:  # type: ignore
     assert report.to_dict()["weight_health"] == []
 
 
-def test_injected_faults_are_exactly_the_three_findings(damaged) -> None:  # type: ignore[no-untyped-def]
-    path = _saved(damaged, "damaged")
+def test_injected_faults_are_exactly_the_three_findings(damaged, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = _saved(damaged, tmp_path)
     for report in (analyze(damaged, weights=True), analyze(path, weights=True)):
         findings = report.weight_health
         assert findings is not None
@@ -152,8 +151,8 @@ def test_a_freshly_initialised_model_looks_untrained(keras) -> None:  # type: ig
     )
 
 
-def test_json_carries_stats_and_health_only_with_weights(trained, capsys) -> None:  # type: ignore[no-untyped-def]
-    path = _saved(trained, "trained")
+def test_json_carries_stats_and_health_only_with_weights(trained, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = _saved(trained, tmp_path)
     plain = analyze(path).to_dict()
     assert plain["weight_health"] is None  # nothing was read, so nothing is said
     assert plain["layers"][1]["variables"][0]["stats"] is None

@@ -15,6 +15,7 @@ NOT_COUNTED = (
     "(the static engine reads no code)"
 )
 
+
 def sequence_model() -> CapturedModel:
     """A Dense over a variable-length sequence, then a custom block nobody has a rule for."""
     rows = (
