@@ -218,7 +218,7 @@ def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
         shared = {name: kwargs.pop(name) for name in ModelArgs.__dataclass_fields__}
         return function(ModelArgs(**shared), **kwargs)
 
-    wrapped: Any = collect
+    wrapped: Callable[..., Any] = collect
     for decorator in reversed(decorators):
         wrapped = decorator(wrapped)
     return wrapped

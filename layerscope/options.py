@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from layerscope.errors import UsageError
 
 E = TypeVar("E", bound="Choice")
+T = TypeVar("T")
 
 
 class Choice(str, enum.Enum):
@@ -145,8 +146,9 @@ def _set(instance: object, name: str, value: Any) -> None:
     object.__setattr__(instance, name, value)  # normalising a frozen dataclass's field
 
 
-def _from_mapping(cls: type[Any], what: str, options: Mapping[str, Any]) -> Any:
-    known = [item.name for item in fields(cls)]
+def _from_mapping(cls: type[T], what: str, options: Mapping[str, Any]) -> T:
+    dataclass_type: Any = cls  # T is one of the options dataclasses below
+    known = [item.name for item in fields(dataclass_type)]
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise UsageError(f"unknown {what} option {unknown[0]!r}; known options: {', '.join(known)}")

@@ -780,6 +780,8 @@ def _data_offset(file: Path, info: zipfile.ZipInfo) -> int:
         header = handle.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         raise StaticUnsupported(f"the zip entry of {info.filename} is damaged")
+    name_length: int
+    extra_length: int
     name_length, extra_length = struct.unpack("<HH", header[26:30])
     return info.header_offset + 30 + name_length + extra_length
 
@@ -1607,7 +1609,8 @@ def _merge_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
 
 
 def _channels_first(config: Mapping[str, Any]) -> bool:
-    return config.get("data_format", "channels_last") == "channels_first"
+    data_format: str = config.get("data_format", "channels_last")
+    return data_format == "channels_first"
 
 
 def _conv_length(

@@ -22,11 +22,11 @@ from layerscope.errors import AnalysisError
 from layerscope.report import CapturedModel, LayerReport, Variable
 from layerscope.weights.stats import (
     SPECTRAL_MAX_ELEMENTS,
-    VariableStats,
     array_blocks,
     row_step,
     tensor_stats,
 )
+from layerscope.weights.types import VariableStats
 
 UNIT_CLASSES = frozenset({"Dense", "Conv1D", "Conv2D", "Conv3D"})
 """Layers whose kernel's last axis is one output unit each (dead and identical units)."""
