@@ -397,10 +397,10 @@ def _shipped_templates() -> set[str]:
 # -- the checker on planted typos -----------------------------------------------------------
 
 
-def _planted(tmp_path: Path, name: str, old: str, new: str) -> jinja2.Environment:
+def _planted(tmp_path: Path, name: str, addition: str) -> jinja2.Environment:
+    """The shipped templates, with ``addition`` appended to a copy of ``name``."""
     source = (TEMPLATES / name).read_text(encoding="utf-8")
-    assert old in source, f"{old!r} not in {name}"
-    (tmp_path / name).write_text(source.replace(old, new, 1), encoding="utf-8")
+    (tmp_path / name).write_text(source + addition, encoding="utf-8")
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader(str(tmp_path)), jinja2.FileSystemLoader(str(TEMPLATES))]
@@ -408,25 +408,28 @@ def _planted(tmp_path: Path, name: str, old: str, new: str) -> jinja2.Environmen
     )
 
 
-def test_a_planted_typo_in_a_data_fit_line_is_found(
+def test_a_planted_typo_in_the_data_fit_section_is_found(
     report_context: Context, tmp_path: Path
 ) -> None:
-    env = _planted(
-        tmp_path, "_data_fit.html", "{% if data_fit is not none %}",
-        "{% if data_fit is not none %}{{ data_fit.params_per_sampel }}",
-    )  # fmt: skip
+    env = _planted(tmp_path, "_data_fit.html", "<p>{{ data_fit.params_per_sampel }}</p>\n")
     errors = check(report_context, "report.html", env).errors
     assert len(errors) == 1 and "DataFit has no attribute 'params_per_sampel'" in errors[0]
     assert errors[0].startswith("_data_fit.html:")
+    # ...and the same line spelt right is accepted.
+    env = _planted(tmp_path, "_data_fit.html", "<p>{{ data_fit.params_per_sample }}</p>\n")
+    assert check(report_context, "report.html", env).errors == []
 
 
 def test_a_typo_inside_a_loop_and_a_rare_branch_is_found(
     report_context: Context, tmp_path: Path
 ) -> None:
-    # A contribution's field, read only inside the for loop over data_fit.contributions.
-    env = _planted(tmp_path, "_data_fit.html", "item.params_per_sample", "item.params_per_sampel")
-    errors = check(report_context, "report.html", env).errors
-    assert len(errors) == 1 and "has no attribute 'params_per_sampel'" in errors[0], errors
+    # A contribution's field, read only inside a loop, under a branch no test model takes.
+    planted = (
+        "{% for item in data_fit.contributions %}{% if item.share > 2 %}"
+        "{{ item.params_per_sampel }}{% endif %}{% endfor %}\n"
+    )
+    errors = check(report_context, "report.html", _planted(tmp_path, "_cost.html", planted)).errors
+    assert len(errors) == 1 and "Contribution has no attribute 'params_per_sampel'" in errors[0]
 
 
 def test_the_type_follower() -> None:
