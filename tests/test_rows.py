@@ -20,6 +20,7 @@ import pytest
 pytest.importorskip("keras_hub")
 
 from hub_models import hub_file, hub_model, recorded_counts, release
+from schema_check import schema_errors
 
 from layerscope import analyze
 from layerscope.report import ModelReport
@@ -57,6 +58,7 @@ def assert_rows_add_up(report: ModelReport, params: int) -> None:
 @pytest.mark.parametrize("name", SMALL + LARGE)
 def test_depth0_rows_add_up_in_memory(name: str) -> None:
     assert_rows_add_up(memory_report(name), recorded_counts(name)["params"])
+    assert not schema_errors(memory_report(name)), name  # the shipped JSON Schema
 
 
 @pytest.mark.parametrize("name", SMALL + [pytest.param(n, marks=pytest.mark.slow) for n in LARGE])
@@ -71,6 +73,7 @@ def test_depth0_rows_add_up_from_keras_file(name: str) -> None:
     # block as one row) adds up too, and its depth-0 rows are the Keras capture's.
     default = analyze(hub_file(name))
     assert_rows_add_up(default, recorded_counts(name)["params"])
+    assert not schema_errors(report) and not schema_errors(default), name
     assert [(r.class_name, r.params, r.shared_params) for r in default.top_level] == [
         (r.class_name, r.params, r.shared_params) for r in report.top_level
     ]

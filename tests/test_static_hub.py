@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from hub_models import hub_file, recorded_counts
+from schema_check import schema_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_MODELS = ("bert_base", "gpt2_causal_lm", "llama_small_gqa", "gemma_small")
@@ -98,6 +99,7 @@ def test_summary_json_without_any_framework(blocked_env: dict[str, str], name: s
     assert result.stderr == ""
     document = json.loads(result.stdout)
     assert document["model"]["engine"] == "static"
+    assert not schema_errors(document), name
     counts = recorded_counts(name)
     totals = document["totals"]
     assert (totals["params"], totals["trainable"], totals["non_trainable"]) == (
