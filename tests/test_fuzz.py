@@ -278,14 +278,32 @@ def assert_report_or_clean_error(data: bytes, engine: str = "auto") -> None:
 
 
 def check_report(report: Any) -> None:
-    """A returned report is consistent and renders in every text format."""
+    """A returned report is consistent and renders in every text format: counts add up
+    (roles, rows, containers, bytes by dtype) and shapes agree along every edge."""
     totals = report.totals
     assert totals is not None
     assert totals.params == totals.trainable + totals.non_trainable
     assert totals.params >= 0
     assert totals.by_role.total == totals.params
+    assert sum(totals.bytes_by_dtype.values()) == totals.bytes
     paths = [row.path for row in report.layers]
     assert len(paths) == len(set(paths)), "row paths are unique"
+    rows = {row.path: row for row in report.layers}
+    for row in report.layers:
+        children = [child for child in report.layers if child.parent == row.path]
+        if row.parent is not None:
+            assert row.depth == rows[row.parent].depth + 1, row.path
+        if row.is_container and children:
+            # A nested model's row holds its inner layers' variables, counted once.
+            assert row.params == sum(child.params for child in children), row.path
+    for edge in report.edges:
+        assert edge.source in rows and edge.target in rows, edge
+        source, target = rows[edge.source], rows[edge.target]
+        if source.output_shapes and target.input_shapes:
+            assert set(source.output_shapes) & set(target.input_shapes), (
+                f"{edge.source} gives {source.output_shapes}, "
+                f"{edge.target} takes {target.input_shapes}"
+            )
     assert sum(row.params for row in report.top_level) == totals.params
     assert sum(row.trainable for row in report.top_level) == totals.trainable
     assert sum(row.bytes for row in report.top_level) == totals.bytes
@@ -302,8 +320,6 @@ def check_report(report: Any) -> None:
             assert all(isinstance(dim, int) and dim >= 0 for dim in variable.shape)
     if totals.params:
         assert abs(sum(row.share for row in report.top_level) - 1.0) < 1e-6
-    for edge in report.edges:
-        assert edge.source in paths and edge.target in paths, edge
     assert report.to_text(width=120)
     assert report.to_markdown()
     document = json.loads(report.to_json())
@@ -348,6 +364,26 @@ def test_static_reader_fails_only_cleanly(config: Any) -> None:
         except LayerscopeError:
             return
     check_report(run_analyses(captured, training_samples=55000))
+
+
+def test_the_report_check_rejects_inconsistent_reports() -> None:
+    """check_report is what the fuzz tests rely on: it must fail on a report whose counts
+    or shapes do not agree."""
+    import dataclasses
+
+    report = analyze(SEED, training_samples=55000, engine="static")
+    check_report(report)
+    totals = dataclasses.replace(report.totals, trainable=report.totals.trainable - 1)
+    with pytest.raises(AssertionError):
+        check_report(dataclasses.replace(report, totals=totals))
+    bytes_off = dataclasses.replace(report.totals, bytes_by_dtype={"float32": 4})
+    with pytest.raises(AssertionError):
+        check_report(dataclasses.replace(report, totals=bytes_off))
+    hidden = report.layer("Hidden2")
+    wrong_shape = dataclasses.replace(hidden, input_shapes=((None, 299),))
+    layers = tuple(wrong_shape if row is hidden else row for row in report.layers)
+    with pytest.raises(AssertionError, match="Hidden1 gives"):
+        check_report(dataclasses.replace(report, layers=layers))
 
 
 def test_unmutated_seed_gives_the_known_report() -> None:
