@@ -247,12 +247,12 @@ def test_bfloat16_and_names_come_from_the_weights_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["llama_small_gqa", "gemma_small"])
 def test_static_equals_keras_capture(keras: Any, name: str) -> None:
     """Every compared field of every row, as the applications cross-check does."""
+    import keras_hub  # noqa: F401
     from test_static import differences
 
     from layerscope.capture import capture
     from layerscope.static import read_model_file
 
-    pytest.importorskip("keras_hub")
     path = hub_file(name)
     # Graph operations (get_item, multiply) are named by Keras's session counters when the
     # file is loaded (they are not saved); start from fresh counters, as a new process does.
@@ -270,12 +270,12 @@ def test_static_equals_keras_capture_large(keras: Any, name: str) -> None:
 def test_bfloat16_variables_keep_their_dtype(fresh_names: Any, tmp_path: Path) -> None:
     """Keras stores bfloat16 as opaque 2-byte data named by a ``dtype`` attribute: the
     static engine reports bfloat16 (2 bytes each), as the Keras capture does."""
+    import keras_hub
     from test_static import differences
 
     from layerscope.capture import capture
     from layerscope.static import read_model_file
 
-    keras_hub = pytest.importorskip("keras_hub")
     model = keras_hub.models.LlamaBackbone(
         vocabulary_size=64,
         num_layers=1,
@@ -353,13 +353,13 @@ def test_custom_layers_in_a_graph_are_read_with_their_gaps(
 
 def test_mistral_static_equals_keras_capture(fresh_names: Any, tmp_path: Path) -> None:
     """Mistral's config leaves ``head_dim`` null (hidden / heads, as keras_hub does)."""
+    import keras_hub
     from test_static import differences
 
     from layerscope.analysis import run_analyses
     from layerscope.capture import capture
     from layerscope.static import read_model
 
-    keras_hub = pytest.importorskip("keras_hub")
     model = keras_hub.models.MistralBackbone(
         vocabulary_size=64,
         num_layers=2,
@@ -384,12 +384,12 @@ def test_a_frozen_backbone_inside_a_task(fresh_names: Any, tmp_path: Path) -> No
     """GPT2CausalLM with its backbone frozen: the backbone's own flag (the only one keras_hub
     saves) makes every backbone variable non-trainable, the tied LM head's row too."""
     keras = fresh_names
+    import keras_hub
     from test_static import differences
 
     from layerscope.capture import capture
     from layerscope.static import read_model_file
 
-    keras_hub = pytest.importorskip("keras_hub")
     backbone = keras_hub.models.GPT2Backbone(
         vocabulary_size=64,
         num_layers=1,
