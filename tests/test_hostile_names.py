@@ -466,3 +466,32 @@ def test_hand_built_names_in_html(hand_built: tuple[Any, Any], hand_built_more: 
         assert_html_inert(page, plain.to_html(fragment=fragment), hand_names(0))
         more = hand_built_more.to_html(fragment=fragment)
         assert_html_inert(more, plain.to_html(fragment=fragment), hand_names(1))
+
+
+# -- the checks themselves can fail ----------------------------------------------------------
+
+
+def test_the_html_check_fails_on_an_unescaped_or_evaluated_name() -> None:
+    names = {"html": KERAS_NAMES["html"], "jinja": KERAS_NAMES["jinja"]}
+    baseline = "<div><p>a</p><p>b</p></div>"
+    escaped = f"<div><p>{html.escape(names['html'])}</p><p>{html.escape(names['jinja'])}</p></div>"
+    assert_html_inert(escaped, baseline, names)  # the right page passes...
+    raw = f"<div><p>{names['html']}</p><p>{html.escape(names['jinja'])}</p></div>"
+    with pytest.raises(AssertionError):  # ...a name that became an element fails,
+        assert_html_inert(raw, baseline, names)
+    evaluated = f"<div><p>{html.escape(names['html'])}</p><p>49 x</p></div>"
+    with pytest.raises(AssertionError):  # ...and so does a name Jinja evaluated.
+        assert_html_inert(evaluated, baseline, names)
+
+
+def test_the_markdown_check_fails_on_a_broken_row() -> None:
+    header = "| " + " | ".join(f"c{i}" for i in range(9)) + " |\n|" + " --: |" * 9 + "\n"
+
+    def table(name: str) -> str:
+        return f"### Model `m`\n\n{header}| {name} |" + " 0 |" * 8 + "\n"
+
+    assert_markdown_inert(table("a\\|b"), {"pipe": "a|b"}, "m")
+    with pytest.raises(AssertionError):  # an unescaped pipe adds a column
+        assert_markdown_inert(table("a|b"), {"pipe": "a|b"}, "m")
+    with pytest.raises(AssertionError, match="'img'"):  # raw HTML creates an element
+        assert_markdown_inert(table("<img src=x>"), {}, "m")
