@@ -212,20 +212,24 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     regen = regen_requested(request.config)
 
     def check(name: str, actual: str) -> None:
-        path = GOLDEN / name
-        if regen:
-            GOLDEN.mkdir(exist_ok=True)
-            before = path.read_text(encoding="utf-8") if path.exists() else None
-            path.write_text(actual, encoding="utf-8")
-            state = "unchanged" if before == actual else "rewritten"
-            pytest.skip(f"golden file {name} {state} (--regen-golden); review the diff")
-        assert path.exists(), f"missing golden file {path}; run pytest --regen-golden"
-        expected = path.read_text(encoding="utf-8")
-        assert actual == expected, (
-            f"output differs from {path}; if intended, run pytest --regen-golden"
-        )
+        compare_golden(GOLDEN, name, actual, regen=regen)
 
     return check
+
+
+def compare_golden(folder: Path, name: str, actual: str, *, regen: bool) -> None:
+    """Compare ``actual`` with ``folder/name``; with ``regen``, rewrite the file and skip
+    (a rewriting run never passes)."""
+    path = folder / name
+    if regen:
+        folder.mkdir(exist_ok=True)
+        before = path.read_text(encoding="utf-8") if path.exists() else None
+        path.write_text(actual, encoding="utf-8")
+        state = "unchanged" if before == actual else "rewritten"
+        pytest.skip(f"golden file {name} {state} (--regen-golden); review the diff")
+    assert path.exists(), f"missing golden file {path}; run pytest --regen-golden"
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"output differs from {path}; if intended, run pytest --regen-golden"
 
 
 # -- browser ------------------------------------------------------------------------------
