@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from layerscope.render.format import other_params, output_shape_text, percent, thousands
-from layerscope.report import LayerReport
+from layerscope.report import LayerReport, ModelReport
 
 
 class Format(Enum):
@@ -66,6 +66,8 @@ class Column:
     (``report.css`` holds the matching container queries); ``None``: always shown."""
     only_if_any: bool = False
     """Shown only when some row has a non-zero value (MACs, which a captured model lacks)."""
+    total: Callable[[ModelReport], int] | None = None
+    """HTML: the footer's total for the column (``None``: the footer cell stays empty)."""
 
     def shows_in(self, fmt: Format) -> bool:
         return fmt in self.formats
@@ -97,6 +99,11 @@ class Column:
 
 def _trainable_terminal(row: LayerReport) -> str:
     return "0 (frozen)" if row.is_frozen else thousands(row.trainable)
+
+
+def _other_total(report: ModelReport) -> int:
+    roles = report.totals.by_role
+    return roles.norm + roles.stats + roles.other
 
 
 def _number(get: Callable[[LayerReport], int]) -> Callable[[LayerReport], str]:
@@ -135,6 +142,7 @@ COLUMNS: tuple[Column, ...] = (
         value=lambda row: row.params,
         text=_number(lambda row: row.params),
         numeric=True,
+        total=lambda report: report.totals.params,
     ),
     Column(
         "weights",
@@ -144,6 +152,7 @@ COLUMNS: tuple[Column, ...] = (
         numeric=True,
         drop_rank=2,
         fold=1000,
+        total=lambda report: report.totals.by_role.weight,
     ),
     Column(
         "biases",
@@ -153,6 +162,7 @@ COLUMNS: tuple[Column, ...] = (
         numeric=True,
         drop_rank=1,
         fold=1000,
+        total=lambda report: report.totals.by_role.bias,
     ),
     Column(
         "other",
@@ -162,6 +172,7 @@ COLUMNS: tuple[Column, ...] = (
         numeric=True,
         drop_rank=0,
         fold=1000,
+        total=lambda report: _other_total(report),
     ),
     Column(
         "trainable",
@@ -172,6 +183,7 @@ COLUMNS: tuple[Column, ...] = (
         numeric=True,
         drop_rank=3,
         fold=820,
+        total=lambda report: report.totals.trainable,
     ),
     Column(
         "macs",
@@ -182,6 +194,7 @@ COLUMNS: tuple[Column, ...] = (
         formats=frozenset({Format.HTML}),
         fold=820,
         only_if_any=True,
+        total=lambda report: report.cost.macs or 0,
     ),
     Column(
         "share",

@@ -45,6 +45,7 @@ from layerscope.options import SECTIONS as SECTIONS  # re-exported: the page's s
 from layerscope.options import HtmlOptions, Theme
 from layerscope.options import parse_sections as parse_sections
 from layerscope.render import charts
+from layerscope.render.columns import COLUMNS, CellValue, Format, columns_for
 from layerscope.render.escape import visible
 from layerscope.render.format import (
     depth_note,
@@ -206,6 +207,8 @@ class RowView:
     """``int8``, ``int4/128``, ``float8``... for a layer ``model.quantize`` changed."""
     flagged: bool = False
     """A ``--weights`` finding names this layer."""
+    values: Mapping[str, CellValue] = dataclasses.field(default_factory=dict)
+    """Every column's value by key (:data:`layerscope.render.columns.COLUMNS`)."""
 
 
 def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
@@ -257,6 +260,7 @@ def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
                 shared_note=shared_note(row),
                 quantization=quantization_mode(row.dtype_policy),
                 flagged=row.path in flagged,
+                values={column.key: column.value(row) for column in COLUMNS},
             )
         )
     return views
@@ -361,6 +365,7 @@ def render_html(
 
     architecture = report.architecture
     rows = _rows(report, depth)
+    columns = columns_for(Format.HTML, table_rows(report, depth))
     widths = list(architecture.hidden_widths)
     present = {
         "data_fit": report.data_fit is not None,
@@ -392,6 +397,8 @@ def render_html(
         "nested": any(row.depth > 0 for row in rows),
         "depth_note": depth_note(report, depth),
         "show_macs": any(row.macs for row in rows),
+        "columns": columns,
+        "column_totals": {c.key: c.total(report) for c in columns if c.total is not None},
         "layer_count": len(rows),
         "diagram": _diagram(report, prefix, rankdir, expand_nested)
         if "diagram" in sections
