@@ -142,11 +142,15 @@ def _inline_source(env: Any) -> Any:
     """``inline("report.css")``: a static file's text for an inline ``<style>``/``<script>``.
 
     The file is the project's (or the user's) own code, not user data; it is refused if it
-    could close the element it is pasted into.
+    could close the element it is pasted into. A stylesheet is rendered as a Jinja template
+    first (with no variables), so ``report.css`` writes each colour palette once.
     """
 
     def inline(name: str) -> Markup:
-        source, _, _ = env.loader.get_source(env, name)
+        if name.endswith(".css"):
+            source = str(env.get_template(name).render())
+        else:
+            source, _, _ = env.loader.get_source(env, name)
         if re.search(r"</(style|script)|<!--", source, re.IGNORECASE):
             raise RenderError(f"{name} must not contain '</style', '</script' or '<!--'")
         return Markup(source.strip())
