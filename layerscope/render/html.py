@@ -392,7 +392,7 @@ def render_html(
             for name in sections
             if name != "header" and present.get(name, True)
         ],
-        "ids": _Ids(prefix),
+        "ids": Ids(prefix),
         "totals": report.totals,
         "roles": report.totals.by_role,
         "rows": rows[:MAX_TABLE_ROWS],
@@ -417,21 +417,27 @@ def render_html(
         "params_chart": charts.parameters_chart(report, chart_id=f"{prefix}-params"),
         "stages_chart": charts.stages_chart(architecture.stages, chart_id=f"{prefix}-stages"),
         "weights": weights_view(report) if "weights" in sections else None,
-        "version": _version(),
+        "version": version(),
         "source_name": os.path.basename(report.source) if report.source else None,
     }
+    return render_page("report.html", context, template_dir)
+
+
+def render_page(template_name: str, context: Mapping[str, Any], template_dir: str | None) -> str:
+    """``template_name`` rendered with :func:`environment` (the report and the diff pages):
+    a template error becomes one RenderError naming the file it is in, and the output has no
+    blank lines."""
     env = environment(template_dir)
     try:
-        template = env.get_template("report.html")
-        html = str(template.render(context))
+        html = str(env.get_template(template_name).render(context))
     except UsageError:
         raise
     except Exception as error:
         import jinja2
 
         if isinstance(error, jinja2.TemplateError):
-            where = f" in {error.name}" if getattr(error, "name", None) else ""  # type: ignore[attr-defined]
-            raise RenderError(f"HTML template error{where}: {error}") from error
+            where = getattr(error, "name", None) or template_name
+            raise RenderError(f"HTML template error in {where}: {error}") from error
         raise
     # No blank lines: a CommonMark processor (MkDocs plugins, MyST, GitHub) ends a raw HTML
     # block at the first blank line, which would spill a pasted fragment's CSS into the
@@ -459,7 +465,7 @@ def save_html(
     )
 
 
-class _Ids:
+class Ids:
     """``ids.layers`` -> ``ls-3f2a9c1b-layers``: every id the templates use, prefixed."""
 
     def __init__(self, prefix: str) -> None:
@@ -471,7 +477,8 @@ class _Ids:
         return f"{self.root}-{name.replace('_', '-')}"
 
 
-def _version() -> str:
+def version() -> str:
+    """layerscope's version, for a page's footer."""
     from layerscope import __version__
 
     return __version__
