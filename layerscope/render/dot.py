@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from layerscope.errors import RenderError
-from layerscope.options import Rankdir
 from layerscope.render.dot_graph import (
     EDGE_LABEL_LIMIT,
     GRAPH_NAME,
+    RANKDIRS,
     Cluster,
     Graph,
     Html,
@@ -50,8 +50,6 @@ from layerscope.report import CapturedModel
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import graphviz
     import pydot
-
-RANKDIRS = Rankdir.values()
 
 
 # -- the two emitters ----------------------------------------------------------------------

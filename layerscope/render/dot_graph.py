@@ -50,7 +50,6 @@ MAX_SHAPE_CHARS = 60
 EDGE_LABEL_LIMIT = 300
 """Above this many edges no edge carries a label (labels add virtual nodes to the layout)."""
 
-
 FONT = "Helvetica"
 
 # Share-of-parameters scale, light to strong (ColorBrewer "Blues"): (lower bound, fill, label).
