@@ -2,7 +2,7 @@
 or with ``fragment=True`` one embeddable ``<div>``. Both models side by side, changed, added
 and removed rows highlighted.
 
-It shares :func:`layerscope.render.html.environment` with the report: autoescaping,
+It renders through :func:`layerscope.render.html.render_page`, as the report does: autoescaping,
 ``StrictUndefined`` and the finalizer that makes control and bidi characters visible, so a
 hostile layer or model name is escaped in that one place. Ids carry a per-diff prefix
 derived from the content, as the report's do.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from layerscope.diffing import DiffReport, LayerDiff, LayerSide, Quantity
-from layerscope.errors import RenderError, UsageError
+from layerscope.errors import UsageError
 from layerscope.render.diff_text import (
     STATUS_ORDER,
     TOTAL_LABELS,
@@ -98,7 +98,7 @@ def _total(key: str, quantity: Quantity) -> TotalView:
 def render_diff_html(report: DiffReport, fragment: bool = False, **options: Any) -> str:
     """Options: ``title``, ``template_dir``, ``theme`` (auto, light, dark), ``id_prefix``."""
     from layerscope.options import Theme, id_prefix, template_folder
-    from layerscope.render.html import _BLANK_LINES, _Ids, environment
+    from layerscope.render.html import Ids, render_page, version
 
     unknown = sorted(set(options) - _OPTIONS)
     if unknown:
@@ -113,31 +113,19 @@ def render_diff_html(report: DiffReport, fragment: bool = False, **options: Any)
         digest = hashlib.sha256(report.to_json(indent=None).encode("utf-8"))
         digest.update(repr((fragment, title, theme, template_dir)).encode("utf-8"))
         prefix = "ls-" + digest.hexdigest()[:10]
-    from layerscope.render.html import _version
-
     context = {
         "diff": report,
         "fragment": fragment,
         "title": title if title is not None else f"{report.a.name} → {report.b.name}",
         "heading": 2 if fragment else 1,
         "theme": theme,
-        "ids": _Ids(prefix),
+        "ids": Ids(prefix),
         "headline": headline(report),
         "totals": [_total(key, q) for key, q in report.totals.items()],
         "counts": [(status, report.count(status)) for status in STATUS_ORDER],
         "rows": [_row(i, row) for i, row in enumerate(report.layers)],
         "a_file": os.path.basename(report.a.source) if report.a.source else None,
         "b_file": os.path.basename(report.b.source) if report.b.source else None,
-        "version": _version(),
+        "version": version(),
     }
-    env = environment(template_dir)
-    try:
-        html = str(env.get_template("diff.html").render(context))
-    except Exception as error:
-        import jinja2
-
-        if isinstance(error, jinja2.TemplateError):
-            raise RenderError(f"HTML template error in diff.html: {error}") from error
-        raise
-    # No blank lines, as for the report: a CommonMark processor ends a raw HTML block there.
-    return _BLANK_LINES.sub("\n", html)
+    return render_page("diff.html", context, template_dir)

@@ -1,7 +1,7 @@
 """One escaping helper per output format for text a user can name (layer, model, file names).
 
 HTML goes through Jinja2's autoescaping (``markupsafe.escape``) and DOT through
-``layerscope.render.dot``'s own quoting; the plain-text formats are here:
+``layerscope.render.dot_graph``'s own quoting; the plain-text formats are here:
 
 * :func:`visible` makes control characters (ANSI escapes, NUL, newlines, bidi overrides)
   visible as ``\\x1b``-style escapes, so a terminal shows them and never interprets them;

@@ -5,7 +5,7 @@ checkout and in the wheel alike) with autoescaping on and
 ``StrictUndefined``, so a template typo fails loudly instead of printing nothing. Python
 hands the templates plain data (numbers, strings, small view objects); the only markup built
 here is the inline SVG (charts from :mod:`layerscope.render.charts`, the diagram re-serialised
-by :func:`clean_svg`), and all of it is assembled from escaped text.
+by :func:`layerscope.render.svg.clean_svg`), and all of it is assembled from escaped text.
 
 Template lookup, first match wins:
 
@@ -32,20 +32,20 @@ import dataclasses
 import hashlib
 import os
 import re
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from layerscope.errors import RenderError, UsageError
 from layerscope.options import SECTIONS as SECTIONS  # re-exported: the page's sections
 from layerscope.options import HtmlOptions, Theme
 from layerscope.options import parse_sections as parse_sections
 from layerscope.render import charts
+from layerscope.render.columns import COLUMNS, CellValue, Format, columns_for
 from layerscope.render.escape import visible
 from layerscope.render.format import (
     depth_note,
@@ -59,6 +59,7 @@ from layerscope.render.format import (
     thousands,
 )
 from layerscope.render.sections import insights
+from layerscope.render.svg import clean_svg as clean_svg  # re-exported: the diagram's cleaner
 from layerscope.render.weights import flagged_layers, weights_view
 from layerscope.report import ModelReport
 from layerscope.weights.precision import quantization_mode
@@ -141,11 +142,15 @@ def _inline_source(env: Any) -> Any:
     """``inline("report.css")``: a static file's text for an inline ``<style>``/``<script>``.
 
     The file is the project's (or the user's) own code, not user data; it is refused if it
-    could close the element it is pasted into.
+    could close the element it is pasted into. A stylesheet is rendered as a Jinja template
+    first (with no variables), so ``report.css`` writes each colour palette once.
     """
 
     def inline(name: str) -> Markup:
-        source, _, _ = env.loader.get_source(env, name)
+        if name.endswith(".css"):
+            source = str(env.get_template(name).render())
+        else:
+            source, _, _ = env.loader.get_source(env, name)
         if re.search(r"</(style|script)|<!--", source, re.IGNORECASE):
             raise RenderError(f"{name} must not contain '</style', '</script' or '<!--'")
         return Markup(source.strip())
@@ -206,6 +211,8 @@ class RowView:
     """``int8``, ``int4/128``, ``float8``... for a layer ``model.quantize`` changed."""
     flagged: bool = False
     """A ``--weights`` finding names this layer."""
+    values: Mapping[str, CellValue] = dataclasses.field(default_factory=dict)
+    """Every column's value by key (:data:`layerscope.render.columns.COLUMNS`)."""
 
 
 def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
@@ -257,118 +264,13 @@ def _rows(report: ModelReport, depth: int | None = None) -> list[RowView]:
                 shared_note=shared_note(row),
                 quantization=quantization_mode(row.dtype_policy),
                 flagged=row.path in flagged,
+                values={column.key: column.value(row) for column in COLUMNS},
             )
         )
     return views
 
 
 # -- the diagram ---------------------------------------------------------------------------
-
-_SVG_NS = "{http://www.w3.org/2000/svg}"
-_XLINK_NS = "{http://www.w3.org/1999/xlink}"
-_SVG_ELEMENTS = {
-    "svg",
-    "g",
-    "path",
-    "polygon",
-    "polyline",
-    "ellipse",
-    "circle",
-    "rect",
-    "line",
-    "text",
-    "tspan",
-    "title",
-    "desc",
-    "defs",
-    "linearGradient",
-    "radialGradient",
-    "stop",
-    "a",
-    "clipPath",
-    "marker",
-    "use",
-    "symbol",
-    "pattern",
-    "mask",
-}
-_URL_REF = re.compile(r"url\(\s*#([^)\s]+)\s*\)")
-_DANGEROUS_VALUE = re.compile(
-    r"javascript:|data:|url\(\s*(?!#)|expression\(|@import", re.IGNORECASE
-)
-
-
-def clean_svg(svg: str, prefix: str, label: str) -> Markup:
-    """Graphviz's SVG, parsed and written back from escaped text, ready to inline in HTML.
-
-    Only drawing elements and attributes survive (no scripts, event handlers, external links
-    or comments, whatever the DOT renderer let through); every id gets ``prefix`` so two
-    reports share a page; the root gains ``role="img"`` and a label.
-    """
-    try:
-        root = ElementTree.fromstring(svg.encode("utf-8") if isinstance(svg, str) else svg)
-    except ElementTree.ParseError as error:
-        raise RenderError(f"the diagram's SVG does not parse: {error}") from error
-    if _local(root.tag) != "svg":
-        raise RenderError("the diagram renderer did not return an <svg> element")
-    out: list[str] = []
-    _write_svg(root, prefix, out, is_root=True, label=label)
-    return Markup("".join(out))
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
-
-
-def _write_svg(
-    node: ElementTree.Element, prefix: str, out: list[str], is_root: bool, label: str
-) -> None:
-    tag = _local(node.tag)
-    if not isinstance(node.tag, str) or tag not in _SVG_ELEMENTS:
-        return
-    attributes: dict[str, str] = {}
-    for raw_name, value in node.attrib.items():
-        name = raw_name.replace(_XLINK_NS, "xlink:") if raw_name.startswith("{") else raw_name
-        if name.startswith("{"):  # another namespace: nothing we draw needs it
-            continue
-        lowered = name.lower()
-        if lowered.startswith("on") or lowered in {"xmlns", "xml:space"}:
-            continue
-        if lowered in {"href", "xlink:href"}:
-            if not value.startswith("#"):
-                continue
-            name, value = "href", f"#{prefix}-{value[1:]}"
-        elif lowered == "id":
-            value = f"{prefix}-{value}"
-        elif _DANGEROUS_VALUE.search(value):
-            continue
-        else:
-            value = _URL_REF.sub(lambda m: f"url(#{prefix}-{m.group(1)})", value)
-        attributes[name] = value
-    if is_root:
-        for drop in ("x", "y"):
-            attributes.pop(drop, None)
-        attributes.update(
-            {"class": "ls-diagram-svg", "role": "img", "aria-label": label, "focusable": "false"}
-        )
-    out.append(f"<{tag}")
-    for name, value in attributes.items():
-        out.append(f' {name}="{escape(visible(value))}"')
-    out.append(">")
-    if node.text:
-        out.append(_svg_text(node.text))
-    for child in node:
-        _write_svg(child, prefix, out, is_root=False, label=label)
-        if child.tail:
-            out.append(_svg_text(child.tail))
-    out.append(f"</{tag}>")
-
-
-def _svg_text(text: str) -> str:
-    """Text between SVG tags: layout whitespace kept, anything else escaped and visible."""
-    if not text.strip():
-        return "\n" if "\n" in text else text
-    return str(escape(visible(text)))
 
 
 @dataclass(frozen=True)
@@ -467,6 +369,7 @@ def render_html(
 
     architecture = report.architecture
     rows = _rows(report, depth)
+    columns = columns_for(Format.HTML, table_rows(report, depth))
     widths = list(architecture.hidden_widths)
     present = {
         "data_fit": report.data_fit is not None,
@@ -489,7 +392,7 @@ def render_html(
             for name in sections
             if name != "header" and present.get(name, True)
         ],
-        "ids": _Ids(prefix),
+        "ids": Ids(prefix),
         "totals": report.totals,
         "roles": report.totals.by_role,
         "rows": rows[:MAX_TABLE_ROWS],
@@ -498,6 +401,8 @@ def render_html(
         "nested": any(row.depth > 0 for row in rows),
         "depth_note": depth_note(report, depth),
         "show_macs": any(row.macs for row in rows),
+        "columns": columns,
+        "column_totals": {c.key: c.total(report) for c in columns if c.total is not None},
         "layer_count": len(rows),
         "diagram": _diagram(report, prefix, rankdir, expand_nested)
         if "diagram" in sections
@@ -512,21 +417,27 @@ def render_html(
         "params_chart": charts.parameters_chart(report, chart_id=f"{prefix}-params"),
         "stages_chart": charts.stages_chart(architecture.stages, chart_id=f"{prefix}-stages"),
         "weights": weights_view(report) if "weights" in sections else None,
-        "version": _version(),
+        "version": version(),
         "source_name": os.path.basename(report.source) if report.source else None,
     }
+    return render_page("report.html", context, template_dir)
+
+
+def render_page(template_name: str, context: Mapping[str, Any], template_dir: str | None) -> str:
+    """``template_name`` rendered with :func:`environment` (the report and the diff pages):
+    a template error becomes one RenderError naming the file it is in, and the output has no
+    blank lines."""
     env = environment(template_dir)
     try:
-        template = env.get_template("report.html")
-        html = str(template.render(context))
+        html = str(env.get_template(template_name).render(context))
     except UsageError:
         raise
     except Exception as error:
         import jinja2
 
         if isinstance(error, jinja2.TemplateError):
-            where = f" in {error.name}" if getattr(error, "name", None) else ""  # type: ignore[attr-defined]
-            raise RenderError(f"HTML template error{where}: {error}") from error
+            where = getattr(error, "name", None) or template_name
+            raise RenderError(f"HTML template error in {where}: {error}") from error
         raise
     # No blank lines: a CommonMark processor (MkDocs plugins, MyST, GitHub) ends a raw HTML
     # block at the first blank line, which would spill a pasted fragment's CSS into the
@@ -554,7 +465,7 @@ def save_html(
     )
 
 
-class _Ids:
+class Ids:
     """``ids.layers`` -> ``ls-3f2a9c1b-layers``: every id the templates use, prefixed."""
 
     def __init__(self, prefix: str) -> None:
@@ -566,7 +477,8 @@ class _Ids:
         return f"{self.root}-{name.replace('_', '-')}"
 
 
-def _version() -> str:
+def version() -> str:
+    """layerscope's version, for a page's footer."""
     from layerscope import __version__
 
     return __version__

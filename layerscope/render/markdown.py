@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from layerscope.render.columns import Column, Format, columns_for
 from layerscope.render.escape import markdown_cell, markdown_code
 from layerscope.render.format import (
     depth_note,
     human_bytes,
-    other_params,
-    output_shape_text,
-    percent,
     shared_note,
     table_rows,
     thousands,
@@ -17,18 +15,8 @@ from layerscope.render.sections import summary_sections
 from layerscope.report import LayerReport, ModelReport
 from layerscope.weights.precision import quantization_mode
 
-_HEADER = (
-    "Layer",
-    "Type",
-    "Output shape",
-    "Params",
-    "Weights",
-    "Biases",
-    "Other",
-    "Trainable",
-    "Share",
-)
-_ALIGN = (":--", ":--", ":--", "--:", "--:", "--:", "--:", "--:", "--:")
+_COLUMNS = columns_for(Format.MARKDOWN)
+_ALIGN = {"left": ":--", "right": "--:"}
 
 
 def _quantized(row: LayerReport) -> str:
@@ -36,28 +24,31 @@ def _quantized(row: LayerReport) -> str:
     return f" [{markdown_cell(mode)}]" if mode else ""
 
 
+def _cell(column: Column, row: LayerReport) -> str:
+    """One cell: numbers as they are, names escaped, the name indented by nesting depth and
+    the type marked when ``model.quantize`` changed the layer."""
+    text = column.text(row)
+    if column.numeric:
+        return text
+    text = markdown_cell(text)
+    if column.key == "name":
+        return "&nbsp;&nbsp;" * row.depth + ("└ " if row.depth else "") + text
+    if column.key == "type":
+        return text + _quantized(row)
+    return text
+
+
 def render_markdown(report: ModelReport, depth: int | None = None) -> str:
     totals = report.totals
     lines = [
         f"### Model {markdown_code(report.name)} ({markdown_cell(report.class_name)})",
         "",
-        "| " + " | ".join(_HEADER) + " |",
-        "| " + " | ".join(_ALIGN) + " |",
+        "| " + " | ".join(column.header for column in _COLUMNS) + " |",
+        "| " + " | ".join(_ALIGN[column.align] for column in _COLUMNS) + " |",
     ]
     rows = table_rows(report, depth)
     for row in rows:
-        indent = "&nbsp;&nbsp;" * row.depth + ("└ " if row.depth else "")
-        cells = (
-            indent + markdown_cell(row.name),
-            markdown_cell(row.class_name) + _quantized(row),
-            markdown_cell(output_shape_text(row)),
-            thousands(row.params),
-            thousands(row.by_role.weight),
-            thousands(row.by_role.bias),
-            thousands(other_params(row)),
-            thousands(row.trainable),
-            percent(row.share),
-        )
+        cells = [_cell(column, row) for column in _COLUMNS]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"Shared: {note}" for row in rows if (note := shared_note(row))]
     hidden = depth_note(report, depth)

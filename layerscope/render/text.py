@@ -23,13 +23,11 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 
+from layerscope.render.columns import Format, columns_for
 from layerscope.render.escape import terminal
 from layerscope.render.format import (
     depth_note,
     human_bytes,
-    other_params,
-    output_shape_text,
-    percent,
     shared_note,
     table_rows,
     thousands,
@@ -42,11 +40,21 @@ DEFAULT_WIDTH = 80
 MIN_WIDTH = 40
 GAP = "  "
 ELLIPSIS = "…"
-NUMERIC_HEADERS = ("Params", "Weights", "Biases", "Other", "Trainable", "Share")
+# The columns come from layerscope.render.columns: the label (the name column, holding the
+# class too), one text column shortened with "…" (the output shape), then the numbers.
+_COLUMNS = columns_for(Format.TEXT)
+_LABEL_COLUMN = _COLUMNS[0]
+(_SHAPE_COLUMN,) = (column for column in _COLUMNS[1:] if not column.numeric)
+_NUMERIC = tuple(column for column in _COLUMNS if column.numeric)
+NUMERIC_HEADERS = tuple(column.terminal_title() for column in _NUMERIC)
 # Dropped first to last when the table is too wide; Layer, Params and Share always stay.
-DROP_ORDER = ("Other", "Biases", "Weights", "Trainable", "Output shape")
-MIN_LABEL = 12
-MIN_SHAPE = 11
+DROP_ORDER = tuple(
+    column.terminal_title()
+    for column in sorted(_COLUMNS, key=lambda column: column.drop_rank or 0)
+    if column.drop_rank is not None
+)
+MIN_LABEL = _LABEL_COLUMN.min_width or 0
+MIN_SHAPE = _SHAPE_COLUMN.min_width or 0
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 _LABELLED = re.compile(r"^[^:]{1,21}: +(?=\S)")
 
@@ -98,17 +106,7 @@ def layer_label(row: LayerReport, width: int | None = None) -> str:
 
 
 def _numeric_cells(row: LayerReport) -> list[str]:
-    trainable = thousands(row.trainable)
-    if row.params and row.trainable == 0:
-        trainable = "0 (frozen)"
-    return [
-        thousands(row.params),
-        thousands(row.by_role.weight),
-        thousands(row.by_role.bias),
-        thousands(other_params(row)),
-        trainable,
-        percent(row.share),
-    ]
+    return [column.terminal_cell(row) for column in _NUMERIC]
 
 
 def _line_width(label: int, shape: int | None, numeric: Sequence[int]) -> int:
@@ -123,10 +121,11 @@ def table_lines(
     """The per-layer table of ``rows`` (default: every row) within ``width`` cells (``0``:
     no limit), its header first."""
     rows = report.layers if rows is None else rows
-    shapes = [output_shape_text(row) for row in rows]
+    shapes = [_SHAPE_COLUMN.terminal_cell(row) for row in rows]
     numbers = [_numeric_cells(row) for row in rows]
-    label_need = max([len("Layer (type)")] + [cells(layer_label(row)) for row in rows])
-    shape_need = max([len("Output shape")] + [cells(shape) for shape in shapes])
+    label_title, shape_title = _LABEL_COLUMN.terminal_title(), _SHAPE_COLUMN.terminal_title()
+    label_need = max([cells(label_title)] + [cells(layer_label(row)) for row in rows])
+    shape_need = max([cells(shape_title)] + [cells(shape) for shape in shapes])
     numeric = {
         header: max([len(header)] + [len(row[index]) for row in numbers])
         for index, header in enumerate(NUMERIC_HEADERS)
@@ -174,7 +173,7 @@ def table_lines(
         parts += [row_cells[i].rjust(numeric[NUMERIC_HEADERS[i]]) for i in indexes]
         return (" " + GAP.join(parts)).rstrip()
 
-    header = line("Layer (type)", "Output shape", NUMERIC_HEADERS)
+    header = line(label_title, shape_title, NUMERIC_HEADERS)
     lines = [header, " " + "─" * (cells(header) - 1)]
     for row, shape, row_cells in zip(rows, shapes, numbers, strict=True):
         lines.append(line(layer_label(row, label_width), shape, row_cells))
