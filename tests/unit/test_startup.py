@@ -1,65 +1,93 @@
-"""``layerscope --help`` starts light: click, layerscope.cli and the two stdlib-only modules
-that define the option values (issue 17)."""
+"""``layerscope --help`` starts light: click, the CLI's entry module and the stdlib-only
+progress module, nothing else of layerscope's (issue 17)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+import click
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
+CLICK_ROOT = str(Path(click.__file__).resolve().parents[1])
+
 PROBE = """
-import json, sys
-before = set(sys.modules)
+import sys
+sys.path[:0] = {paths!r}
+sys.argv[0] = "layerscope"
 import click
 after_click = set(sys.modules)
 from layerscope.cli import main
 try:
-    main(["--help"])
+    main({argv!r})
 except SystemExit:
     pass
-print(json.dumps(sorted(set(sys.modules) - after_click)))
+added = sorted(set(sys.modules) - after_click)
+import json
+print(json.dumps(added))
 """
 
 
-def test_help_imports_nothing_but_click_and_the_cli() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def added_modules(*argv: str) -> list[str]:
+    """The modules ``layerscope ARGV`` imports beyond click, in a bare interpreter (``-I -S``:
+    nothing imported by site or by the probe itself hides one)."""
+    code = PROBE.format(paths=[str(ROOT), CLICK_ROOT], argv=list(argv))
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-I", "-S", "-c", code],
         capture_output=True,
         text=True,
-        env=env,
         cwd=ROOT,
         timeout=120,
         check=True,
     )
-    added = json.loads(result.stdout.strip().splitlines()[-1])
+    added: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return added
+
+
+HEAVY = {
+    "dataclasses",
+    "json",
+    "jinja2",
+    "rich",
+    "numpy",
+    "h5py",
+    "keras",
+    "tensorflow",
+    "graphviz",
+    "pydot",
+    "traceback",
+    "zipfile",
+    "tomllib",
+}
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "--version"])
+def test_help_imports_nothing_but_click_and_the_cli(flag: str) -> None:
+    added = added_modules(flag)
     ours = [name for name in added if name.split(".")[0] == "layerscope"]
-    # the CLI's own module, the two stdlib-only modules defining the option values, and the
-    # stdlib-only progress module whose signal handlers must be in place before any work
+    # the CLI's entry module and the stdlib-only progress module whose signal handlers must
+    # be in place before any work: no command module, options, report model or renderer
+    assert ours == ["layerscope", "layerscope.cli", "layerscope.progress"]
+    assert not HEAVY & {name.split(".")[0] for name in added}, HEAVY & set(added)
+
+
+def test_a_command_help_imports_that_command_only() -> None:
+    added = added_modules("summary", "--help")
+    ours = [name for name in added if name.split(".")[0] == "layerscope"]
     assert ours == [
         "layerscope",
         "layerscope.cli",
+        "layerscope.cli.shared",
+        "layerscope.cli.summary",
         "layerscope.errors",
         "layerscope.options",
         "layerscope.progress",
     ]
-    heavy = {
-        "jinja2",
-        "rich",
-        "numpy",
-        "h5py",
-        "keras",
-        "tensorflow",
-        "graphviz",
-        "pydot",
-        "traceback",
-        "zipfile",
-    }
-    assert not heavy & {name.split(".")[0] for name in added}, heavy & set(added)
+    assert not {"json", "jinja2", "numpy", "zipfile"} & set(added)
 
 
 def test_package_names_load_on_first_use() -> None:
