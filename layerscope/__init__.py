@@ -43,7 +43,7 @@ __version__ = "0.1.0"
 
 def load_model(path: str, unsafe: bool = False, custom_objects: object = None) -> object:
     """Load a ``.keras`` / ``.h5`` model with layerscope's guards (safe mode by default)."""
-    from layerscope.loading import load_model as _load
+    from layerscope.keras_engine import load_model as _load
 
     return _load(path, unsafe=unsafe, custom_objects=custom_objects)  # type: ignore[arg-type]
 

@@ -7,11 +7,14 @@ import dataclasses
 import gc
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerscope.errors import AnalysisError, LayerscopeError, UsageError
 from layerscope.options import AnalysisOptions, Engine
 from layerscope.report import CapturedModel, ModelReport
+
+if TYPE_CHECKING:
+    from layerscope.modelfile import ModelFile
 
 MAX_COUNT = 10**15
 """The largest training-sample count or batch size accepted (a quadrillion): every count
@@ -189,39 +192,44 @@ def _capture_file(
     Keras whenever an input shape is set, since measuring it calls the model; ``static``
     applies it to the keras_hub models it knows), with its weights' statistics when
     ``weights`` (streamed from the file by the static engine, read from the loaded model by
-    Keras)."""
-    from layerscope.loading import check_custom_objects, check_model_path, refuse_python_lambdas
+    Keras).
 
-    check_model_path(path)
+    The file is opened and validated once (:func:`~layerscope.modelfile.open_model`) and the
+    :class:`~layerscope.modelfile.ModelFile` handed to the engine chosen, which takes it as
+    validated."""
+    from layerscope.custom_objects import check_custom_objects
+    from layerscope.modelfile import open_model
+
+    model_file = open_model(path)
     if custom_objects is not None and not isinstance(custom_objects, Mapping):
         check_custom_objects(custom_objects)
     if not unsafe:
-        refuse_python_lambdas(path)
+        model_file.refuse_lambdas()
     # With an input size, auto measures by calling the model (Keras traces every call);
     # --engine static applies it to the keras_hub models it knows, reading no code.
     if engine is Engine.STATIC or (engine is Engine.AUTO and not shape_options):
-        report = _try_static(path, engine, debug, shape_options or {})
+        report = _try_static(model_file, engine, debug, shape_options or {})
         if report is not None:
             if weights:
                 from layerscope.weights import read_weight_stats
 
-                report = read_weight_stats(report, path=path)
+                report = read_weight_stats(report, path=model_file.path)
             return report
-        _require_model_code(path, custom_objects)
+        _require_model_code(model_file, custom_objects)
     from layerscope import progress
     from layerscope.capture import capture
-    from layerscope.loading import load_model
+    from layerscope.keras_engine import load_model
 
     with progress.step("Loading the model with Keras"):
         try:
-            model = load_model(path, unsafe=unsafe, custom_objects=custom_objects)
+            model = load_model(model_file, unsafe=unsafe, custom_objects=custom_objects)
         finally:
-            why = _FALLBACKS.pop(os.fspath(path), None)
+            why = _FALLBACKS.pop(model_file.source, None)
         if why is not None:
             import sys
 
             print(f"layerscope: loaded the model with Keras: {why}", file=sys.stderr)
-        report = capture(model, source=os.fspath(path), **(shape_options or {}))
+        report = capture(model, source=model_file.source, **(shape_options or {}))
     if weights:
         from layerscope.weights import read_weight_stats
 
@@ -230,52 +238,49 @@ def _capture_file(
 
 
 def _try_static(
-    path: str | os.PathLike[str], engine: Engine, debug: bool, input_sizes: Mapping[str, Any]
+    model_file: ModelFile, engine: Engine, debug: bool, input_sizes: Mapping[str, Any]
 ) -> CapturedModel | None:
     """The static engine's report, or ``None`` when ``auto`` should fall back to Keras.
 
     ``auto`` takes the report only when it is complete; otherwise it says in one stderr line
     why it loads the model with Keras. ``static`` takes whatever the engine could read and
-    says on stderr what it could not derive.
+    says on stderr what it could not derive. The engine is given the opened ``model_file``
+    (path-like; its own path check takes it as validated).
     """
     import sys
 
     from layerscope import progress, static
 
+    shown = model_file.shown
     try:
         with progress.step("Reading the .keras archive"):
             if engine is Engine.STATIC:
-                result = static.read_model(path, **input_sizes)
+                result = static.read_model(model_file, **input_sizes)
                 for gap in result.gaps:
                     print(f"layerscope: static engine: {gap}", file=sys.stderr)
                 return result.report
-            return static.read_model_file(path, **input_sizes)
+            return static.read_model_file(model_file, **input_sizes)
     except static.StaticUnsupported as reason:
         if engine is Engine.STATIC:
-            from layerscope.loading import describe
-
-            shown = describe(path)
             if str(reason).startswith(shown):
                 raise
             raise static.StaticUnsupported(f"{shown}: {reason}") from reason
-        _NEEDS[os.fspath(path)] = reason.module
-        _FALLBACKS[os.fspath(path)] = (
+        _NEEDS[model_file.source] = reason.module
+        _FALLBACKS[model_file.source] = (
             f"the static engine cannot report it exactly ({_short(str(reason))})"
         )
         return None
     except LayerscopeError:
         raise
     except Exception as error:  # a static-reader bug must not cost the user the report
-        # The archive already passed loading's guards, so this is the static reader failing
-        # on something it did not expect: Keras can still read the model in auto mode.
+        # The archive already passed the model file's guards, so this is the static reader
+        # failing on something it did not expect: Keras can still read the model in auto mode.
         if engine is Engine.STATIC:
-            from layerscope.loading import describe
-
             raise AnalysisError(
-                f"{describe(path)}: the static engine failed "
+                f"{shown}: the static engine failed "
                 f"({type(error).__name__}: {error}); try --engine keras"
             ) from error
-        _FALLBACKS[os.fspath(path)] = (
+        _FALLBACKS[model_file.source] = (
             f"the static engine failed ({type(error).__name__}: {_short(str(error))})"
         )
         return None
@@ -295,7 +300,7 @@ def _short(text: str, limit: int = 200) -> str:
 
 
 def _require_model_code(
-    path: str | os.PathLike[str],
+    model_file: ModelFile,
     custom_objects: str | os.PathLike[str] | Mapping[str, Any] | None,
 ) -> None:
     """Keras rebuilds a keras_hub model from its classes' code: say so plainly when that
@@ -303,9 +308,8 @@ def _require_model_code(
     import importlib.util
 
     from layerscope.errors import ModelLoadError
-    from layerscope.loading import describe
 
-    module = _NEEDS.pop(os.fspath(path), "")
+    module = _NEEDS.pop(model_file.source, "")
     package = module.split(".", 1)[0]
     if package != "keras_hub" or custom_objects is not None:
         return
@@ -315,7 +319,7 @@ def _require_model_code(
         missing = True
     if missing:
         raise ModelLoadError(
-            f"{describe(path)}: the static engine cannot report this model exactly and "
+            f"{model_file.shown}: the static engine cannot report this model exactly and "
             "loading it with Keras needs keras_hub, which is not installed: "
             "pip install keras-hub (or read it as far as possible with --engine static)"
         )

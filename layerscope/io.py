@@ -36,7 +36,7 @@ PathLike = str | os.PathLike[str]
 
 
 def _shown(path: object) -> str:
-    from layerscope.loading import describe
+    from layerscope.modelfile import describe
 
     if isinstance(path, (str, os.PathLike)):
         return describe(path)

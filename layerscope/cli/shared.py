@@ -268,7 +268,7 @@ def handle_errors(function: F) -> F:
 def _named(shared: ModelArgs | None) -> str:
     if shared is None:
         return ""
-    from layerscope.loading import describe
+    from layerscope.modelfile import describe
 
     return f" {describe(shared.model)}"
 
