@@ -1,15 +1,19 @@
 """Benchmark 3: ``layerscope --help`` against ``python -c pass``, as whole processes.
 
-The CLI promises a light start: nothing at start-up but click and ``layerscope.cli`` (the
-report model, renderers, TensorFlow and Keras are imported by the commands that need them).
+The CLI promises a light start: nothing at start-up but click and ``layerscope.cli``, the
+entry module (each command's module, the options, the report model, renderers, TensorFlow and
+Keras are imported by the commands that need them).
 
 Measured so that the figure is layerscope's, not the machine's (a ``.pth`` file in the base
 interpreter's site-packages can cost tens of milliseconds at every start): the target row
 runs both sides in a clean venv (``~/.cache/layerscope-bench/startup-venv``, made with
 ``python -m venv --without-pip``) whose only addition is a ``.pth`` of plain folder lines
 putting this ``layerscope`` and ``click`` on the path, as ``pip install`` would, and a
-console script like pip's. For information, the same with ``-I -S`` on both sides (no site
-at all), and the ``layerscope`` script as installed here against ``python -c pass``.
+console script like pip's; its modules are byte-compiled first, as ``pip install`` does
+(with ``PYTHONDONTWRITEBYTECODE`` set, a fresh checkout would otherwise compile
+layerscope's modules from source at every start). For information, the same with ``-I -S``
+on both sides (no site at all), and the ``layerscope`` script as installed here against
+``python -c pass``.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ def clean_venv() -> Path:
     script = venv / "bin" / "layerscope"
     script.write_text(SCRIPT.format(python=python), encoding="utf-8")
     script.chmod(0o755)
+    for name in ("layerscope", "click"):  # what pip install does: bytecode written once
+        folder = Path(_package_root(name)) / name
+        subprocess.run([str(python), "-m", "compileall", "-q", str(folder)], check=True)
     return venv
 
 
