@@ -184,7 +184,7 @@ def open_model(path: str | os.PathLike[str]) -> ModelFile:
                 f"{shown} is not a .keras archive (a .keras file is a zip archive; "
                 f"this looks like {kind})"
             )
-        config, weights_member, members = _read_keras_archive(file)
+        config, weights_member, members = _read_keras_archive(file, status.st_size)
         model_kind = ModelKind.KERAS
     elif suffix in H5_SUFFIXES:
         if not _has_hdf5_signature(file, head):
@@ -302,7 +302,7 @@ WEIGHTS_MEMBERS = ("model.weights.h5", "model.weights.npz")
 NPZ_MAGIC = b"PK\x03\x04"
 
 
-def _read_keras_archive(file: Path) -> tuple[dict[str, Any], str, tuple[str, ...]]:
+def _read_keras_archive(file: Path, size: int) -> tuple[dict[str, Any], str, tuple[str, ...]]:
     """Refuse truncated archives, archives without a config or weights, zip bombs and
     configs of the wrong shape, by looking at the central directory, reading the small
     ``config.json`` (its declared size is checked first) and the weights' first bytes.
@@ -312,7 +312,7 @@ def _read_keras_archive(file: Path) -> tuple[dict[str, Any], str, tuple[str, ...
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
             _check_members(shown, infos)
-            _check_declared_sizes(shown, infos, file.stat().st_size)
+            _check_declared_sizes(shown, infos, size)
             config = _read_config(shown, archive)
             weights_member = _check_weights_member(shown, archive, infos)
     except ModelLoadError:

@@ -64,9 +64,9 @@ def test_analyze_runs_the_guards_once(monkeypatch: pytest.MonkeyPatch) -> None:
     read_archive = modelfile._read_keras_archive
     real_zip = zipfile.ZipFile
 
-    def counted_pass(file: Path) -> Any:
+    def counted_pass(file: Path, size: int) -> Any:
         passes.append(file)
-        return read_archive(file)
+        return read_archive(file, size)
 
     class CountedZip(real_zip):  # type: ignore[misc, valid-type]
         def __init__(self, file: Any, *args: Any, **kwargs: Any) -> None:
