@@ -466,6 +466,6 @@ def _read_h5_config(file: Path) -> dict[str, Any]:
             f"(limit {human_size(MAX_CONFIG_BYTES)})"
         )
     where = f"{shown}: model_config"
-    config = parse_config_json(raw, where)
+    config: dict[str, Any] = parse_config_json(raw, where)
     validate_model_config(config, where)
     return config  # validated: a JSON object
