@@ -7,11 +7,10 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing's: `layerscope --help` imports no more than it needs
-if TYPE_CHECKING:  # the names below load on first use (PEP 562), so `layerscope --help`
-    # imports nothing but layerscope.cli
-    from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # the names below load on first use (PEP 562), so `layerscope --help`
+    # imports nothing but click and layerscope.cli
     from layerscope.api import analyze
     from layerscope.budgets import Budget, BudgetResult, CheckResult, check, parse_size
     from layerscope.diffing import DiffReport, LayerDiff, diff

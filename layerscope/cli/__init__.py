@@ -1,15 +1,10 @@
 """The command line: a thin shell over :func:`layerscope.analyze` and the report's renderers.
 
-This entry module imports nothing but the standard library's ``sys``: the click group
-(:mod:`layerscope.cli.group`) loads each command's module (``layerscope.cli.summary``,
-``.diagram``, ``.report``, ``.diff``, ``.check``) only when that command runs or shows its
-help, and the options, the report model, the renderers and TensorFlow/Keras load inside the
-commands that need them (issue 17: start-up within 3x ``python -c pass``).
-
-``layerscope --help`` (or ``-h``) on its own, on a terminal at least 80 columns wide or
-piped, prints :data:`GROUP_HELP` without importing click: the text click prints there,
-which ``tests/unit/test_cli_lazy.py`` checks is identical to click's output. Anything else
-goes to click.
+This entry module is all that ``layerscope --help`` imports besides click: each command lives
+in its own module (``layerscope.cli.summary``, ``.diagram``, ``.report``, ``.diff``,
+``.check``), imported only when that command runs or shows its help, and the options, the
+report model, the renderers and TensorFlow/Keras load inside the commands that need them
+(issue 17: start-up within 3x ``python -c pass``).
 
 Exit status: 0 success; 1 the model could not be read, analysed or rendered (one line on
 stderr, the traceback only with ``--debug``); 2 bad command-line usage; 3 (``check`` only) a
@@ -18,12 +13,9 @@ budget was exceeded.
 
 from __future__ import annotations
 
-import sys
+import click
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # the names below load on first use (PEP 562): see __getattr__
-    from layerscope.cli.group import LazyGroup as LazyGroup
-    from layerscope.cli.group import cli as cli
+from layerscope import __version__
 
 COMMANDS: dict[str, str] = {
     "check": "Check MODEL against budgets; exit 0 when all hold, 3 when any is exceeded.",
@@ -37,77 +29,70 @@ which the group's ``--help`` lists without importing the command's module.
 ``tests/unit/test_cli_lazy.py`` checks that each equals the command's own help and that the
 listing is click's own output for the loaded commands."""
 
-GROUP_HELP = """\
-Usage: layerscope [OPTIONS] COMMAND [ARGS]...
 
-  Explain a Keras model's parameters: where they live, what they cost, and
-  whether the model is large for its training data.
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is run or asked for its help.
 
-  MODEL is a .keras file (or a legacy .h5).
+    The group's own help lists every command through click's own formatting, from a stand-in
+    command carrying the help's first paragraph (:data:`COMMANDS`); an unknown command name
+    loads them all so that click's own error (and its "Did you mean") is unchanged.
+    """
 
-Options:
-  --version   Show the version and exit.
-  -h, --help  Show this message and exit.
+    _listing = False
+    """True while the group's help lists the commands (stand-ins, nothing imported)."""
 
-Commands:
-  check    Check MODEL against budgets; exit 0 when all hold, 3 when any...
-  diagram  Draw MODEL as a Graphviz diagram (SVG, PNG, PDF or DOT).
-  diff     Compare MODEL (A) with OTHER (B): layers added, removed and...
-  report   Write a self-contained HTML report on MODEL.
-  summary  Print a per-layer parameter summary of MODEL.
-"""
-"""What click prints for ``layerscope --help`` when its help formatter is 78 columns wide
-(click's width on any terminal of 80 columns or more, and when piped): checked against
-click's own output by ``tests/unit/test_cli_lazy.py``."""
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
 
-GROUP_HELP_COLUMNS = 80
-"""The narrowest terminal on which click formats help 78 columns wide."""
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is not None or cmd_name not in COMMANDS:
+            return command
+        if self._listing:
+            return click.Command(cmd_name, help=COMMANDS[cmd_name])
+        return self.load(cmd_name)
+
+    def load(self, name: str) -> click.Command:
+        """Import ``layerscope.cli.<name>`` and register its command."""
+        import importlib
+
+        command = getattr(importlib.import_module(f"layerscope.cli.{name}"), name)
+        if not isinstance(command, click.Command):  # pragma: no cover - a packaging mistake
+            raise TypeError(f"layerscope.cli.{name}.{name} is not a click command")
+        self.add_command(command, name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in COMMANDS:
+            for name in COMMANDS:
+                if name not in self.commands:
+                    self.load(name)
+        return super().resolve_command(ctx, args)
 
 
-def terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns`` (what click's help formatter asks for its
-    width) without importing shutil, which brings re, enum, bz2 and lzma: ``COLUMNS`` when
-    it is a positive number, else standard output's terminal, else 80."""
-    import os
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="layerscope")
+def cli() -> None:
+    """Explain a Keras model's parameters: where they live, what they cost, and whether the
+    model is large for its training data.
 
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns > 0:
-        return columns
-    try:
-        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-    except (AttributeError, ValueError, OSError):
-        columns = 0
-    return columns or 80
-
-
-def _print_group_help(args: list[str]) -> bool:
-    """Print :data:`GROUP_HELP` for a plain ``--help`` / ``-h`` when click would print
-    exactly that; False (nothing printed) otherwise."""
-    if args not in (["--help"], ["-h"]) or sys.stdout is None:
-        return False
-    if terminal_columns() < GROUP_HELP_COLUMNS:
-        return False
-    try:
-        sys.stdout.write(GROUP_HELP)
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away: exit 1 without a word, as click does
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush
-        sys.exit(1)
-    return True
+    MODEL is a .keras file (or a legacy .h5).
+    """
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``layerscope`` console script and ``python -m layerscope``."""
-    if _print_group_help(sys.argv[1:] if argv is None else list(argv)):
-        sys.exit(0)  # as click exits after --help
     import warnings
 
-    from layerscope.cli.group import cli
     from layerscope.progress import install_signal_handlers
 
     install_signal_handlers()
@@ -117,15 +102,6 @@ def main(argv: list[str] | None = None) -> None:
         "ignore", message=r"(Duplicate name|Archive comment)", category=UserWarning
     )
     cli.main(args=argv, prog_name="layerscope")
-
-
-def __getattr__(name: str) -> object:
-    """``cli`` (the click group) and ``LazyGroup`` load click on first use."""
-    if name in ("cli", "LazyGroup"):
-        from layerscope.cli import group
-
-        return getattr(group, name)
-    raise AttributeError(f"module 'layerscope.cli' has no attribute {name!r}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import shutil
 
 import click
 import pytest
 from click.testing import CliRunner
 
-from layerscope.cli import (
-    COMMANDS,
-    GROUP_HELP,
-    GROUP_HELP_COLUMNS,
-    LazyGroup,
-    cli,
-    main,
-    terminal_columns,
-)
+from layerscope.cli import COMMANDS, LazyGroup, cli
 
 
 def real_command(name: str) -> click.Command:
@@ -100,42 +91,3 @@ def test_a_command_is_imported_when_it_runs_only() -> None:
     assert result.exit_code == 0
     assert "Usage: layerscope diagram [OPTIONS] MODEL" in result.output
     assert set(lazy.commands) == {"diagram"}
-
-
-# -- the group's help printed without click --------------------------------------------------
-
-
-def test_the_printed_group_help_is_what_click_prints_78_columns_wide() -> None:
-    result = CliRunner().invoke(eager(), ["--help"], prog_name="layerscope", terminal_width=78)
-    assert result.exit_code == 0
-    assert result.output == GROUP_HELP
-    assert GROUP_HELP.isascii()  # no encoding click would have to handle
-
-
-@pytest.mark.parametrize(("columns", "width"), [(40, 50), (79, 77), (80, 78), (81, 78), (500, 78)])
-def test_click_formats_help_78_wide_from_80_columns(
-    monkeypatch: pytest.MonkeyPatch, columns: int, width: int
-) -> None:
-    monkeypatch.setenv("COLUMNS", str(columns))
-    assert click.HelpFormatter().width == width
-    assert (columns >= GROUP_HELP_COLUMNS) == (width == 78)
-
-
-@pytest.mark.parametrize("value", [None, "", "abc", "0", "-5", "79", "80", "300"])
-def test_terminal_columns_is_shutils(monkeypatch: pytest.MonkeyPatch, value: str | None) -> None:
-    if value is None:
-        monkeypatch.delenv("COLUMNS", raising=False)
-    else:
-        monkeypatch.setenv("COLUMNS", value)
-    assert terminal_columns() == shutil.get_terminal_size().columns
-
-
-@pytest.mark.parametrize("flag", ["--help", "-h"])
-def test_main_prints_the_group_help_and_exits_0(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], flag: str
-) -> None:
-    monkeypatch.setenv("COLUMNS", "100")
-    with pytest.raises(SystemExit) as caught:
-        main([flag])
-    assert caught.value.code == 0
-    assert capsys.readouterr() == (GROUP_HELP, "")
