@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
+from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 from layerscope.static_recipes import (
     BLOCK_SWITCHES,
@@ -42,11 +42,13 @@ from layerscope.static_recipes import (
     NON_TRAINABLE,
     OWN,
     RECIPES,
+    SUB_ROWS,
     VARIABLE_NAMES,
     Dims,
     Plan,
     Recipe,
     Sub,
+    SubRow,
 )
 
 __all__ = ["HubRead", "read_hub_model", "read_tree"]
@@ -238,6 +240,9 @@ class _Builder:
         self.rows: list[LayerReport] = []
         self.edges: list[Edge] = []
         self.by_path: dict[str, LayerReport] = {}
+        self.auto_names: dict[str, int] = {}
+        """Keras's session counters for unnamed sub-layers (``dropout``, ``dropout_1``...),
+        as a fresh session loading the file advances them."""
 
     def build(
         self, recipe: Recipe, group: Any, prefix: str, depth: int, parent: str | None
@@ -301,6 +306,16 @@ class _Builder:
                         plan.class_name, layer_group, path, self.trainable, path
                     )
                     _check_params(plan, variables)
+                    template = SUB_ROWS.get(plan.class_name)
+                    if template is not None and plan.inputs:
+                        self._sub_rows(
+                            template(plan.config, plan.inputs[0][1]),
+                            layer_group,
+                            path,
+                            path,
+                            depth + 1,
+                            variables,
+                        )
             row = LayerReport(
                 name=plan.name,
                 path=path,
@@ -346,6 +361,73 @@ class _Builder:
         if extra:
             raise _unsupported(f"the weights file holds layers the recipe does not: {extra}")
         return all_variables
+
+
+    def _sub_rows(
+        self,
+        subs: Sequence[SubRow],
+        group: Any,
+        saved_path: str,
+        path: str,
+        depth: int,
+        variables: Sequence[Variable],
+    ) -> None:
+        """The rows inside a block (``subs``, from its config), each checked against the
+        weights group it is saved under, which gives its name and variables."""
+        for sub in subs:
+            sub_group = group.get(sub.attribute)
+            if sub_group is None:
+                raise _unsupported(f"{path!r} has no saved {sub.attribute}")
+            if sub.listed is not None:
+                items = [
+                    dataclasses.replace(sub.listed, attribute=key)
+                    for key in _in_save_order(list(sub_group))
+                ]
+                self._sub_rows(items, sub_group, saved_path, path, depth, variables)
+                continue
+            saved = _saved_name(sub_group)
+            if saved is None:
+                raise _unsupported(f"{path!r}: its {sub.attribute} has no saved name")
+            name = saved
+            if sub.auto_name is not None:
+                if not re.fullmatch(rf"{re.escape(sub.auto_name)}(_\d+)?", saved):
+                    raise _unsupported(
+                        f"{path!r}: {sub.attribute} is saved as {saved!r}, not as an unnamed "
+                        f"{sub.class_name}"
+                    )
+                count = self.auto_names.get(sub.auto_name, 0)
+                self.auto_names[sub.auto_name] = count + 1
+                name = sub.auto_name if count == 0 else f"{sub.auto_name}_{count}"
+            sub_saved, sub_path = f"{saved_path}/{saved}", f"{path}/{name}"
+            own = [
+                dataclasses.replace(v, path=sub_path + v.path[len(sub_saved) :])
+                for v in variables
+                if v.path.startswith(sub_saved + "/")
+            ]
+            if not sub.subs and _deep_count(sub_group) != len(own):
+                raise _unsupported(f"{sub_path!r} holds variables its block does not list")
+            calls = tuple(LayerCall(inputs, outputs) for inputs, outputs in sub.calls)
+            self.rows.append(
+                LayerReport(
+                    name=name,
+                    path=sub_path,
+                    depth=depth,
+                    class_name=sub.class_name,
+                    variables=tuple(own),
+                    output_shapes=calls[0].output_shapes if calls else (),
+                    input_shapes=calls[0].input_shapes if calls else (),
+                    parent=path,
+                    is_block=bool(sub.subs),
+                    layer_trainable=self.trainable,
+                    dtype_policy=sub.dtype or self.policy,
+                    config={"name": name, "trainable": self.trainable, **sub.config},
+                    call_count=len(calls),
+                    calls=calls,
+                    ops=sub.ops,
+                )
+            )
+            if sub.subs:
+                self._sub_rows(sub.subs, sub_group, sub_saved, sub_path, depth + 1, variables)
 
 
 def _check_params(plan: Plan, variables: Sequence[Variable]) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from layerscope.report import Shape
+from layerscope.report import OpCall, Shape
 
 
 def _unsupported(message: str) -> Exception:
@@ -552,3 +552,314 @@ EXPECTED_PARAMS: dict[str, Callable[[Mapping[str, Any], int], int]] = {
 }
 """What a block holds, given its config and its width: the MAC rules read the same
 config, so a file whose blocks hold anything else is not read by its recipe."""
+
+
+# -- sub-layer rows: what runs inside each block ---------------------------------------------
+
+
+Call = tuple[tuple[Shape, ...], tuple[Shape, ...]]
+"""(input shapes, output shapes) of one call, batch axis ``None``."""
+
+
+@dataclass(frozen=True)
+class SubRow:
+    """One sub-layer row inside a block, as the Keras engine's trace shows it.
+
+    Rows follow the block's ``_layers`` order (the order its constructor and ``build``
+    assign them); each is found in the weights file under ``attribute`` of its owner's
+    group, which also gives its saved name and variables.
+    """
+
+    attribute: str
+    class_name: str
+    calls: tuple[Call, ...]
+    """Every call the block makes of it at the given input size; empty when the block never
+    calls it (Gemma's attention dropout at inference)."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """What the MAC rules read (``units``, ``equation``, ``num_heads``...)."""
+    ops: tuple[OpCall, ...] = ()
+    """Matrix products the layer's own code runs outside its sub-layers (attention scores
+    and weighted values; rotary frequencies)."""
+    subs: tuple[SubRow, ...] = ()
+    auto_name: str | None = None
+    """Set for a sub-layer keras_hub creates without a name: Keras names it ``<auto_name>``,
+    ``<auto_name>_1``... by a counter of the session that builds it, so the saved name says
+    how many the saving session had made before; loading the file names them afresh in
+    construction order, and so does the engine."""
+    dtype: str | None = None
+    """A policy the block fixes whatever the model's (``Softmax(dtype="float32")``)."""
+    listed: SubRow | None = None
+    """A Python list of layers (``encoder_layers``): each saved item is a row like this one
+    (its ``attribute`` unused)."""
+
+
+def _same(x: Shape) -> tuple[Call, ...]:
+    return (((x,), (x,)),)
+
+
+def _heads(x: Shape, heads: int, head_dim: int) -> Shape:
+    return (x[0], x[1], heads, head_dim)
+
+
+def _batch1(shape: Shape) -> Shape:
+    return (1, *shape[1:])
+
+
+def _dense(attribute: str, x: Shape, units: int) -> SubRow:
+    y = (*x[:-1], units)
+    return SubRow(attribute, "Dense", ((((x,), (y,))),), {"units": units})
+
+
+def _einsum(attribute: str, equation: str, x: Shape, y: Shape) -> SubRow:
+    return SubRow(
+        attribute, "EinsumDense", (((x,), (y,)),), {"equation": equation, "output_shape": y[1:]}
+    )
+
+
+def _scores(x: Shape, heads: int) -> Shape:
+    return (x[0], heads, x[1], x[1])
+
+
+def _cached_mha(attribute: str, x: Shape, heads: int, head_dim: int) -> SubRow:
+    """keras_hub's ``CachedMultiHeadAttention`` (a Keras ``MultiHeadAttention`` whose call
+    keras_hub rewrites): its projections, softmax and dropout are rows of their own."""
+    h = _heads(x, heads, head_dim)
+    scores = _scores(x, heads)
+    return SubRow(
+        attribute,
+        "CachedMultiHeadAttention",
+        (((x, x), (x,)),),
+        ops=(
+            OpCall("einsum", (_batch1(h), _batch1(h)), "aecd,abcd->acbe"),
+            OpCall("einsum", (_batch1(scores), _batch1(h)), "acbe,aecd->abcd"),
+        ),
+        subs=(
+            _einsum("_query_dense", "abc,cde->abde", x, h),
+            _einsum("_key_dense", "abc,cde->abde", x, h),
+            _einsum("_value_dense", "abc,cde->abde", x, h),
+            SubRow("_softmax", "Softmax", _same(scores), auto_name="softmax"),
+            SubRow("_dropout_layer", "Dropout", _same(scores), auto_name="dropout"),
+            _einsum("_output_dense", "abcd,cde->abe", h, x),
+        ),
+    )
+
+
+def _transformer_encoder(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    width = x[-1]
+    assert width is not None
+    heads, ffn = int(config["num_heads"]), int(config["intermediate_dim"])
+    key_dim = width // heads
+    mha = SubRow(
+        "_self_attention_layer",
+        "MultiHeadAttention",
+        (((x, x), (x,)),),
+        {"num_heads": heads, "key_dim": key_dim, "value_dim": key_dim, "output_shape": None},
+    )
+    hidden = (*x[:-1], ffn)
+    return (
+        mha,
+        SubRow("_self_attention_layer_norm", "LayerNormalization", _same(x)),
+        SubRow("_self_attention_dropout", "Dropout", _same(x)),
+        SubRow("_feedforward_layer_norm", "LayerNormalization", _same(x)),
+        _dense("_feedforward_intermediate_dense", x, ffn),
+        _dense("_feedforward_output_dense", hidden, width),
+        SubRow("_feedforward_dropout", "Dropout", _same(x)),
+    )
+
+
+def _transformer_decoder(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    width = x[-1]
+    assert width is not None
+    heads, ffn = int(config["num_heads"]), int(config["intermediate_dim"])
+    hidden = (*x[:-1], ffn)
+    return (
+        _cached_mha("_self_attention_layer", x, heads, width // heads),
+        SubRow("_self_attention_layer_norm", "LayerNormalization", _same(x)),
+        SubRow("_self_attention_dropout", "Dropout", _same(x)),
+        _dense("_feedforward_intermediate_dense", x, ffn),
+        _dense("_feedforward_output_dense", hidden, width),
+        SubRow("_feedforward_layer_norm", "LayerNormalization", _same(x)),
+        SubRow("_feedforward_dropout", "Dropout", _same(x)),
+    )
+
+
+def _rotary(attribute: str, class_name: str, auto: str, q: Shape, k: Shape) -> SubRow:
+    """Rotary position embedding, called on the queries then the keys; each call builds its
+    angle table with one ``positions x (head_dim / 2)`` outer product."""
+    head_dim = q[-1]
+    assert head_dim is not None
+    outer = OpCall("einsum", ((1, q[1]), (head_dim // 2,)), "bi,j->bij")
+    return SubRow(
+        attribute, class_name, (((q,), (q,)), ((k,), (k,))), ops=(outer, outer), auto_name=auto
+    )
+
+
+def _llama_decoder(norm: str, attention: str) -> Callable[[Dims, Shape], tuple[SubRow, ...]]:
+    def rows(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+        width = x[-1]
+        assert width is not None
+        heads, kv_heads = int(config["num_query_heads"]), int(config["num_key_value_heads"])
+        head_dim, ffn = int(config["head_dim"]), int(config["intermediate_dim"])
+        q, kv = _heads(x, heads, head_dim), _heads(x, kv_heads, head_dim)
+        scores = _scores(x, heads)
+        hidden = (*x[:-1], ffn)
+        attention_row = SubRow(
+            "_self_attention_layer",
+            attention,
+            _same(x),
+            ops=(
+                # Keys and values are repeated to every query head before the products.
+                OpCall("einsum", (_batch1(q), _batch1(q)), "bquh,bkuh->buqk"),
+                OpCall("einsum", (_batch1(scores), _batch1(q)), "buqk,bkuh->bquh"),
+            ),
+            subs=(
+                _einsum("_query_dense", "bqm,muh->bquh", x, q),
+                _einsum("_key_dense", "bkm,mvh->bkvh", x, kv),
+                _einsum("_value_dense", "bkm,mvh->bkvh", x, kv),
+                SubRow("_softmax", "Softmax", _same(scores), dtype="float32"),
+                SubRow("_dropout_layer", "Dropout", _same(q), auto_name="dropout"),
+                _einsum("_output_dense", "bquh,uhm->bqm", q, x),
+                _rotary(
+                    "rotary_embedding_layer",
+                    "LlamaRotaryEmbedding" if norm == "LlamaLayerNorm" else "RotaryEmbedding",
+                    "llama_rotary_embedding" if norm == "LlamaLayerNorm" else "rotary_embedding",
+                    q,
+                    kv,
+                ),
+            ),
+        )
+        return (
+            attention_row,
+            SubRow("_self_attention_layernorm", norm, _same(x)),
+            SubRow("_self_attention_dropout", "Dropout", _same(x)),
+            _dense("_feedforward_intermediate_dense", x, ffn),
+            _dense("_feedforward_gate_dense", x, ffn),
+            _dense("_feedforward_output_dense", hidden, width),
+            SubRow("_feedforward_layernorm", norm, _same(x)),
+        )
+
+    return rows
+
+
+def _gemma_decoder(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    width = x[-1]
+    assert width is not None
+    heads, kv_heads = int(config["num_query_heads"]), int(config["num_key_value_heads"])
+    head_dim, ffn = int(config["head_dim"]), int(config["intermediate_dim"]) // 2
+    q, kv = _heads(x, heads, head_dim), _heads(x, kv_heads, head_dim)
+    groups = heads // kv_heads
+    grouped = (1, x[1], kv_heads, groups, head_dim)
+    scores = (x[0], kv_heads, groups, x[1], x[1])
+    hidden = (*x[:-1], ffn)
+    attention = SubRow(
+        "attention",
+        "CachedGemmaAttention",
+        _same(x),
+        ops=(
+            OpCall("einsum", (grouped, _batch1(kv)), "btkgh,bskh->bkgts"),
+            OpCall("einsum", (_batch1(scores), _batch1(kv)), "bkgts,bskh->btkgh"),
+        ),
+        subs=(
+            _einsum("query_dense", "btd,ndh->btnh", x, q),
+            _einsum("key_dense", "bsd,kdh->bskh", x, kv),
+            _einsum("value_dense", "bsd,kdh->bskh", x, kv),
+            SubRow("dropout_layer", "Dropout", (), auto_name="dropout"),
+            _einsum("output_dense", "btnh,nhd->btd", q, x),
+            SubRow("softmax", "Softmax", _same(scores), auto_name="softmax", dtype="float32"),
+            _rotary("rope_layer", "RotaryEmbedding", "rotary_embedding", q, kv),
+        ),
+    )
+    return (
+        SubRow("pre_attention_norm", "RMSNormalization", _same(x)),
+        attention,
+        SubRow("pre_ffw_norm", "RMSNormalization", _same(x)),
+        _einsum("gating_ffw", "btd,df->btf", x, hidden),
+        _einsum("gating_ffw_2", "btd,df->btf", x, hidden),
+        _einsum("ffw_linear", "btf,fd->btd", hidden, x),
+    )
+
+
+def _vit_encoder_rows(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    width, heads, mlp = int(config["hidden_dim"]), int(config["num_heads"]), int(config["mlp_dim"])
+    hidden = (*x[:-1], mlp)
+    block = SubRow(
+        "",
+        "ViTEncoderBlock",
+        _same(x),
+        subs=(
+            SubRow("layer_norm_1", "LayerNormalization", _same(x)),
+            SubRow(
+                "mha",
+                "MultiHeadAttention",
+                (((x, x), (x,)),),
+                {
+                    "num_heads": heads,
+                    "key_dim": width // heads,
+                    "value_dim": width // heads,
+                    "output_shape": None,
+                },
+            ),
+            SubRow("dropout", "Dropout", _same(x)),
+            SubRow("layer_norm_2", "LayerNormalization", _same(x)),
+            SubRow(
+                "mlp",
+                "MLP",
+                _same(x),
+                subs=(
+                    _dense("dense_1", x, mlp),
+                    _dense("dense_2", hidden, width),
+                    SubRow("dropout", "Dropout", (((hidden,), (hidden,)), ((x,), (x,)))),
+                ),
+            ),
+        ),
+    )
+    return (
+        SubRow("encoder_layers", "list", (), listed=block),
+        SubRow("dropout", "Dropout", _same(x)),
+        SubRow("layer_norm", "LayerNormalization", _same(x)),
+    )
+
+
+def _vit_patching_rows(config: Dims, images: Shape) -> tuple[SubRow, ...]:
+    patch_h, patch_w = (int(p) for p in config["patch_size"])
+    hidden = int(config["hidden_dim"])
+    _, height, width, channels = images
+    grid_h = None if height is None else height // patch_h
+    grid_w = None if width is None else width // patch_w
+    tokens = None if grid_h is None or grid_w is None else grid_h * grid_w + 1
+    return (
+        SubRow(
+            "patch_embedding",
+            "Conv2D",
+            (((images,), ((None, grid_h, grid_w, hidden),)),),
+            {
+                "filters": hidden,
+                "kernel_size": [patch_h, patch_w],
+                "strides": [patch_h, patch_w],
+                "data_format": "channels_last",
+                "groups": 1,
+            },
+        ),
+        SubRow(
+            "position_embedding",
+            "Embedding",
+            ((((None, tokens),), ((None, tokens, hidden),)),),
+            {"input_dim": tokens, "output_dim": hidden},
+        ),
+    )
+
+
+SUB_ROWS: dict[str, Callable[[Dims, Shape], tuple[SubRow, ...]]] = {
+    "TransformerEncoder": _transformer_encoder,
+    "TransformerDecoder": _transformer_decoder,
+    "LlamaTransformerDecoder": _llama_decoder("LlamaLayerNorm", "LlamaAttention"),
+    "MistralTransformerDecoder": _llama_decoder(
+        "MistralLayerNormalization", "CachedMistralAttention"
+    ),
+    "GemmaDecoderBlock": _gemma_decoder,
+    "ViTEncoder": _vit_encoder_rows,
+    "ViTPatchingAndEmbedding": _vit_patching_rows,
+}
+"""Each block's sub-layer rows from its config and the shape of its input (the first
+input of its first call), written from keras_hub 0.32's sources and checked row by row
+against the Keras engine's trace (tests/test_static_hub.py)."""
