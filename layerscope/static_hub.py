@@ -240,6 +240,8 @@ class _Builder:
         self.rows: list[LayerReport] = []
         self.edges: list[Edge] = []
         self.by_path: dict[str, LayerReport] = {}
+        self.operations: set[str] = set()
+        """Paths of the rows that are graph operations, not layers."""
         self.auto_names: dict[str, int] = {}
         """Keras's session counters for unnamed sub-layers (``dropout``, ``dropout_1``...),
         as a fresh session loading the file advances them."""
@@ -286,6 +288,7 @@ class _Builder:
                 ]
             elif plan.operation:
                 variables = []
+                self.operations.add(path)
             else:
                 layer_group = groups.get(plan.name)
                 if layer_group is None and plan.class_name in _STATELESS:
@@ -361,7 +364,6 @@ class _Builder:
         if extra:
             raise _unsupported(f"the weights file holds layers the recipe does not: {extra}")
         return all_variables
-
 
     def _sub_rows(
         self,
@@ -495,14 +497,29 @@ def read_hub_model(
             recipe = _recipe_for(config, seq_len, input_shapes)
             builder = _Builder(weights.root, policy, trainable)
             builder.build(recipe, weights.root, "", 0, None)
+            # The rows hold the shapes the layers run at (seq_len / input_shapes filled in,
+            # as the Keras engine's trace does); the graph's edges and inputs keep the
+            # shapes the model was built with, as Keras's graph does.
+            graph, edges = recipe, builder.edges
+            if seq_len is not None or input_shapes:
+                graph = _recipe_for(config, None, None)
+                unsized = _Builder(weights.root, policy, trainable)
+                unsized.build(graph, weights.root, "", 0, None)
+                edges = unsized.edges
+                # Graph operations (``x[:, 0, :]``) are not layers: nothing traces their
+                # calls, and the Keras engine shows their graph shapes.
+                operations = {
+                    row.path: row for row in unsized.rows if row.path in unsized.operations
+                }
+                builder.rows = [operations.get(row.path, row) for row in builder.rows]
             report = CapturedModel(
                 name=str(inner.get("name", recipe.name)),
                 class_name=class_name,
                 layers=tuple(builder.rows),
-                edges=tuple(builder.edges),
+                edges=tuple(edges),
                 inputs=recipe.inputs,
                 outputs=recipe.outputs,
-                input_shapes=recipe.input_shapes,
+                input_shapes=graph.input_shapes,
                 source=source,
                 engine="static",
             )

@@ -407,3 +407,85 @@ def test_a_frozen_backbone_inside_a_task(fresh_names: Any, tmp_path: Path) -> No
     assert report.layer("token_embedding").layer_trainable is False
     loaded = keras.saving.load_model(path, compile=False)
     assert differences(outside_blocks(capture(loaded, source=os.fspath(path))), report) == []
+
+
+# -- sub-layer rows: the static engine's rows inside blocks equal the Keras engine's -----------
+
+MEASURED_AT: dict[str, dict[str, Any]] = {
+    "bert_base": {"seq_len": 128},
+    "gpt2_small": {"seq_len": 128},
+    "gpt2_causal_lm": {"seq_len": 128},
+    "vit_b16": {"input_shapes": {"images": (224, 224, 3)}},
+    "llama_small_gqa": {"seq_len": 128},
+    "gemma_small": {"seq_len": 128},
+}
+
+
+def engines_agree(keras: Any, path: Path, **options: Any) -> tuple[Any, Any]:
+    """Both engines' full reports of ``path`` (sub-layer rows included), checked row by row:
+    every compared field, then each row's MACs and activations, the memory estimate and the
+    precision plan. Keras loads the file in fresh session counters, as a new process does."""
+    from test_static import differences
+
+    from layerscope import analyze
+
+    pytest.importorskip("keras_hub")
+    static = analyze(path, engine="static", **options)
+    keras.backend.clear_session()
+    by_keras = analyze(path, engine="keras", **options)
+    assert static.engine == "static" and by_keras.engine == "keras"
+    assert any(
+        row.depth > 0
+        for row in static.layers
+        if row.parent in {r.path for r in static.layers if r.is_block}
+    )
+    assert differences(by_keras, static) == []
+    assert [(r.path, r.macs, r.activation_elements) for r in static.layers] == [
+        (r.path, r.macs, r.activation_elements) for r in by_keras.layers
+    ]
+    assert static.cost.macs == by_keras.cost.macs
+    assert static.cost.uncounted == by_keras.cost.uncounted == ()
+    assert static.memory == by_keras.memory
+    assert static.precision is not None and by_keras.precision is not None
+    assert static.precision.as_dict() == by_keras.precision.as_dict()
+    return static, by_keras
+
+
+@pytest.mark.parametrize("name", ["llama_small_gqa", "gemma_small"])
+def test_sub_layer_rows_equal_the_keras_engine(keras: Any, name: str) -> None:
+    static, _ = engines_agree(keras, hub_file(name), **MEASURED_AT[name])
+    block = "transformer_layer_1" if name == "llama_small_gqa" else "decoder_block_1"
+    # Unnamed sub-layers take Keras's session counters in construction order (the file
+    # saved them as dropout_49 etc., from the session that built it).
+    names = [
+        row.name
+        for row in static.layers
+        if row.parent
+        == f"{block}/" + ("self_attention" if name == "llama_small_gqa" else "attention")
+    ]
+    if name == "llama_small_gqa":
+        assert names == [
+            "query",
+            "key",
+            "value",
+            "attention_softmax",
+            "dropout_1",
+            "attention_output",
+            "llama_rotary_embedding_1",
+        ]
+    else:
+        assert names == [
+            "query",
+            "key",
+            "value",
+            "dropout_1",
+            "attention_output",
+            "softmax_1",
+            "rotary_embedding_1",
+        ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["bert_base", "gpt2_small", "gpt2_causal_lm", "vit_b16"])
+def test_sub_layer_rows_equal_the_keras_engine_large(keras: Any, name: str) -> None:
+    engines_agree(keras, hub_file(name), **MEASURED_AT[name])
