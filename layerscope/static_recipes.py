@@ -823,7 +823,7 @@ def _vit_encoder_rows(config: Dims, x: Shape) -> tuple[SubRow, ...]:
 def _vit_patching_rows(config: Dims, images: Shape) -> tuple[SubRow, ...]:
     patch_h, patch_w = (int(p) for p in config["patch_size"])
     hidden = int(config["hidden_dim"])
-    _, height, width, channels = images
+    _, height, width, _ = images
     grid_h = None if height is None else height // patch_h
     grid_w = None if width is None else width // patch_w
     tokens = None if grid_h is None or grid_w is None else grid_h * grid_w + 1
