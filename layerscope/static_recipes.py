@@ -634,12 +634,13 @@ def _cached_mha(attribute: str, x: Shape, heads: int, head_dim: int) -> SubRow:
             OpCall("einsum", (_batch1(scores), _batch1(h)), "acbe,aecd->abcd"),
         ),
         subs=(
-            _einsum("_query_dense", "abc,cde->abde", x, h),
-            _einsum("_key_dense", "abc,cde->abde", x, h),
-            _einsum("_value_dense", "abc,cde->abde", x, h),
+            # Keras saves MultiHeadAttention's projections under their public properties.
+            _einsum("query_dense", "abc,cde->abde", x, h),
+            _einsum("key_dense", "abc,cde->abde", x, h),
+            _einsum("value_dense", "abc,cde->abde", x, h),
             SubRow("_softmax", "Softmax", _same(scores), auto_name="softmax"),
             SubRow("_dropout_layer", "Dropout", _same(scores), auto_name="dropout"),
-            _einsum("_output_dense", "abcd,cde->abe", h, x),
+            _einsum("output_dense", "abcd,cde->abe", h, x),
         ),
     )
 
