@@ -139,14 +139,15 @@ class _Reader:
         for index in range(count):
             shape, dtype = vars_group.dataset(str(index))
             name = names[index]
+            is_trainable = trainable and name not in NON_TRAINABLE
             found.append(
                 Variable(
                     name=name,
                     path=f"{path}/{name}",
-                    role=variable_role(class_name, name, trainable),
+                    role=variable_role(class_name, name, is_trainable),
                     shape=shape,
                     dtype=dtype,
-                    trainable=trainable,
+                    trainable=is_trainable,
                 )
             )
         known = {"vars"}
@@ -262,6 +263,9 @@ class _Builder:
         groups = _layer_groups(group)
         used: set[str] = set()
         names = {plan.name for plan in recipe.plans}
+        for plan in recipe.plans:
+            if plan.auto_name:
+                self._unnamed(plan, groups, names)
         callers: dict[str, list[str]] = {}
         all_variables: list[Variable] = []
         for plan in recipe.plans:
@@ -364,6 +368,20 @@ class _Builder:
         if extra:
             raise _unsupported(f"the weights file holds layers the recipe does not: {extra}")
         return all_variables
+
+    def _unnamed(self, plan: Plan, groups: dict[str, Any], names: set[str]) -> None:
+        """Find the group of a layer its constructor left unnamed (saved as, say,
+        ``activation_12``) and file it under the name a fresh session gives it."""
+        pattern = rf"{re.escape(plan.name)}(_\d+)?"
+        saved = [n for n in groups if re.fullmatch(pattern, n) and n not in names - {plan.name}]
+        count = self.auto_names.get(plan.name, 0)
+        self.auto_names[plan.name] = count + 1
+        if count:
+            raise _unsupported(f"{plan.name!r} would be named {plan.name}_{count} on loading")
+        if len(saved) > 1:
+            raise _unsupported(f"{len(saved)} weights groups could be the layer {plan.name!r}")
+        if saved:
+            groups[plan.name] = groups.pop(saved[0])
 
     def _sub_rows(
         self,

@@ -69,6 +69,7 @@ def _attention(prefix: str = "") -> tuple[Sub, ...]:
 
 
 _MHA = _attention()
+_SQUEEZE_EXCITE = (Sub("conv_reduce", "Conv2D"), Sub("conv_expand", "Conv2D"))
 
 BLOCKS: dict[str, tuple[Sub, ...]] = {
     "TransformerEncoder": (
@@ -123,8 +124,28 @@ BLOCKS: dict[str, tuple[Sub, ...]] = {
         Sub("patch_embedding", "Conv2D"),
         Sub("position_embedding", "Embedding"),
     ),
+    "DepthwiseConvBlock": (
+        Sub("conv1", "Conv2D"),
+        Sub("batch_normalization1", "BatchNormalization"),
+        Sub("se_layer", "SqueezeAndExcite2D", _SQUEEZE_EXCITE, own=(), optional=True),
+        Sub("conv2", "Conv2D"),
+        Sub("batch_normalization2", "BatchNormalization"),
+    ),
+    "InvertedResidualBlock": (
+        Sub("conv1", "Conv2D"),
+        Sub("batch_normalization1", "BatchNormalization"),
+        Sub("conv2", "Conv2D"),
+        Sub("batch_normalization2", "BatchNormalization"),
+        Sub("squeeze_excite", "SqueezeAndExcite2D", _SQUEEZE_EXCITE, own=(), optional=True),
+        Sub("conv3", "Conv2D"),
+        Sub("batch_normalization3", "BatchNormalization"),
+    ),
+    "ConvBnActBlock": (
+        Sub("conv", "Conv2D"),
+        Sub("batch_normalization", "BatchNormalization"),
+    ),
 }
-"""Each keras_hub block's sub-layers with variables, in the order the block creates them
+"""Each keras_hub block's sub-layers with variables, in the order the block assigns them
 (Keras lists a layer's weights in that order; the weights file sorts them by name)."""
 
 OWN: dict[str, tuple[str, ...]] = {
@@ -151,6 +172,10 @@ class Plan:
     nested: Recipe | None = None
     same_as: str | None = None
     """A second call of an earlier row's layer (a tied LM head): its variables again."""
+    auto_name: bool = False
+    """A layer the constructor leaves unnamed (``keras.layers.Activation(...)``): its saved
+    name carries the saving session's counter (``activation_12``); ``name`` is the one a
+    fresh session gives it, and the counter advances as for :attr:`SubRow.auto_name`."""
 
 
 @dataclass
@@ -458,6 +483,130 @@ def _gpt2_causal_lm(config: Dims, seq_len: int | None) -> Recipe:
     )
 
 
+def adjust_channels(x: float, divisor: int = 8) -> int:
+    """keras_hub's ``mobilenet.util.adjust_channels``: ``x`` rounded to a multiple of 8,
+    never more than 10% below ``x``."""
+    new_x = max(divisor, int(x + divisor / 2) // divisor * divisor)
+    return new_x + divisor if new_x < 0.9 * x else new_x
+
+
+def _conv_size(size: int | None, pad: int, kernel: int, stride: int) -> int | None:
+    """A ``valid`` convolution's output size after ``pad`` zeros on each side."""
+    return None if size is None else (size + 2 * pad - kernel) // stride + 1
+
+
+def _channels(shape: Shape, channels: int) -> Shape:
+    return (*shape[:-1], channels)
+
+
+def _mobilenet(config: Dims, image: Shape | None) -> Recipe:
+    raw_shape = config.get("image_shape")
+    if not isinstance(raw_shape, list) or len(raw_shape) != 3:
+        raise _unsupported(f"MobileNet image_shape {raw_shape!r}")
+    height, width, channels = raw_shape
+    if image is not None and len(image) == 4:
+        height = height if height is not None else image[1]
+        width = width if width is not None else image[2]
+    images: Shape = (None, height, width, channels)
+    stem = adjust_channels(_int(config, "input_num_filters"))
+    padded: Shape = (None, _plus(height, 2), _plus(width, 2), channels)
+    x: Shape = (None, _conv_size(height, 1, 3, 2), _conv_size(width, 1, 3, 2), stem)
+    plans = [
+        Plan("input_layer", "InputLayer", outputs=[images], auto_name=True),
+        Plan("input_pad", "ZeroPadding2D", [("input_layer", images)], [padded]),
+        Plan(
+            "input_conv",
+            "Conv2D",
+            [("input_pad", padded)],
+            [x],
+            {"filters": stem, "kernel_size": [3, 3], "strides": [2, 2], "groups": 1},
+        ),
+        Plan("input_batch_norm", "BatchNormalization", [("input_conv", x)], [x]),
+        Plan("activation", "Activation", [("input_batch_norm", x)], [x], auto_name=True),
+    ]
+    stride = _int(config, "depthwise_stride")
+    filters = _int(config, "depthwise_filters")
+    out: Shape = (None, _conv_size(x[1], 1, 3, stride), _conv_size(x[2], 1, 3, stride), filters)
+    se = config.get("squeeze_and_excite")
+    plans.append(
+        Plan(
+            "block_0_0",
+            "DepthwiseConvBlock",
+            [("activation", x)],
+            [out],
+            {
+                "infilters": stem,
+                "filters": filters,
+                "kernel_size": 3,
+                "stride": stride,
+                "squeeze_excite_ratio": se,
+                "residual": bool(config.get("depthwise_residual")),
+            },
+        )
+    )
+    previous, x = "block_0_0", out
+    stacks = config.get("stackwise_num_blocks")
+    if not isinstance(stacks, list):
+        raise _unsupported(f"MobileNet stackwise_num_blocks {stacks!r}")
+
+    def pick(key: str, stack: int, index: int) -> Any:
+        table = config.get(key)
+        try:
+            return table[stack][index]  # type: ignore[index]
+        except (TypeError, IndexError, KeyError) as error:
+            raise _unsupported(f"MobileNet {key} has no entry [{stack}][{index}]") from error
+
+    for stack, count in enumerate(stacks):
+        for index in range(int(count)):
+            expanded = adjust_channels(int(pick("stackwise_expansion", stack, index)))
+            filters = adjust_channels(int(pick("stackwise_num_filters", stack, index)))
+            kernel = int(pick("stackwise_kernel_size", stack, index))
+            stride = int(pick("stackwise_num_strides", stack, index))
+            pad = int(pick("stackwise_padding", stack, index))
+            out = (
+                None,
+                _conv_size(x[1], pad, kernel, stride),
+                _conv_size(x[2], pad, kernel, stride),
+                filters,
+            )
+            name = f"block_{stack + 1}_{index}"
+            plans.append(
+                Plan(
+                    name,
+                    "InvertedResidualBlock",
+                    [(previous, x)],
+                    [out],
+                    {
+                        "expansion": int(pick("stackwise_expansion", stack, index)),
+                        "expanded": expanded,
+                        "infilters": x[-1],
+                        "filters": filters,
+                        "kernel_size": kernel,
+                        "stride": stride,
+                        "squeeze_excite_ratio": pick("stackwise_se_ratio", stack, index),
+                        "padding": pad,
+                    },
+                )
+            )
+            previous, x = name, out
+    last = adjust_channels(_int(config, "last_layer_filter"))
+    name = f"block_{len(stacks) + 1}_0"
+    out = _channels(x, last)
+    plans.append(Plan(name, "ConvBnActBlock", [(previous, x)], [out], {"filter": last}))
+    return Recipe(
+        str(config.get("name")),
+        "MobileNetBackbone",
+        plans,
+        inputs=("input_layer",),
+        outputs=(name,),
+        input_shapes=(images,),
+    )
+
+
+def _plus(size: int | None, extra: int) -> int | None:
+    return None if size is None else size + extra
+
+
 RecipeFunction = Callable[[Dims, Any], Recipe]
 
 RECIPES: dict[str, tuple[str, RecipeFunction]] = {
@@ -465,6 +614,7 @@ RECIPES: dict[str, tuple[str, RecipeFunction]] = {
     "GPT2Backbone": ("text", _gpt2),
     "GPT2CausalLM": ("text", _gpt2_causal_lm),
     "ViTBackbone": ("image", _vit),
+    "MobileNetBackbone": ("image", _mobilenet),
     "LlamaBackbone": (
         "text",
         _decoder_only(
@@ -850,7 +1000,123 @@ def _vit_patching_rows(config: Dims, images: Shape) -> tuple[SubRow, ...]:
     )
 
 
+def _conv(
+    attribute: str,
+    x: Shape,
+    filters: int,
+    kernel: int = 1,
+    stride: int = 1,
+    groups: int = 1,
+    pad: int = 0,
+) -> SubRow:
+    """A ``valid`` Conv2D (its input already padded by ``pad`` on each side)."""
+    y = (
+        None,
+        _conv_size(x[1], 0, kernel, stride),
+        _conv_size(x[2], 0, kernel, stride),
+        filters,
+    )
+    return SubRow(
+        attribute,
+        "Conv2D",
+        (((x,), (y,)),),
+        {
+            "filters": filters,
+            "kernel_size": [kernel, kernel],
+            "strides": [stride, stride],
+            "groups": groups,
+        },
+    )
+
+
+def _padding(attribute: str, x: Shape, pad: int) -> SubRow:
+    return SubRow(
+        attribute,
+        "ZeroPadding2D",
+        (((x,), ((None, _plus(x[1], 2 * pad), _plus(x[2], 2 * pad), x[3]),)),),
+    )
+
+
+def _squeeze_excite(attribute: str, x: Shape, ratio: Any) -> SubRow:
+    """``SqueezeAndExcite2D``: a spatial mean, then two 1x1 convolutions on the pooled
+    ``1 x 1`` map, whose gate scales the input."""
+    filters = x[-1]
+    assert filters is not None
+    bottleneck = adjust_channels(filters * float(ratio))
+    pooled: Shape = (None, 1, 1, filters)
+    squeezed: Shape = (None, 1, 1, bottleneck)
+    return SubRow(
+        attribute,
+        "SqueezeAndExcite2D",
+        _same(x),
+        subs=(
+            _conv("conv_reduce", pooled, bottleneck),
+            SubRow("activation1", "Activation", _same(squeezed)),
+            _conv("conv_expand", squeezed, filters),
+            SubRow("gate", "Activation", _same(pooled)),
+        ),
+    )
+
+
+def _depthwise_conv_block(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    channels, stride = int(config["infilters"]), int(config["stride"])
+    padded = (None, _plus(x[1], 2), _plus(x[2], 2), channels)
+    conv1 = _conv("conv1", padded, channels, 3, stride, groups=channels)
+    y = conv1.calls[0][1][0]
+    rows = [
+        _padding("pad", x, 1),
+        conv1,
+        SubRow("batch_normalization1", "BatchNormalization", _same(y)),
+        SubRow("activation1", "ReLU", _same(y), auto_name="re_lu"),
+    ]
+    if config.get("squeeze_excite_ratio"):
+        rows.append(_squeeze_excite("se_layer", y, config["squeeze_excite_ratio"]))
+    conv2 = _conv("conv2", y, int(config["filters"]))
+    out = conv2.calls[0][1][0]
+    rows += [conv2, SubRow("batch_normalization2", "BatchNormalization", _same(out))]
+    return tuple(rows)
+
+
+def _inverted_residual_block(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    expanded, pad = int(config["expanded"]), int(config["padding"])
+    kernel, stride = int(config["kernel_size"]), int(config["stride"])
+    conv1 = _conv("conv1", x, expanded)
+    wide = conv1.calls[0][1][0]
+    padding = _padding("pad", wide, pad)
+    padded = padding.calls[0][1][0]
+    conv2 = _conv("conv2", padded, expanded, kernel, stride, groups=expanded)
+    y = conv2.calls[0][1][0]
+    rows = [
+        conv1,
+        SubRow("batch_normalization1", "BatchNormalization", _same(wide)),
+        SubRow("activation1", "Activation", _same(wide), auto_name="activation"),
+        padding,
+        conv2,
+        SubRow("batch_normalization2", "BatchNormalization", _same(y)),
+        SubRow("activation2", "Activation", _same(y), auto_name="activation"),
+    ]
+    if config.get("squeeze_excite_ratio"):
+        rows.append(_squeeze_excite("squeeze_excite", y, config["squeeze_excite_ratio"]))
+    conv3 = _conv("conv3", y, int(config["filters"]))
+    out = conv3.calls[0][1][0]
+    rows += [conv3, SubRow("batch_normalization3", "BatchNormalization", _same(out))]
+    return tuple(rows)
+
+
+def _conv_bn_act_block(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    conv = _conv("conv", x, int(config["filter"]))
+    out = conv.calls[0][1][0]
+    return (
+        conv,
+        SubRow("batch_normalization", "BatchNormalization", _same(out)),
+        SubRow("activation_layer", "Activation", _same(out), auto_name="activation"),
+    )
+
+
 SUB_ROWS: dict[str, Callable[[Dims, Shape], tuple[SubRow, ...]]] = {
+    "DepthwiseConvBlock": _depthwise_conv_block,
+    "InvertedResidualBlock": _inverted_residual_block,
+    "ConvBnActBlock": _conv_bn_act_block,
     "TransformerEncoder": _transformer_encoder,
     "TransformerDecoder": _transformer_decoder,
     "LlamaTransformerDecoder": _llama_decoder("LlamaLayerNorm", "LlamaAttention"),
