@@ -155,12 +155,21 @@ def test_macs_at_the_measured_input_size(blocked_env: dict[str, str], name: str)
 
 
 def test_unknown_keras_hub_class_is_read_from_the_weights_file(
-    blocked_env: dict[str, str],
+    blocked_env: dict[str, str], fresh_names: Any, tmp_path: Path
 ) -> None:
-    """MobileNetBackbone has no recipe: ``--engine static`` still gives exact parameter
+    """DistilBertBackbone has no recipe: ``--engine static`` still gives exact parameter
     counts and lists what it could not derive; ``auto`` needs Keras, which needs keras_hub."""
-    path = hub_file("mobilenet_v3_large")
-    counts = recorded_counts("mobilenet_v3_large")
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.DistilBertBackbone(
+        vocabulary_size=64,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=16,
+        intermediate_dim=32,
+        max_sequence_length=32,
+    )
+    path = tmp_path / "distil_bert.keras"
+    model.save(path)
     result = run_blocked(
         blocked_env,
         "-m",
@@ -173,14 +182,26 @@ def test_unknown_keras_hub_class_is_read_from_the_weights_file(
         "static",
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout)["totals"]["params"] == counts["params"]
+    assert json.loads(result.stdout)["totals"]["params"] == model.count_params()
     gaps = result.stderr.splitlines()
-    assert gaps[0].startswith("layerscope: static engine: the model is a MobileNetBackbone")
+    assert gaps[0].startswith("layerscope: static engine: the model is a DistilBertBackbone")
     assert any("output shapes, graph edges and MACs are unknown" in gap for gap in gaps)
     auto = run_blocked(blocked_env, "-m", "layerscope", "summary", str(path))
     assert auto.returncode == 1
     lines = auto.stderr.strip().splitlines()
     assert len(lines) == 1 and "pip install keras-hub" in lines[0], auto.stderr
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v3_large"])
+def test_mobilenet_without_any_framework(blocked_env: dict[str, str], name: str) -> None:
+    """MobileNetV3-Large read by its recipe with no framework importable: exact counts and
+    every MAC counted (the figure test_sub_layer_rows_equal_the_keras_engine checks)."""
+    result = run_blocked(blocked_env, "-c", ANALYZE, str(hub_file(name)), "static", "{}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout)
+    assert found["engine"] == "static" and found["uncounted"] == []
+    assert found["params"] == recorded_counts(name)["params"]
+    assert found["macs"] == 214_080_960
 
 
 def _rewritten(source: Path, target: Path, change: dict[str, Any]) -> Path:
