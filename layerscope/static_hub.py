@@ -426,6 +426,7 @@ class _Builder:
             ]
             if not sub.subs and _deep_count(sub_group) != len(own):
                 raise _unsupported(f"{sub_path!r} holds variables its block does not list")
+            _check_kernel(sub, sub_path, own)
             calls = tuple(LayerCall(inputs, outputs) for inputs, outputs in sub.calls)
             self.rows.append(
                 LayerReport(
@@ -448,6 +449,27 @@ class _Builder:
             )
             if sub.subs:
                 self._sub_rows(sub.subs, sub_group, sub_saved, sub_path, depth + 1, variables)
+
+
+def _check_kernel(sub: SubRow, path: str, variables: Sequence[Variable]) -> None:
+    """A sub-layer's MACs are counted from its config: its kernel must be what the config
+    says (a Conv2D's ``k x k x in/groups x filters``, a Dense's ``in x units``)."""
+    kernel = next((v.shape for v in variables if v.name == "kernel"), None)
+    if kernel is None or not sub.calls or not sub.calls[0][0]:
+        return
+    inputs = sub.calls[0][0][0][-1]
+    if sub.class_name == "Conv2D" and inputs is not None:
+        size, groups = sub.config["kernel_size"], int(sub.config["groups"])
+        want: tuple[int, ...] = (*size, inputs // groups, int(sub.config["filters"]))
+    elif sub.class_name == "Dense" and inputs is not None:
+        want = (inputs, int(sub.config["units"]))
+    else:
+        return
+    if tuple(kernel) != want:
+        raise _unsupported(
+            f"{path!r} ({sub.class_name}) holds a {kernel} kernel where its block's config "
+            f"implies {want}"
+        )
 
 
 def _check_params(plan: Plan, variables: Sequence[Variable]) -> None:

@@ -237,6 +237,16 @@ def test_a_config_that_disagrees_with_the_weights_is_never_guessed(tmp_path: Pat
         "'transformer_layer_0' (LlamaTransformerDecoder) holds 692736 parameters where its "
         "config implies 701952" in gaps[0]
     ), gaps[0]
+    # A MobileNet whose config names a wider head than its file holds: the sub-layer's
+    # kernel disagrees with the block's config, so the rows inside are not derived from it.
+    head = _rewritten(
+        hub_file("mobilenet_v3_large"), tmp_path / "mobilenet.keras", {"last_layer_filter": 1024}
+    )
+    gaps = read_model(head).gaps
+    assert (
+        "'block_6_0/block_6_0_conv' (Conv2D) holds a (1, 1, 160, 960) kernel where its "
+        "block's config implies (1, 1, 160, 1024)" in gaps[0]
+    ), gaps[0]
 
 
 def test_bfloat16_and_names_come_from_the_weights_file(tmp_path: Path) -> None:
