@@ -1028,10 +1028,13 @@ def _int4_block_size(config: Mapping[str, Any], mode: str) -> int | None:
     return None if size in (None, -1) else _check_size(size, "block_size", config)
 
 
-def _quantized_dense_layout(config: Mapping[str, Any], mode: str) -> Layout:
+def _quantized_dense_layout(
+    config: Mapping[str, Any], mode: str, bias_key: str = "use_bias"
+) -> Layout:
     """Dense/EinsumDense after ``model.quantize``: saved in ``variable_serialization_spec``
-    order (kernel, bias, then the mode's scales), listed trainable ones first."""
-    bias = ["bias"] if config.get("use_bias", True) else []
+    order (kernel, bias, then the mode's scales), listed trainable ones first. EinsumDense
+    has a bias when it has ``bias_axes``."""
+    bias = ["bias"] if config.get(bias_key, bias_key == "use_bias") else []
     if mode == "int8":
         extras: list[str] = ["kernel_scale"]
     elif mode.split("/")[0] == "int4":
@@ -1051,6 +1054,9 @@ def _quantized_dense_layout(config: Mapping[str, Any], mode: str) -> Layout:
 
 
 def _einsum_layout(config: Mapping[str, Any]) -> Layout:
+    mode = _quantization_mode(config)
+    if mode is not None:
+        return _quantized_dense_layout(config, mode, bias_key="bias_axes")
     _require_plain(config)
     return _vars("kernel", *(("bias",) if config.get("bias_axes") else ())), ()
 
@@ -1524,6 +1530,26 @@ def _same(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
 
 def _dense_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     return [(*inputs[0][:-1], _size(config, "units"))]
+
+
+def _einsum_dense_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList | None:
+    """EinsumDense's output: the batch axis, then ``output_shape`` as configured (an axis
+    left ``None`` there stays unknown in Keras's graph too); ``None`` for an equation with
+    ``...``, whose output is taken from its consumers."""
+    equation = str(config.get("equation", "")).replace(" ", "")
+    match = re.fullmatch(r"([a-z]+),([a-z]+)->([a-z]+)", equation)
+    if match is None or not inputs or len(inputs[0]) != len(match.group(1)):
+        return None
+    source, _, target = match.groups()
+    given = config.get("output_shape")
+    given = [given] if isinstance(given, int) else list(given or [])
+    if len(given) == len(target) - 1:
+        given = [inputs[0][0], *given]
+    if len(given) != len(target):
+        return None
+    if source[0] != target[0]:
+        return None
+    return [tuple(None if d is None else int(d) for d in given)]
 
 
 def _embedding_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
@@ -2252,6 +2278,8 @@ class _ModelReader:
                 computed = inner.output_shapes
         elif class_name in _SHAPES:
             computed = _SHAPES[class_name](config, inputs)
+        elif class_name == "EinsumDense":
+            computed = _einsum_dense_shape(config, inputs)
         elif class_name not in _LAYOUTS:
             raise StaticUnsupported(f"layer class {class_name!r} is not known to the static engine")
         if computed is None:

@@ -147,3 +147,45 @@ def test_precision_in_json_and_text(seed_report) -> None:  # type: ignore[no-unt
     text = seed_report.to_text()
     expected = "Other precisions:    float16 618.77 KiB · int8 313.55 KiB · int4 176.39 KiB"
     assert expected in text
+
+
+@pytest.mark.parametrize("mode", (None, *MODES))
+@pytest.mark.parametrize(("equation", "bias_axes"), [("ab,bc->ac", None), ("abc,cde->abde", "de")])
+def test_quantized_einsum_dense_is_read_statically(  # type: ignore[no-untyped-def]
+    keras, tmp_path: Path, mode: str | None, equation: str, bias_axes: str | None
+) -> None:
+    """A quantized EinsumDense (the projections of keras_hub's attention and Gemma's
+    feed-forward) is read by the static engine: the same rows, MACs, memory and precision
+    plan as Keras's own capture of the loaded file, at every quantization mode."""
+    from test_static import differences
+
+    from layerscope.capture import capture
+    from layerscope.static import read_model_file
+
+    keras.backend.clear_session()
+    projected = equation.startswith("abc")
+    x = keras.Input((6, 8) if projected else (8,), name="x")
+    dense = keras.layers.EinsumDense(
+        equation, output_shape=(None, 2, 4) if projected else 4, bias_axes=bias_axes, name="d"
+    )
+    model = keras.Model(x, dense(x), name="einsum")
+    if mode is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Layer InputLayer does not have a quantize method"
+            model.quantize(mode)
+    path = tmp_path / "einsum.keras"
+    model.save(path)
+    static = read_model_file(path)
+    # Keras leaves an output axis configured as None unknown (6 here is not propagated).
+    assert static.layer("d").output_shapes == (((None, None, 2, 4),) if projected else ((None, 4),))
+    keras.backend.clear_session()
+    loaded = capture(keras.saving.load_model(path, compile=False), source=str(path))
+    assert differences(loaded, static) == []
+    by_static, by_keras = analyze(path, engine="static"), analyze(path, engine="keras")
+    assert by_static.cost.macs == by_keras.cost.macs == (6 * 8 * 2 * 4 if projected else 8 * 4)
+    assert by_static.memory == by_keras.memory
+    assert by_static.precision is not None and by_keras.precision is not None
+    assert by_static.precision.as_dict() == by_keras.precision.as_dict()
+    if mode in ("int8", "int4"):
+        kernel = next(v for v in static.layer("d").variables if v.name == "kernel")
+        assert kernel.dtype == "int8" and not kernel.trainable
