@@ -510,6 +510,15 @@ def test_sub_layer_rows_equal_the_keras_engine(keras: Any, name: str) -> None:
         ]
 
 
+@pytest.mark.parametrize("name", ["llama_small_gqa", "gemma_small"])
+def test_sub_layer_rows_equal_the_keras_engine_at_unknown_length(keras: Any, name: str) -> None:
+    """Without --seq-len both engines leave the length unknown: the same rows, figures per
+    position, and the same list of rows measured per position."""
+    static, by_keras = engines_agree(keras, hub_file(name))
+    assert static.cost.per_unknown_dims == by_keras.cost.per_unknown_dims != ()
+    assert static.layer(static.cost.per_unknown_dims[0]).input_shapes[0][1] is None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["bert_base", "gpt2_small", "gpt2_causal_lm", "vit_b16"])
 def test_sub_layer_rows_equal_the_keras_engine_large(keras: Any, name: str) -> None:
