@@ -333,7 +333,9 @@ class _Builder:
                 # A block's mask goes in as a keyword argument: its first call's positional
                 # input is the hidden states alone (the mask still feeds it: edges, inbound).
                 input_shapes=(
-                    (plan.inputs[0][1],)
+                    tuple(plan.call_inputs)
+                    if plan.call_inputs is not None
+                    else (plan.inputs[0][1],)
                     if plan.class_name in BLOCKS and plan.inputs
                     else tuple(shape for _, shape in plan.inputs)
                 ),
@@ -358,7 +360,7 @@ class _Builder:
                     else self.policy
                 ),
                 config={"name": plan.name, "trainable": self.trainable, **plan.config},
-                call_count=1,
+                call_count=plan.call_count,
             )
             self.rows[row_index] = row
             self.by_path[path] = row
@@ -498,7 +500,13 @@ def _recipe_for(
     for switch in BLOCK_SWITCHES.get(class_name, ()):
         if inner.get(switch):
             raise _unsupported(f"{class_name} with {switch}, whose layers are not known")
-    if kind == "image":
+    if kind == "seq2seq":  # T5: the encoder's and the decoder's lengths
+        lengths = [seq_len, seq_len]
+        for name, shape in (input_shapes or {}).items():
+            if len(shape) == 1:
+                lengths[0 if name.startswith("encoder") else 1] = int(shape[0])
+        recipe = function(inner, (lengths[0], lengths[1]))
+    elif kind == "image":
         image: Shape | None = None
         if input_shapes and "images" in input_shapes:
             image = (None, *input_shapes["images"])

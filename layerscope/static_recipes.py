@@ -41,6 +41,7 @@ VARIABLE_NAMES: dict[str, tuple[str, ...]] = {
     "ReversibleEmbedding": ("embeddings", "reverse_embeddings"),
     "BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance"),
     "DepthwiseConv2D": ("kernel", "bias"),
+    "T5LayerNorm": ("weight",),
 }
 
 NON_TRAINABLE = frozenset({"moving_mean", "moving_variance"})
@@ -70,6 +71,11 @@ def _attention(prefix: str = "") -> tuple[Sub, ...]:
 
 _MHA = _attention()
 _SQUEEZE_EXCITE = (Sub("conv_reduce", "Conv2D"), Sub("conv_expand", "Conv2D"))
+_T5_ATTENTION = tuple(
+    Sub(f"{name}_projector", "Dense") for name in ("query", "key", "value", "output")
+)
+"""T5's attention projections; the first block's attention also holds the relative
+position bias table (``embeddings``: buckets x heads)."""
 
 BLOCKS: dict[str, tuple[Sub, ...]] = {
     "TransformerEncoder": (
@@ -144,6 +150,16 @@ BLOCKS: dict[str, tuple[Sub, ...]] = {
         Sub("conv", "Conv2D"),
         Sub("batch_normalization", "BatchNormalization"),
     ),
+    "T5TransformerLayer": (
+        Sub("self_attention", "T5MultiHeadAttention", _T5_ATTENTION, own=("embeddings",)),
+        Sub("self_attention_layer_norm", "T5LayerNorm"),
+        Sub("cross_attention", "T5MultiHeadAttention", _T5_ATTENTION, own=(), optional=True),
+        Sub("cross_attention_layer_norm", "T5LayerNorm", optional=True),
+        Sub("input_projector", "Dense"),
+        Sub("gate_projector", "Dense", optional=True),
+        Sub("output_projector", "Dense"),
+        Sub("layer_norm", "T5LayerNorm"),
+    ),
 }
 """Each keras_hub block's sub-layers with variables, in the order the block assigns them
 (Keras lists a layer's weights in that order; the weights file sorts them by name)."""
@@ -172,6 +188,11 @@ class Plan:
     nested: Recipe | None = None
     same_as: str | None = None
     """A second call of an earlier row's layer (a tied LM head): its variables again."""
+    call_count: int = 1
+    """How many times the graph calls it (T5's token embedding: encoder and decoder)."""
+    call_inputs: list[Shape] | None = None
+    """The tensor arguments of its first call, masks left out, when they are not its
+    ``inputs``' shapes (a block taking the previous block's position bias)."""
     auto_name: bool = False
     """A layer the constructor leaves unnamed (``keras.layers.Activation(...)``): its saved
     name carries the saving session's counter (``activation_12``); ``name`` is the one a
@@ -483,6 +504,126 @@ def _gpt2_causal_lm(config: Dims, seq_len: int | None) -> Recipe:
     )
 
 
+def _t5(config: Dims, lengths: tuple[int | None, int | None]) -> Recipe:
+    """T5Backbone: one token embedding called for the encoder and the decoder, N encoder
+    blocks, N decoder blocks attending to the encoder's output; rows in the order Keras's
+    graph lists them."""
+    vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
+    heads, hidden = _int(config, "num_heads"), _int(config, "hidden_dim")
+    ffn = _int(config, "intermediate_dim")
+    head_dim = _int(config, "key_value_dim", hidden // heads)
+    encoder, decoder = lengths
+    tokens_e, tokens_d = (None, encoder), (None, decoder)
+    x_e: Shape = (None, encoder, hidden)
+    x_d: Shape = (None, decoder, hidden)
+    mask_e, mask_d = (None, 1, encoder), (None, 1, decoder)
+    bias_e, bias_d = (None, heads, encoder, encoder), (None, heads, decoder, decoder)
+    block = {
+        "num_heads": heads,
+        "key_value_dim": head_dim,
+        "intermediate_dim": ffn,
+        "use_gated_activation": bool(config.get("use_gated_activation", True)),
+    }
+    plans = [
+        Plan("decoder_token_ids", "InputLayer", outputs=[tokens_d]),
+        Plan("encoder_token_ids", "InputLayer", outputs=[tokens_e]),
+        Plan(
+            "token_embedding",
+            "ReversibleEmbedding",
+            [("encoder_token_ids", tokens_e), ("decoder_token_ids", tokens_d)],
+            [x_e],
+            {"input_dim": vocab, "output_dim": hidden},
+            call_count=2,
+            call_inputs=[tokens_e],
+        ),
+        Plan("encoder_padding_mask", "InputLayer", outputs=[tokens_e]),
+        Plan(
+            "get_item",
+            "GetItem",
+            [("encoder_padding_mask", tokens_e)],
+            [mask_e],
+            operation=True,
+        ),
+        Plan("encoder_embedding_dropout", "Dropout", [("token_embedding", x_e)], [x_e]),
+    ]
+    previous = "encoder_embedding_dropout"
+    for index in range(layers):
+        name = f"transformer_encoder_layer_{index}"
+        inputs = [(previous, x_e), ("get_item", mask_e)]
+        if index:
+            inputs.append((previous, bias_e))
+        plans.append(
+            Plan(
+                name,
+                "T5TransformerLayer",
+                inputs,
+                [x_e, bias_e],
+                {**block, "is_decoder": False, "use_relative_attention_bias": index == 0},
+                call_inputs=[x_e, bias_e] if index else [x_e],
+            )
+        )
+        previous = name
+    plans += [
+        Plan("decoder_padding_mask", "InputLayer", outputs=[tokens_d]),
+        Plan("encoder_output_layer_norm", "T5LayerNorm", [(previous, x_e)], [x_e]),
+        Plan("decoder_embedding_dropout", "Dropout", [("token_embedding", x_d)], [x_d]),
+        Plan(
+            "get_item_1",
+            "GetItem",
+            [("decoder_padding_mask", tokens_d)],
+            [mask_d],
+            operation=True,
+        ),
+        Plan("encoder_output_dropout", "Dropout", [("encoder_output_layer_norm", x_e)], [x_e]),
+    ]
+    previous = "decoder_embedding_dropout"
+    for index in range(layers):
+        name = f"transformer_decoder_layer_{index}"
+        # The graph lists a call's keyword tensors by name: attention_mask,
+        # encoder_attention_mask, encoder_hidden_states, position_bias.
+        inputs = [
+            (previous, x_d),
+            ("get_item_1", mask_d),
+            ("get_item", mask_e),
+            ("encoder_output_dropout", x_e),
+        ]
+        if index:
+            inputs.append((previous, bias_d))
+        plans.append(
+            Plan(
+                name,
+                "T5TransformerLayer",
+                inputs,
+                [x_d, bias_d],
+                {
+                    **block,
+                    "is_decoder": True,
+                    "use_relative_attention_bias": index == 0,
+                    "encoder_length": encoder,
+                },
+                call_inputs=[x_d, bias_d, x_e] if index else [x_d, x_e],
+            )
+        )
+        previous = name
+    plans += [
+        Plan("decoder_output_layer_norm", "T5LayerNorm", [(previous, x_d)], [x_d]),
+        Plan("decoder_output_dropout", "Dropout", [("decoder_output_layer_norm", x_d)], [x_d]),
+    ]
+    return Recipe(
+        str(config.get("name")),
+        "T5Backbone",
+        plans,
+        inputs=(
+            "decoder_padding_mask",
+            "decoder_token_ids",
+            "encoder_padding_mask",
+            "encoder_token_ids",
+        ),
+        outputs=("decoder_output_dropout", "encoder_output_dropout"),
+        input_shapes=(tokens_d, tokens_d, tokens_e, tokens_e),
+    )
+
+
 def adjust_channels(x: float, divisor: int = 8) -> int:
     """keras_hub's ``mobilenet.util.adjust_channels``: ``x`` rounded to a multiple of 8,
     never more than 10% below ``x``."""
@@ -615,6 +756,7 @@ RECIPES: dict[str, tuple[str, RecipeFunction]] = {
     "GPT2CausalLM": ("text", _gpt2_causal_lm),
     "ViTBackbone": ("image", _vit),
     "MobileNetBackbone": ("image", _mobilenet),
+    "T5Backbone": ("seq2seq", _t5),
     "LlamaBackbone": (
         "text",
         _decoder_only(
@@ -1113,7 +1255,77 @@ def _conv_bn_act_block(config: Dims, x: Shape) -> tuple[SubRow, ...]:
     )
 
 
+def _t5_attention(
+    attribute: str, x: Shape, memory: Shape | None, heads: int, head_dim: int, given_bias: bool
+) -> SubRow:
+    """T5MultiHeadAttention: Dense projections to ``heads x head_dim``, the two attention
+    products in its own code, dropout on the weights; it returns the position bias, which
+    every self-attention after the first block's is given instead of computing it."""
+    inner = heads * head_dim
+    source = x if memory is None else memory
+    q = (1, x[1], heads, head_dim)
+    k = (1, source[1], heads, head_dim)
+    weights: Shape = (None, heads, x[1], source[1])
+    own_inputs = (x, *(() if memory is None else (memory,)), *((weights,) if given_bias else ()))
+    return SubRow(
+        attribute,
+        "T5MultiHeadAttention",
+        ((own_inputs, (x, weights)),),
+        ops=(
+            OpCall("einsum", (q, k), "bqnd,bknd->bnqk"),
+            OpCall("einsum", (_batch1(weights), k), "bnqk,bknd->bqnd"),
+        ),
+        subs=(
+            _dense("query_projector", x, inner),
+            _dense("key_projector", source, inner),
+            _dense("value_projector", source, inner),
+            _dense("output_projector", _channels(x, inner), int(x[-1] or 0)),
+            SubRow("dropout_layer", "Dropout", _same(weights), auto_name="dropout"),
+        ),
+    )
+
+
+def _t5_layer(config: Dims, x: Shape) -> tuple[SubRow, ...]:
+    heads, head_dim = int(config["num_heads"]), int(config["key_value_dim"])
+    ffn, width = int(config["intermediate_dim"]), x[-1]
+    assert width is not None
+    rows = [
+        _t5_attention(
+            "self_attention",
+            x,
+            None,
+            heads,
+            head_dim,
+            given_bias=not config.get("use_relative_attention_bias"),
+        ),
+        SubRow("self_attention_layer_norm", "T5LayerNorm", _same(x), auto_name="t5_layer_norm"),
+        SubRow("self_attention_dropout", "Dropout", _same(x), auto_name="dropout"),
+    ]
+    if config.get("is_decoder"):
+        memory: Shape = (None, config.get("encoder_length"), width)
+        rows += [
+            _t5_attention("cross_attention", x, memory, heads, head_dim, given_bias=False),
+            SubRow(
+                "cross_attention_layer_norm", "T5LayerNorm", _same(x), auto_name="t5_layer_norm"
+            ),
+            SubRow("cross_attention_dropout", "Dropout", _same(x), auto_name="dropout"),
+        ]
+    hidden = _channels(x, ffn)
+    rows.append(_dense("input_projector", x, ffn))
+    if config.get("use_gated_activation"):
+        rows.append(_dense("gate_projector", x, ffn))
+    rows += [
+        _dense("output_projector", hidden, width),
+        SubRow("layer_norm", "T5LayerNorm", _same(x), auto_name="t5_layer_norm"),
+        SubRow(
+            "dropout_layer", "Dropout", (((hidden,), (hidden,)), ((x,), (x,))), auto_name="dropout"
+        ),
+    ]
+    return tuple(rows)
+
+
 SUB_ROWS: dict[str, Callable[[Dims, Shape], tuple[SubRow, ...]]] = {
+    "T5TransformerLayer": _t5_layer,
     "DepthwiseConvBlock": _depthwise_conv_block,
     "InvertedResidualBlock": _inverted_residual_block,
     "ConvBnActBlock": _conv_bn_act_block,
