@@ -523,3 +523,52 @@ def test_sub_layer_rows_equal_the_keras_engine_at_unknown_length(keras: Any, nam
 @pytest.mark.parametrize("name", ["bert_base", "gpt2_small", "gpt2_causal_lm", "vit_b16"])
 def test_sub_layer_rows_equal_the_keras_engine_large(keras: Any, name: str) -> None:
     engines_agree(keras, hub_file(name), **MEASURED_AT[name])
+
+
+def test_t5_rows_and_macs_equal_the_keras_engine(
+    keras: Any, fresh_names: Any, blocked_env: dict[str, str], tmp_path: Path
+) -> None:
+    """T5 (encoder-decoder, untied, ungated, key_value_dim 6) read without its code: the
+    same rows as the Keras engine at an 8-token input and a 5-token output, MACs equal
+    to the closed form, and read with no framework importable."""
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.T5Backbone(
+        vocabulary_size=40,
+        num_layers=2,
+        num_heads=4,
+        hidden_dim=16,
+        intermediate_dim=20,
+        key_value_dim=6,
+        use_gated_activation=False,
+        tie_embedding_weights=False,
+    )
+    path = tmp_path / "t5.keras"
+    model.save(path)
+    lengths = {"encoder_token_ids": [8], "encoder_padding_mask": [8]}
+    lengths |= {"decoder_token_ids": [5], "decoder_padding_mask": [5]}
+    static, _ = engines_agree(keras, path, input_shapes=lengths)
+    width, inner, ffn, heads, head_dim, encoder, decoder = 16, 24, 20, 4, 6, 8, 5
+    encoder_block = (
+        4 * encoder * width * inner  # query, key, value, output projections
+        + 2 * heads * encoder * encoder * head_dim  # scores and weighted values
+        + 2 * encoder * width * ffn
+    )
+    decoder_block = (
+        4 * decoder * width * inner
+        + 2 * heads * decoder * decoder * head_dim
+        + 2 * decoder * width * inner  # cross-attention: query and output on the decoder
+        + 2 * encoder * width * inner  # keys and values of the encoder's output
+        + 2 * heads * decoder * encoder * head_dim
+        + 2 * decoder * width * ffn
+    )
+    assert static.cost.macs == 2 * (encoder_block + decoder_block) == 88_928
+    embedding = static.layer("token_embedding")
+    assert embedding.call_count == 2
+    assert embedding.inbound == ("encoder_token_ids", "decoder_token_ids")
+    bias = static.layer("transformer_encoder_layer_0/self_attention").variables[0]
+    assert (bias.name, bias.shape) == ("embeddings", (32, 4))
+    result = run_blocked(blocked_env, "-c", ANALYZE, str(path), "static", "{}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout)
+    assert found["engine"] == "static" and found["uncounted"] == []
+    assert found["params"] == model.count_params()
