@@ -211,6 +211,23 @@ def _policy(config: Dims) -> str:
     return "float32"
 
 
+def _quantized(config: Dims) -> bool:
+    """Whether ``model.quantize`` changed the model: its dtype is then a per-layer map (or
+    a quantized policy), and quantized layers save other variables (int8 kernels and their
+    scales) than the names a recipe knows."""
+    dtype = config.get("dtype")
+    return isinstance(dtype, Mapping) and dtype.get("class_name") in (
+        "DTypePolicyMap",
+        "QuantizedDTypePolicy",
+        "Int4DTypePolicy",
+        "QuantizedFloat8DTypePolicy",
+    )
+
+
+_QUANTIZABLE = frozenset({"Dense", "EinsumDense", "Embedding", "ReversibleEmbedding"})
+"""Classes ``model.quantize`` changes (their saved variables then depend on the mode)."""
+
+
 def _layer_groups(container: Any) -> dict[str, Any]:
     """The container's saved layers by their saved names."""
     layers = container.get("layers") if container is not None else None
@@ -540,7 +557,12 @@ def read_hub_model(
         f"the model is a {class_name} (a subclassed model) whose construction the static "
         "engine does not know"
     )
-    if class_name in RECIPES:
+    if class_name in RECIPES and _quantized(inner):
+        reason = (
+            f"the model is a quantized {class_name}, whose quantized layers save variables "
+            "(int8/int4 kernels and scales) its construction does not name"
+        )
+    elif class_name in RECIPES:
         try:
             recipe = _recipe_for(config, seq_len, input_shapes)
             builder = _Builder(weights.root, policy, trainable)
@@ -612,6 +634,7 @@ def read_tree(config: Mapping[str, Any], weights: Any, source: str | None, reaso
     policy = _policy(inner)
     trainable = bool(inner.get("trainable", True))
     gaps = [reason]
+    quantized = _quantized(inner)
     rows: list[LayerReport] = []
     unnamed = 0
     guessed: list[str] = []
@@ -639,7 +662,11 @@ def read_tree(config: Mapping[str, Any], weights: Any, source: str | None, reaso
             else:
                 variables = []
                 for var_path, shape, dtype, owner in _datasets(layer_group, path, class_name):
-                    names = VARIABLE_NAMES.get(owner[0]) if owner[0] else None
+                    names = (
+                        None
+                        if owner[0] is None or (quantized and owner[0] in _QUANTIZABLE)
+                        else VARIABLE_NAMES.get(owner[0])
+                    )
                     if names and owner[1] < len(names):
                         var_name = names[owner[1]]
                     else:

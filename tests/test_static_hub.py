@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ MODELS = (*TEXT_MODELS, "vit_b16")
 
 BLOCKER = '''
 import sys
+import warnings
 
 class _Blocked:
     """Refuse the frameworks: the static engine must never import them."""
@@ -572,3 +574,41 @@ def test_t5_rows_and_macs_equal_the_keras_engine(
     found = json.loads(result.stdout)
     assert found["engine"] == "static" and found["uncounted"] == []
     assert found["params"] == model.count_params()
+
+
+def test_a_quantized_keras_hub_model_is_not_read_by_its_recipe(
+    fresh_names: Any, tmp_path: Path
+) -> None:
+    """``model.quantize("int8")`` changes what the quantized layers save (int8 kernels and
+    their scales): the recipe does not name them, so the generic reading keeps the counts
+    exact, leaves those variables unnamed, and ``auto`` declines rather than mislabel a
+    kernel scale as a bias."""
+    from layerscope.static import StaticUnsupported, read_model, read_model_file
+
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.LlamaBackbone(
+        vocabulary_size=64,
+        num_layers=1,
+        num_query_heads=2,
+        num_key_value_heads=1,
+        hidden_dim=16,
+        intermediate_dim=24,
+        tie_word_embeddings=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize("int8")
+    path = tmp_path / "llama_int8.keras"
+    model.save(path)
+    result = read_model(path)
+    assert result.gaps[0].startswith("the model is a quantized LlamaBackbone")
+    rows = result.report.top_level
+    assert sum(row.params for row in rows) == model.count_params()
+    embedding = result.report.layer("token_embedding")
+    assert [(v.name, v.dtype) for v in embedding.variables][:2] == [
+        ("variable_0", "int8"),
+        ("variable_1", "float32"),
+    ]
+    assert result.report.layer("sequence_output_layernorm").variables[0].name == "scale"
+    with pytest.raises(StaticUnsupported, match="quantized LlamaBackbone"):
+        read_model_file(path)
