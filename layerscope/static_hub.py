@@ -14,11 +14,20 @@ So this module builds the report from two sources, never executing anything from
   weights file's metadata;
 * **how the layers connect, their output shapes and the variables' names** come from the
   construction of the keras_hub backbones it knows (:data:`RECIPES`: BERT, GPT-2 and
-  GPT2CausalLM, ViT, Llama, Mistral, Gemma), driven by the config and an optional
-  ``seq_len`` / ``input_shapes`` for the model's unknown input sizes.
+  GPT2CausalLM, ViT, Llama, Mistral, Gemma, T5, MobileNet), driven by the config and an
+  optional ``seq_len`` / ``input_shapes`` for the model's unknown input sizes;
+* **the rows inside each block** (``transformer_layer_0/self_attention/query``: the rows the
+  Keras engine gets by tracing the model) come from the block's sub-layer template
+  (:data:`SUB_ROWS`): their classes, call shapes and the matrix products the block's own
+  code runs, from the block's config and input shape; their names and variables from the
+  groups the file saved them under. A sub-layer keras_hub leaves unnamed (an attention's
+  ``dropout``) is saved under the saving session's counter (``dropout_48``) and named as a
+  fresh session loading the file names it (``dropout``, ``dropout_1``... in construction
+  order), as the Keras engine shows it.
 
 Everything a recipe expects is checked against the file (each row's group by its saved
-name, each layer's variable count, each block's parameters against its config); any
+name, each layer's variable count, each block's parameters and each sub-layer's kernel
+against its config); any
 mismatch raises :class:`StaticUnsupported` and the generic reader (:func:`read_tree`) takes
 over: rows from the weights file's groups, named by their saved names, variables exact, and
 the gaps (classes, roles, shapes the file does not say) listed in :attr:`HubRead.gaps`

@@ -3,8 +3,9 @@ of each block.
 
 keras_hub models save only their constructor arguments; this module turns those arguments
 into the rows keras_hub's constructors make (:data:`RECIPES`: names, classes, connections and
-output shapes, for an optional sequence length or image size) and lists the sub-layers each
-block saves its variables under, in the order it creates them (:data:`BLOCKS`). Written from
+output shapes, for an optional sequence length or image size), lists the sub-layers each
+block saves its variables under, in the order it assigns them (:data:`BLOCKS`), and the rows
+inside each block with the shapes they are called at (:data:`SUB_ROWS`). Written from
 keras_hub 0.32's sources and checked, row by row and variable by variable, against the Keras
 capture of saved files (tests/test_static_hub.py). Nothing here reads a file: the reader
 (:mod:`layerscope.static_hub`) checks every expectation against the weights file.
