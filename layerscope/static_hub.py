@@ -534,8 +534,10 @@ def _recipe_for(
         recipe = function(inner, (lengths[0], lengths[1]))
     elif kind == "image":
         image: Shape | None = None
-        if input_shapes and "images" in input_shapes:
-            image = (None, *input_shapes["images"])
+        # The image input (ViT's ``images``, MobileNet's ``input_layer``): its 3 sizes.
+        sizes = [tuple(v) for v in (input_shapes or {}).values() if len(v) == 3]
+        if sizes:
+            image = (None, *(int(d) for d in sizes[0]))
         recipe = function(inner, image)
     else:
         length = seq_len

@@ -612,3 +612,40 @@ def test_a_quantized_keras_hub_model_is_not_read_by_its_recipe(
     assert result.report.layer("sequence_output_layernorm").variables[0].name == "scale"
     with pytest.raises(StaticUnsupported, match="quantized LlamaBackbone"):
         read_model_file(path)
+
+
+@pytest.mark.parametrize("options", [{}, {"input_shapes": {"input_layer": (96, 96, 3)}}])
+def test_mobilenet_of_any_image_size_equals_the_keras_engine(
+    keras: Any, fresh_names: Any, tmp_path: Path, options: dict[str, Any]
+) -> None:
+    """A MobileNet built for any image size, with squeeze-and-excite in its first
+    (depthwise) block too: the engines agree at an unknown size and at 96 x 96."""
+    keras_hub = pytest.importorskip("keras_hub")
+    model = keras_hub.models.MobileNetBackbone(
+        stackwise_num_blocks=[1],
+        stackwise_expansion=[[64]],
+        stackwise_num_filters=[[24]],
+        stackwise_kernel_size=[[3]],
+        stackwise_num_strides=[[2]],
+        stackwise_se_ratio=[[0.25]],
+        stackwise_activation=[["relu"]],
+        stackwise_padding=[[1]],
+        output_num_filters=64,
+        depthwise_filters=16,
+        depthwise_stride=1,
+        depthwise_residual=False,
+        squeeze_and_excite=0.5,
+        last_layer_filter=64,
+        input_activation="hard_swish",
+        output_activation="hard_swish",
+        input_num_filters=16,
+        image_shape=(None, None, 3),
+    )
+    path = tmp_path / "mobilenet_any_size.keras"
+    model.save(path)
+    static, _ = engines_agree(keras, path, **options)
+    assert static.layer("block_0_0/block_0_0_squeeze_excite").is_block
+    sized = bool(options)
+    assert static.layer("input_conv").output_shapes == (
+        ((None, 48, 48, 16),) if sized else ((None, None, None, 16),)
+    )
