@@ -151,6 +151,10 @@ BLOCKS: dict[str, tuple[Sub, ...]] = {
         Sub("conv", "Conv2D"),
         Sub("batch_normalization", "BatchNormalization"),
     ),
+    "TokenAndPositionEmbedding": (
+        Sub("token_embedding", "ReversibleEmbedding"),
+        Sub("position_embedding", "PositionEmbedding"),
+    ),
     "T5TransformerLayer": (
         Sub("self_attention", "T5MultiHeadAttention", _T5_ATTENTION, own=("embeddings",)),
         Sub("self_attention_layer_norm", "T5LayerNorm"),
@@ -297,6 +301,60 @@ def _bert(config: Dims, seq_len: int | None) -> Recipe:
         outputs=("pooled_dense", previous),
         input_shapes=(tokens, tokens, tokens),
     )
+
+
+def _encoder_with_position_embedding(
+    class_name: str, embedding: str
+) -> Callable[[Dims, int | None], Recipe]:
+    """RoBERTa and DistilBERT: a TokenAndPositionEmbedding block (named ``embedding``), a
+    layer norm and dropout, then N TransformerEncoder blocks; no pooler."""
+
+    def recipe(config: Dims, seq_len: int | None) -> Recipe:
+        vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
+        heads, hidden = _int(config, "num_heads"), _int(config, "hidden_dim")
+        ffn = _int(config, "intermediate_dim")
+        tokens = (None, seq_len)
+        seq: Shape = (None, seq_len, hidden)
+        plans = [
+            Plan("token_ids", "InputLayer", outputs=[tokens]),
+            Plan(
+                embedding,
+                "TokenAndPositionEmbedding",
+                [("token_ids", tokens)],
+                [seq],
+                {
+                    "vocabulary_size": vocab,
+                    "sequence_length": _int(config, "max_sequence_length"),
+                    "embedding_dim": hidden,
+                },
+            ),
+            Plan("embeddings_layer_norm", "LayerNormalization", [(embedding, seq)], [seq]),
+            Plan("embeddings_dropout", "Dropout", [("embeddings_layer_norm", seq)], [seq]),
+            Plan("padding_mask", "InputLayer", outputs=[tokens]),
+        ]
+        previous = "embeddings_dropout"
+        for index in range(layers):
+            name = f"transformer_layer_{index}"
+            plans.append(
+                Plan(
+                    name,
+                    "TransformerEncoder",
+                    [(previous, seq), ("padding_mask", tokens)],
+                    [seq],
+                    {"num_heads": heads, "intermediate_dim": ffn},
+                )
+            )
+            previous = name
+        return Recipe(
+            str(config.get("name")),
+            class_name,
+            plans,
+            inputs=("padding_mask", "token_ids"),
+            outputs=(previous,),
+            input_shapes=(tokens, tokens),
+        )
+
+    return recipe
 
 
 def _gpt2(config: Dims, seq_len: int | None) -> Recipe:
@@ -754,6 +812,11 @@ RecipeFunction = Callable[[Dims, Any], Recipe]
 RECIPES: dict[str, tuple[str, RecipeFunction]] = {
     "BertBackbone": ("text", _bert),
     "GPT2Backbone": ("text", _gpt2),
+    "RobertaBackbone": ("text", _encoder_with_position_embedding("RobertaBackbone", "embeddings")),
+    "DistilBertBackbone": (
+        "text",
+        _encoder_with_position_embedding("DistilBertBackbone", "token_and_position_embedding"),
+    ),
     "GPT2CausalLM": ("text", _gpt2_causal_lm),
     "ViTBackbone": ("image", _vit),
     "MobileNetBackbone": ("image", _mobilenet),
@@ -1325,8 +1388,28 @@ def _t5_layer(config: Dims, x: Shape) -> tuple[SubRow, ...]:
     return tuple(rows)
 
 
+def _token_and_position(config: Dims, tokens: Shape) -> tuple[SubRow, ...]:
+    hidden = int(config["embedding_dim"])
+    seq: Shape = (*tokens, hidden)
+    return (
+        SubRow(
+            "token_embedding",
+            "ReversibleEmbedding",
+            (((tokens,), (seq,)),),
+            {"input_dim": int(config["vocabulary_size"]), "output_dim": hidden},
+        ),
+        SubRow(
+            "position_embedding",
+            "PositionEmbedding",
+            _same(seq),
+            {"sequence_length": int(config["sequence_length"])},
+        ),
+    )
+
+
 SUB_ROWS: dict[str, Callable[[Dims, Shape], tuple[SubRow, ...]]] = {
     "T5TransformerLayer": _t5_layer,
+    "TokenAndPositionEmbedding": _token_and_position,
     "DepthwiseConvBlock": _depthwise_conv_block,
     "InvertedResidualBlock": _inverted_residual_block,
     "ConvBnActBlock": _conv_bn_act_block,

@@ -159,18 +159,17 @@ def test_macs_at_the_measured_input_size(blocked_env: dict[str, str], name: str)
 def test_unknown_keras_hub_class_is_read_from_the_weights_file(
     blocked_env: dict[str, str], fresh_names: Any, tmp_path: Path
 ) -> None:
-    """DistilBertBackbone has no recipe: ``--engine static`` still gives exact parameter
-    counts and lists what it could not derive; ``auto`` needs Keras, which needs keras_hub."""
+    """FNetBackbone has no recipe: ``--engine static`` still gives exact parameter counts
+    and lists what it could not derive; ``auto`` needs Keras, which needs keras_hub."""
     keras_hub = pytest.importorskip("keras_hub")
-    model = keras_hub.models.DistilBertBackbone(
+    model = keras_hub.models.FNetBackbone(
         vocabulary_size=64,
         num_layers=2,
-        num_heads=2,
         hidden_dim=16,
         intermediate_dim=32,
         max_sequence_length=32,
     )
-    path = tmp_path / "distil_bert.keras"
+    path = tmp_path / "fnet.keras"
     model.save(path)
     result = run_blocked(
         blocked_env,
@@ -186,7 +185,7 @@ def test_unknown_keras_hub_class_is_read_from_the_weights_file(
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["totals"]["params"] == model.count_params()
     gaps = result.stderr.splitlines()
-    assert gaps[0].startswith("layerscope: static engine: the model is a DistilBertBackbone")
+    assert gaps[0].startswith("layerscope: static engine: the model is a FNetBackbone")
     assert any("output shapes, graph edges and MACs are unknown" in gap for gap in gaps)
     auto = run_blocked(blocked_env, "-m", "layerscope", "summary", str(path))
     assert auto.returncode == 1
@@ -525,6 +524,32 @@ def test_sub_layer_rows_equal_the_keras_engine_at_unknown_length(keras: Any, nam
 @pytest.mark.parametrize("name", ["bert_base", "gpt2_small", "gpt2_causal_lm", "vit_b16"])
 def test_sub_layer_rows_equal_the_keras_engine_large(keras: Any, name: str) -> None:
     engines_agree(keras, hub_file(name), **MEASURED_AT[name])
+
+
+@pytest.mark.parametrize("class_name", ["RobertaBackbone", "DistilBertBackbone"])
+def test_roberta_and_distilbert_equal_the_keras_engine(
+    keras: Any, fresh_names: Any, tmp_path: Path, class_name: str
+) -> None:
+    """RoBERTa and DistilBERT (a TokenAndPositionEmbedding block, then encoder blocks): the
+    same rows as the Keras engine, and the MACs of BERT's blocks without its pooler."""
+    keras_hub = pytest.importorskip("keras_hub")
+    model = getattr(keras_hub.models, class_name)(
+        vocabulary_size=50,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=16,
+        intermediate_dim=24,
+        max_sequence_length=32,
+    )
+    path = tmp_path / f"{class_name}.keras"
+    model.save(path)
+    static, _ = engines_agree(keras, path, seq_len=8)
+    assert static.cost.macs == 2 * _block(8, 16, 2, 2, 8, 24, gated=False)
+    embedding = static.layers[1]
+    assert embedding.is_block and [row.name for row in static.children(embedding.path)] == [
+        "token_embedding",
+        "position_embedding",
+    ]
 
 
 def test_t5_rows_and_macs_equal_the_keras_engine(
