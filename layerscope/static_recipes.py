@@ -813,6 +813,10 @@ RECIPES: dict[str, tuple[str, RecipeFunction]] = {
     "BertBackbone": ("text", _bert),
     "GPT2Backbone": ("text", _gpt2),
     "RobertaBackbone": ("text", _encoder_with_position_embedding("RobertaBackbone", "embeddings")),
+    "XLMRobertaBackbone": (
+        "text",
+        _encoder_with_position_embedding("XLMRobertaBackbone", "embeddings"),
+    ),
     "DistilBertBackbone": (
         "text",
         _encoder_with_position_embedding("DistilBertBackbone", "token_and_position_embedding"),

@@ -526,7 +526,9 @@ def test_sub_layer_rows_equal_the_keras_engine_large(keras: Any, name: str) -> N
     engines_agree(keras, hub_file(name), **MEASURED_AT[name])
 
 
-@pytest.mark.parametrize("class_name", ["RobertaBackbone", "DistilBertBackbone"])
+@pytest.mark.parametrize(
+    "class_name", ["RobertaBackbone", "XLMRobertaBackbone", "DistilBertBackbone"]
+)
 def test_roberta_and_distilbert_equal_the_keras_engine(
     keras: Any, fresh_names: Any, tmp_path: Path, class_name: str
 ) -> None:
