@@ -357,6 +357,52 @@ def _encoder_with_position_embedding(
     return recipe
 
 
+def _opt(config: Dims, seq_len: int | None) -> Recipe:
+    """OPT: a TokenAndPositionEmbedding block, N TransformerDecoder blocks, a final norm."""
+    vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
+    heads, hidden = _int(config, "num_heads"), _int(config, "hidden_dim")
+    ffn = _int(config, "intermediate_dim")
+    tokens = (None, seq_len)
+    seq: Shape = (None, seq_len, hidden)
+    plans = [
+        Plan("token_ids", "InputLayer", outputs=[tokens]),
+        Plan(
+            "embeddings",
+            "TokenAndPositionEmbedding",
+            [("token_ids", tokens)],
+            [seq],
+            {
+                "vocabulary_size": vocab,
+                "sequence_length": _int(config, "max_sequence_length"),
+                "embedding_dim": hidden,
+            },
+        ),
+        Plan("padding_mask", "InputLayer", outputs=[tokens]),
+    ]
+    previous = "embeddings"
+    for index in range(layers):
+        name = f"transformer_layer_{index}"
+        plans.append(
+            Plan(
+                name,
+                "TransformerDecoder",
+                [(previous, seq), ("padding_mask", tokens)],
+                [seq],
+                {"num_heads": heads, "intermediate_dim": ffn},
+            )
+        )
+        previous = name
+    plans.append(Plan("layer_norm", "LayerNormalization", [(previous, seq)], [seq]))
+    return Recipe(
+        str(config.get("name")),
+        "OPTBackbone",
+        plans,
+        inputs=("padding_mask", "token_ids"),
+        outputs=("layer_norm",),
+        input_shapes=(tokens, tokens),
+    )
+
+
 def _gpt2(config: Dims, seq_len: int | None) -> Recipe:
     vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
     heads, hidden = _int(config, "num_heads"), _int(config, "hidden_dim")
@@ -812,6 +858,7 @@ RecipeFunction = Callable[[Dims, Any], Recipe]
 RECIPES: dict[str, tuple[str, RecipeFunction]] = {
     "BertBackbone": ("text", _bert),
     "GPT2Backbone": ("text", _gpt2),
+    "OPTBackbone": ("text", _opt),
     "RobertaBackbone": ("text", _encoder_with_position_embedding("RobertaBackbone", "embeddings")),
     "XLMRobertaBackbone": (
         "text",

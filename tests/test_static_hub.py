@@ -527,13 +527,14 @@ def test_sub_layer_rows_equal_the_keras_engine_large(keras: Any, name: str) -> N
 
 
 @pytest.mark.parametrize(
-    "class_name", ["RobertaBackbone", "XLMRobertaBackbone", "DistilBertBackbone"]
+    "class_name", ["RobertaBackbone", "XLMRobertaBackbone", "DistilBertBackbone", "OPTBackbone"]
 )
-def test_roberta_and_distilbert_equal_the_keras_engine(
+def test_token_and_position_embedding_models_equal_the_keras_engine(
     keras: Any, fresh_names: Any, tmp_path: Path, class_name: str
 ) -> None:
-    """RoBERTa and DistilBERT (a TokenAndPositionEmbedding block, then encoder blocks): the
-    same rows as the Keras engine, and the MACs of BERT's blocks without its pooler."""
+    """RoBERTa, DistilBERT (a TokenAndPositionEmbedding block, then encoder blocks) and OPT
+    (then decoder blocks): the same rows as the Keras engine, and the MACs of their blocks
+    (no pooler, no LM head)."""
     keras_hub = pytest.importorskip("keras_hub")
     model = getattr(keras_hub.models, class_name)(
         vocabulary_size=50,
