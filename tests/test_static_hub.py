@@ -555,6 +555,7 @@ def test_token_and_position_embedding_models_equal_the_keras_engine(
     ]
 
 
+@pytest.mark.filterwarnings("ignore:Layer .* does not support masking:UserWarning")
 def test_t5_rows_and_macs_equal_the_keras_engine(
     keras: Any, fresh_names: Any, blocked_env: dict[str, str], tmp_path: Path
 ) -> None:
