@@ -161,7 +161,8 @@ def test_unknown_keras_hub_class_is_read_from_the_weights_file(
 ) -> None:
     """FNetBackbone has no recipe: ``--engine static`` still gives exact parameter counts
     and lists what it could not derive; ``auto`` needs Keras, which needs keras_hub."""
-    keras_hub = pytest.importorskip("keras_hub")
+    import keras_hub
+
     model = keras_hub.models.FNetBackbone(
         vocabulary_size=64,
         num_layers=2,
@@ -443,11 +444,11 @@ def engines_agree(keras: Any, path: Path, **options: Any) -> tuple[Any, Any]:
     """Both engines' full reports of ``path`` (sub-layer rows included), checked row by row:
     every compared field, then each row's MACs and activations, the memory estimate and the
     precision plan. Keras loads the file in fresh session counters, as a new process does."""
+    import keras_hub  # noqa: F401  (the Keras engine needs its classes)
     from test_static import differences
 
     from layerscope import analyze
 
-    pytest.importorskip("keras_hub")
     static = analyze(path, engine="static", **options)
     keras.backend.clear_session()
     by_keras = analyze(path, engine="keras", **options)
@@ -535,7 +536,8 @@ def test_token_and_position_embedding_models_equal_the_keras_engine(
     """RoBERTa, DistilBERT (a TokenAndPositionEmbedding block, then encoder blocks) and OPT
     (then decoder blocks): the same rows as the Keras engine, and the MACs of their blocks
     (no pooler, no LM head)."""
-    keras_hub = pytest.importorskip("keras_hub")
+    import keras_hub
+
     model = getattr(keras_hub.models, class_name)(
         vocabulary_size=50,
         num_layers=2,
@@ -562,7 +564,8 @@ def test_t5_rows_and_macs_equal_the_keras_engine(
     """T5 (encoder-decoder, untied, ungated, key_value_dim 6) read without its code: the
     same rows as the Keras engine at an 8-token input and a 5-token output, MACs equal
     to the closed form, and read with no framework importable."""
-    keras_hub = pytest.importorskip("keras_hub")
+    import keras_hub
+
     model = keras_hub.models.T5Backbone(
         vocabulary_size=40,
         num_layers=2,
@@ -612,9 +615,10 @@ def test_a_quantized_keras_hub_model_is_not_read_by_its_recipe(
     their scales): the recipe does not name them, so the generic reading keeps the counts
     exact, leaves those variables unnamed, and ``auto`` declines rather than mislabel a
     kernel scale as a bias."""
+    import keras_hub
+
     from layerscope.static import StaticUnsupported, read_model, read_model_file
 
-    keras_hub = pytest.importorskip("keras_hub")
     model = keras_hub.models.LlamaBackbone(
         vocabulary_size=64,
         num_layers=1,
@@ -649,7 +653,8 @@ def test_mobilenet_of_any_image_size_equals_the_keras_engine(
 ) -> None:
     """A MobileNet built for any image size, with squeeze-and-excite in its first
     (depthwise) block too: the engines agree at an unknown size and at 96 x 96."""
-    keras_hub = pytest.importorskip("keras_hub")
+    import keras_hub
+
     model = keras_hub.models.MobileNetBackbone(
         stackwise_num_blocks=[1],
         stackwise_expansion=[[64]],
