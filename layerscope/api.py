@@ -189,8 +189,8 @@ def _capture_file(
     weights: bool = False,
 ) -> CapturedModel:
     """Capture a model file with the chosen engine (``auto``: static when exact, else Keras;
-    Keras whenever an input shape is set, since measuring it calls the model; ``static``
-    applies it to the keras_hub models it knows), with its weights' statistics when
+    an input shape is applied statically to the keras_hub models the static engine knows and
+    measured by calling the model otherwise), with its weights' statistics when
     ``weights`` (streamed from the file by the static engine, read from the loaded model by
     Keras).
 
@@ -205,9 +205,10 @@ def _capture_file(
         check_custom_objects(custom_objects)
     if not unsafe:
         model_file.refuse_lambdas()
-    # With an input size, auto measures by calling the model (Keras traces every call);
-    # --engine static applies it to the keras_hub models it knows, reading no code.
-    if engine is Engine.STATIC or (engine is Engine.AUTO and not shape_options):
+    # An input size is applied by the static engine to the keras_hub models it has a recipe
+    # for (their reports equal Keras's at any size); for anything else it declines and auto
+    # measures by calling the model with Keras, saying so in one stderr line.
+    if engine in (Engine.STATIC, Engine.AUTO):
         report = _try_static(model_file, engine, debug, shape_options or {})
         if report is not None:
             if weights:

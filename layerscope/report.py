@@ -330,7 +330,8 @@ class CapturedModel:
     ``--depth N``): rows of depth 0..N. ``None`` picks what reads best (see
     :func:`layerscope.render.format.auto_depth`). JSON always carries every row."""
     trace: Trace | None = None
-    """The symbolic call that measured the layers' call shapes (Keras engine only)."""
+    """The input sizes the layers' call shapes were measured at: the Keras engine's symbolic
+    call, or the static engine's keras_hub recipe (``None`` for anything else)."""
 
     # -- lookups -----------------------------------------------------------------------
     def layer(self, name_or_path: str) -> LayerReport:

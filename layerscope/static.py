@@ -145,6 +145,8 @@ def read_model(
             except StaticUnsupported as error:
                 error.module = module
                 raise
+            except LayerscopeError:
+                raise  # a usage error (an --input-shape name the model lacks) stays one
             except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
                 raise StaticUnsupported(
                     f"unexpected structure in the archive ({type(error).__name__}: {error})"

@@ -42,7 +42,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Variable
+from layerscope.input_sizes import check_input_names, resolve_input_shape
+from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Trace, Variable
 from layerscope.roles import variable_role
 from layerscope.static_recipes import (
     BLOCK_SWITCHES,
@@ -550,6 +551,32 @@ def _recipe_for(
     return recipe
 
 
+def _check_sizes(
+    config: Mapping[str, Any], seq_len: int | None, input_shapes: Mapping[str, Sequence[int]]
+) -> None:
+    """The sizes asked for, checked as the Keras engine checks them (a name the model has no
+    input for is the same usage error), and declined when the recipe cannot give each input
+    the size Keras would (a recipe gives all token inputs one length): Keras measures those."""
+    try:
+        unsized = _recipe_for(config, None, None)
+        sized = _recipe_for(config, seq_len, input_shapes)
+    except Exception:  # noqa: BLE001 - the reading below says what the file holds instead
+        return
+    check_input_names(input_shapes, unsized.inputs)
+    wanted = [
+        resolve_input_shape(name, shape, seq_len, input_shapes.get(name))
+        for name, shape in zip(unsized.inputs, unsized.input_shapes, strict=True)
+    ]
+    applied = [(1, *shape[1:]) for shape in sized.input_shapes]
+    if wanted != applied:
+        pairs = zip(unsized.inputs, wanted, strict=True)
+        asked = ", ".join(f"{name} {shape}" for name, shape in pairs)
+        raise _unsupported(
+            f"the input sizes asked for ({asked}) differ between inputs its recipe sizes "
+            "together; Keras measures them by calling the model"
+        )
+
+
 def read_hub_model(
     config: Mapping[str, Any],
     weights: Any,
@@ -574,6 +601,8 @@ def read_hub_model(
             "(int8/int4 kernels and scales) its construction does not name"
         )
     elif class_name in RECIPES:
+        if seq_len is not None or input_shapes:
+            _check_sizes(config, seq_len, input_shapes or {})
         try:
             recipe = _recipe_for(config, seq_len, input_shapes)
             builder = _Builder(weights.root, policy, trainable)
@@ -603,6 +632,14 @@ def read_hub_model(
                 input_shapes=graph.input_shapes,
                 source=source,
                 engine="static",
+                # The sizes the recipe's rows were derived at: what Keras's symbolic call
+                # records as its trace (batch 1; None where no size was given).
+                trace=Trace(
+                    input_shapes=tuple(
+                        (name, (1, *shape[1:]))
+                        for name, shape in zip(recipe.inputs, recipe.input_shapes, strict=True)
+                    )
+                ),
             )
             return HubRead(report)
         except Exception as error:  # noqa: BLE001 - any mismatch: read generically instead

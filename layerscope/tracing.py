@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layerscope.errors import UsageError
+from layerscope.input_sizes import check_input_names, resolve_input_shape
 from layerscope.report import LayerCall, OpCall, Shape
 
 Chain = tuple[int, ...]
@@ -117,48 +118,24 @@ def _input_specs(
     else:
         build_shapes = getattr(model, "_build_shapes_dict", None) or {}
         if len(build_shapes) != 1:
-            _check_names(overrides, [])
+            check_input_names(overrides, [])
             return None, []
         key, value = next(iter(build_shapes.items()))
         if not isinstance(value, (list, tuple)) or not all(
             d is None or isinstance(d, int) for d in value
         ):
-            _check_names(overrides, [])
+            check_input_names(overrides, [])
             return None, []
         name = key[: -len("_shape")] if key.endswith("_shape") else key
         struct = None
         named.append((name, tuple(value), "float32"))
-    _check_names(overrides, [n for n, _, _ in named])
+    check_input_names(overrides, [n for n, _, _ in named])
     resolved: list[tuple[str, Shape, str]] = []
     for name, shape, dtype in named:
-        resolved.append((name, _resolve(name, shape, seq_len, overrides.get(name)), dtype))
+        resolved.append(
+            (name, resolve_input_shape(name, shape, seq_len, overrides.get(name)), dtype)
+        )
     return struct, resolved
-
-
-def _check_names(overrides: Mapping[str, Any], names: list[str]) -> None:
-    for name in overrides:
-        if name not in names:
-            known = ", ".join(names) if names else "none known"
-            raise UsageError(f"--input-shape: the model has no input {name!r} (inputs: {known})")
-
-
-def _resolve(name: str, shape: tuple[Any, ...], seq_len: int | None, override: Any) -> Shape:
-    dims: list[int | None] = [None if d is None else int(d) for d in shape]
-    if not dims:
-        return ()
-    if override is not None:
-        given = tuple(override)
-        if len(given) != len(dims) - 1:
-            raise UsageError(
-                f"--input-shape {name}: the input has {len(dims) - 1} non-batch "
-                f"dimension(s) {tuple(dims[1:])}; got {len(given)}"
-            )
-        dims[1:] = [int(d) for d in given]
-    elif seq_len is not None:
-        dims[1:] = [seq_len if d is None else d for d in dims[1:]]
-    if dims[0] is None:
-        dims[0] = 1
-    return tuple(dims)
 
 
 # -- the recorder ------------------------------------------------------------------------------

@@ -464,6 +464,9 @@ def engines_agree(keras: Any, path: Path, **options: Any) -> tuple[Any, Any]:
     ]
     assert static.cost.macs == by_keras.cost.macs
     assert static.cost.uncounted == by_keras.cost.uncounted == ()
+    # The sizes the figures are measured at, as the JSON's cost.assumptions says them.
+    assert static.trace == by_keras.trace and static.trace is not None
+    assert static.cost.assumptions == by_keras.cost.assumptions
     assert static.memory == by_keras.memory
     assert static.precision is not None and by_keras.precision is not None
     assert static.precision.as_dict() == by_keras.precision.as_dict()
@@ -519,6 +522,44 @@ def test_sub_layer_rows_equal_the_keras_engine_at_unknown_length(keras: Any, nam
     static, by_keras = engines_agree(keras, hub_file(name))
     assert static.cost.per_unknown_dims == by_keras.cost.per_unknown_dims != ()
     assert static.layer(static.cost.per_unknown_dims[0]).input_shapes[0][1] is None
+
+
+def test_input_sizes_are_checked_and_applied_as_keras_does(
+    keras: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--input-shape on a keras_hub file: auto applies sizes statically when the recipe can
+    give every input the size Keras would, and otherwise measures with Keras (one stderr
+    line); a name the model lacks is the same usage error from both engines."""
+    import keras_hub  # noqa: F401  (the Keras engine needs its classes)
+
+    from layerscope import analyze
+    from layerscope.errors import UsageError
+    from layerscope.static import StaticUnsupported
+
+    path = hub_file("llama_small_gqa")
+    both = {"token_ids": (64,), "padding_mask": (64,)}
+    report = analyze(path, input_shapes=both)
+    assert report.engine == "static" and capsys.readouterr().err == ""
+    assert report.cost.assumptions.input_shapes == {"padding_mask": (1, 64), "token_ids": (1, 64)}
+    assert report.cost.assumptions.unknown_dims is False
+    # One input sized, the other left unknown: the recipe sizes them together, Keras does not.
+    one = analyze(path, input_shapes={"token_ids": (64,)})
+    assert one.engine == "keras"
+    assert "the input sizes asked for (padding_mask (1, None), token_ids (1, 64))" in (
+        capsys.readouterr().err
+    )
+    assert one.cost.assumptions.input_shapes == {"padding_mask": (1, None), "token_ids": (1, 64)}
+    with pytest.raises(StaticUnsupported, match="differ between inputs"):
+        analyze(path, engine="static", seq_len=32, input_shapes={"token_ids": (64,)})
+    messages = []
+    for engine in ("static", "keras"):
+        with pytest.raises(UsageError) as error:
+            analyze(path, engine=engine, input_shapes={"tokens": (64,)})
+        messages.append(str(error.value))
+    assert (
+        messages
+        == ["--input-shape: the model has no input 'tokens' (inputs: padding_mask, token_ids)"] * 2
+    )
 
 
 @pytest.mark.slow
