@@ -180,15 +180,18 @@ def _capture_file(
     from layerscope.custom_objects import check_custom_objects
     from layerscope.modelfile import open_model
 
-    model_file = open_model(path)
-    if custom_objects is not None and not isinstance(custom_objects, Mapping):
-        check_custom_objects(custom_objects)
-    if not unsafe:
-        model_file.refuse_lambdas()
     # With an input size, auto measures by calling the model (Keras traces every call);
     # --engine static applies it to the keras_hub models it knows, reading no code.
-    if engine is Engine.STATIC or (engine is Engine.AUTO and not shape_options):
-        report = _try_static(model_file, engine, debug, shape_options or {})
+    static = engine is Engine.STATIC or (engine is Engine.AUTO and not shape_options)
+    with gc_paused():  # the checks parse and walk config.json; see layerscope._gc
+        model_file = open_model(path)
+        if custom_objects is not None and not isinstance(custom_objects, Mapping):
+            check_custom_objects(custom_objects)
+        if not unsafe:
+            model_file.refuse_lambdas()
+        found = _try_static(model_file, engine, debug, shape_options or {}) if static else None
+    if static:
+        report = found
         if report is not None:
             if weights:
                 from layerscope.weights import read_weight_stats
