@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from layerscope._gc import gc_paused
 from layerscope.errors import AnalysisError, LayerscopeError, UsageError
 from layerscope.options import AnalysisOptions, Engine
 from layerscope.report import CapturedModel, ModelReport
@@ -108,7 +107,7 @@ def analyze(
             raise UsageError("engine='static' reads a .keras file; got an in-memory model")
         from layerscope.capture import capture
 
-        with _gc_paused():
+        with gc_paused():
             report = capture(model_or_path, **shape_options)
         if weights:
             from layerscope.weights import read_weight_stats
@@ -116,7 +115,7 @@ def analyze(
             report = read_weight_stats(report, model=model_or_path)
     if depth is not None:
         report = dataclasses.replace(report, display_depth=depth)
-    with _gc_paused():
+    with gc_paused():
         analysed = run_analyses(report, training_samples=samples, options=analysis)
     if weights:
         from layerscope.weights import check_health
@@ -157,25 +156,6 @@ def validate_shapes(seq_len: Any, input_shapes: Any) -> dict[str, Any]:
     return result
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold Python's cyclic garbage collector while a report is built.
-
-    Capture and analysis allocate many small objects next to a Keras model's own hundreds of
-    thousands; each automatic full collection rescans all of them, which made the time for a
-    5,000-layer model grow faster than its layer count (13x for 10x the layers, see
-    benchmarks/). Nothing built here forms reference cycles, and the collector's previous
-    state is restored on exit.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 ENGINES = Engine.values()
 
 
@@ -200,16 +180,19 @@ def _capture_file(
     from layerscope.custom_objects import check_custom_objects
     from layerscope.modelfile import open_model
 
-    model_file = open_model(path)
-    if custom_objects is not None and not isinstance(custom_objects, Mapping):
-        check_custom_objects(custom_objects)
-    if not unsafe:
-        model_file.refuse_lambdas()
     # An input size is applied by the static engine to the keras_hub models it has a recipe
     # for (their reports equal Keras's at any size); for anything else it declines and auto
     # measures by calling the model with Keras, saying so in one stderr line.
-    if engine in (Engine.STATIC, Engine.AUTO):
-        report = _try_static(model_file, engine, debug, shape_options or {})
+    static = engine in (Engine.STATIC, Engine.AUTO)
+    with gc_paused():  # the checks parse and walk config.json; see layerscope._gc
+        model_file = open_model(path)
+        if custom_objects is not None and not isinstance(custom_objects, Mapping):
+            check_custom_objects(custom_objects)
+        if not unsafe:
+            model_file.refuse_lambdas()
+        found = _try_static(model_file, engine, debug, shape_options or {}) if static else None
+    if static:
+        report = found
         if report is not None:
             if weights:
                 from layerscope.weights import read_weight_stats

@@ -37,8 +37,6 @@ Why the rules below look the way they do:
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import math
 import os
@@ -50,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from layerscope._gc import gc_paused
 from layerscope.errors import LayerscopeError
 from layerscope.report import (
     CapturedModel,
@@ -117,14 +116,15 @@ def read_model(
     from layerscope.loading import H5_SUFFIXES, check_model_path
     from layerscope.static_hub import read_hub_model
 
-    file = check_model_path(path)
-    if file.suffix.lower() in H5_SUFFIXES:
-        raise StaticUnsupported(
-            "legacy .h5 files keep the model in Keras 2's format, which only Keras can rebuild"
-        )
     source = os.fspath(path)
     try:
-        with _gc_paused():
+        with gc_paused():  # see layerscope._gc; the file checks parse config.json too
+            file = check_model_path(path)
+            if file.suffix.lower() in H5_SUFFIXES:
+                raise StaticUnsupported(
+                    "legacy .h5 files keep the model in Keras 2's format, which only Keras "
+                    "can rebuild"
+                )
             with zipfile.ZipFile(file) as archive:
                 config = _read_config(archive, file)
                 check_config(config)
@@ -171,21 +171,6 @@ class StaticRead:
     report: CapturedModel
     gaps: tuple[str, ...] = ()
     module: str = ""
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while the config's many small objects are made:
-    its automatic full collections rescan everything alive, so a 5,000-layer config paid
-    more per layer than a 500-layer one. Nothing here makes reference cycles; the
-    collector's previous state is restored on exit."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_config(archive: zipfile.ZipFile, file: Path) -> dict[str, Any]:

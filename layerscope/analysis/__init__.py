@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from layerscope._gc import gc_paused
 from layerscope.analysis.architecture import analyze_architecture
 from layerscope.analysis.cost import compute_cost
 from layerscope.analysis.datafit import analyze_data_fit
@@ -43,6 +44,13 @@ def run_analyses(
         options = AnalysisOptions.of(**keywords)
     elif keywords:
         raise UsageError("pass analysis options either as options= or as keywords, not both")
+    with gc_paused():  # see layerscope._gc: a full collection would rescan the process
+        return _analysed(report, training_samples, options)
+
+
+def _analysed(
+    report: CapturedModel, training_samples: int | None, options: AnalysisOptions
+) -> ModelReport:
     batch_size = options.batch_size
     optimizer = options.optimizer
     thresholds = options.thresholds
