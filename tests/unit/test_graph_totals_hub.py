@@ -6,11 +6,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from layerscope.analysis import run_analyses
 from layerscope.analysis.cost import layer_macs
 from layerscope.analysis.graph import consumers, is_chain, leaves, producers
 from layerscope.analysis.hub_cost import block_macs
 from layerscope.analysis.params import compute_totals, with_shares
+from layerscope.errors import UsageError
+from layerscope.options import AnalysisOptions
 from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, RoleCounts, Variable
 
 from .handmade import chain, dense
@@ -184,3 +188,30 @@ def test_hub_rules_that_do_not_apply() -> None:
     )
     assert block_cost(shapeless) == 0
     assert layer_macs("PositionEmbedding", {"sequence_length": 4}, [(None, 4, 8)], []) == 0
+
+
+def test_run_analyses_options() -> None:
+    model = chain([dense("d", 4, 3, activation="softmax")])
+    by_options = run_analyses(
+        model,
+        training_samples=30,
+        options=AnalysisOptions(batch_size=2, optimizer="SGD", thresholds={"moderate": 0.6}),
+    )
+    assert by_options.memory is not None
+    assert (by_options.memory.batch_size, by_options.memory.optimizer) == (2, "sgd")
+    assert by_options.data_fit is not None
+    assert by_options.data_fit.band == "low"  # 15 / 30 = 0.5, under the moderate 0.6
+    assert by_options.data_fit.thresholds.moderate == 0.6
+    by_keywords = run_analyses(model, training_samples=30, batch_size=2, optimizer="sgd")
+    assert by_keywords.memory == by_options.memory
+    assert by_keywords.data_fit is not None and by_keywords.data_fit.band == "moderate"
+    assert run_analyses(model).data_fit is None
+    with pytest.raises(UsageError) as error:
+        run_analyses(model, options=AnalysisOptions(), batch_size=2)
+    assert str(error.value) == "pass analysis options either as options= or as keywords, not both"
+    analysed = run_analyses(model)
+    assert analysed.totals.params == 15
+    assert analysed.layer("d").share == 1.0
+    assert analysed.layer("d").macs == 12
+    assert analysed.architecture.dominant_layer == "d"
+    assert analysed.precision is not None
