@@ -405,3 +405,76 @@ def test_a_model_without_parameters() -> None:
     assert arch.explanation == (
         "No hidden layer: the inputs map straight to the output (a linear model).",
     )
+
+
+def test_widths_read_from_the_config_first() -> None:
+    unknown_out = row("d", "Dense", [(4, 8)], (None, 4), (None, None), units=8)
+    assert layer_width(unknown_out) == 8
+    channels_first = row("c", "Conv2D", [(3, 3, 3, 6)], (None, 3, 8, 8), (None, 6, 4, 4), filters=6)
+    assert layer_width(channels_first) == 6
+    assert classify_widths([4, 5]) == "expanding"
+    assert classify_widths([8, 2, 3]) == "hourglass"
+
+
+def test_a_hidden_layer_without_output_shapes_passes_on_nothing() -> None:
+    hidden = dataclasses.replace(dense("h", 4, 8), output_shapes=())
+    arch = run_analyses(chain([hidden, dense("out", 8, 2)])).architecture
+    assert arch.hidden_values == (0,)
+
+
+def test_quarter_bottleneck_as_wide_as_the_output() -> None:
+    layers = [dense("a", 4, 64), dense("b", 64, 16), dense("c", 16, 64), dense("out", 64, 16)]
+    arch = run_analyses(chain(layers)).architecture
+    assert arch.bottlenecks == ("b",)
+    assert any(
+        "'b' passes on 16 values per sample, at most a quarter" in x for x in arch.explanation
+    )
+
+
+def test_mixed_channel_counts_get_the_convolution_sentence() -> None:
+    layers = [
+        conv("c1", 3, 16, 8),
+        conv("c2", 16, 4, 8),
+        conv("c3", 4, 8, 8),
+        conv("c4", 8, 6, 8),
+        row("out", "Dense", [(384, 2)], (None, 384), (None, 2), units=2),
+    ]
+    arch = run_analyses(chain(layers)).architecture
+    assert arch.pattern == "mixed"
+    assert arch.explanation[1].startswith("Channel counts grow toward the output")
+
+
+def test_stages_name_unknown_sizes_and_send_point_maps_to_the_head() -> None:
+    a = dataclasses.replace(conv("a", 3, 8, 8), output_shapes=((None, None, None, 8),))
+    b = dataclasses.replace(conv("b", 8, 8, 8), output_shapes=((None, None, None, 8),))
+    c = dataclasses.replace(conv("c", 8, 8, 4), input_shapes=((None, 4, 4, 8),))
+    unknown = CapturedModel(
+        name="u",
+        class_name="Functional",
+        layers=(a, b, c),
+        edges=(Edge("a", "b"), Edge("a", "c")),
+    )
+    assert [s.stage for s in run_analyses(unknown).architecture.stages] == ["?x?", "4x4"]
+    squeeze = dataclasses.replace(conv("se", 8, 8, 1), input_shapes=((None, 1, 1, 8),))
+    rows = [conv("a", 3, 8, 8), conv("b", 8, 8, 8), conv("s", 8, 8, 4), squeeze]
+    branchy = CapturedModel(
+        name="p",
+        class_name="Functional",
+        layers=tuple(rows),
+        edges=(Edge("a", "b"), Edge("a", "s"), Edge("b", "se")),
+    )
+    stages = [(s.stage, s.layers) for s in run_analyses(branchy).architecture.stages]
+    assert stages == [("8x8", 2), ("4x4", 1), ("head", 1)]
+
+
+def test_weighted_depth_ignores_edges_leaving_a_group_and_empty_nested_models() -> None:
+    empty = LayerReport(name="e", path="e", depth=0, class_name="Functional", is_container=True)
+    inner = dataclasses.replace(dense("e2/x", 4, 4), parent="e2", depth=1)
+    other = LayerReport(name="e2", path="e2", depth=0, class_name="Functional", is_container=True)
+    report = CapturedModel(
+        name="m",
+        class_name="Functional",
+        layers=(dense("a", 4, 4), empty, other, inner, dense("z", 4, 4)),
+        edges=(Edge("a", "e"), Edge("a", "e2/x"), Edge("e", "z"), Edge("a", "e2")),
+    )
+    assert run_analyses(report).architecture.weighted_depth == 2  # a, then z; e has no rows

@@ -319,3 +319,31 @@ def test_contributions_keep_the_five_largest_ties_by_path() -> None:
 )
 def test_band_boundaries(ratio: float, band: str) -> None:
     assert band_for(ratio, validate_thresholds(None)) == band
+
+
+def test_classifier_edge_cases() -> None:
+    def classes(units: int, activation: object, shape: tuple | None = None) -> int | None:
+        out = dataclasses.replace(
+            dense("out", 8, units, previous="d"),
+            config={"units": units, "activation": activation},
+            output_shapes=(shape or (None, units),),
+        )
+        return classifier_classes(chain([dense("d", 4, 8), out]))
+
+    assert classes(2, "softmax") == 2
+    assert classes(5, "softmax", (None, 7, 5)) == 5  # per position: the last axis
+    assert classes(5, 3) is None  # an activation that is neither a name nor a mapping
+
+
+def test_moderate_explanation_and_whole_number_counts() -> None:
+    fit = mlp(10_000)
+    assert fit["band"] == "moderate"
+    assert fit["explanation"][0] == (
+        "0.276 trainable parameters per sample is short of the classic rule of thumb (about "
+        "ten samples per parameter) but the samples still outnumber the parameters; watch "
+        "the validation loss."
+    )
+    shrink = fit["shrink"]
+    assert all(
+        type(shrink[key]) is int for key in ("params_before", "params_after", "params_saved")
+    )

@@ -21,6 +21,9 @@ CASES: list[tuple[str, dict[str, Any], list[tuple], list[tuple], int | None]] = 
     # class, config, inputs, outputs, MACs
     ("Dense", {"units": 8}, [(None, 5, 4)], [(None, 5, 8)], 5 * 4 * 8),
     ("Dense", {"units": None}, [(None, 4)], [(None, 6)], 4 * 6),
+    ("Dense", {"units": None}, [(None, 5, 4)], [(None, 5, 8)], 5 * 4 * 8),
+    ("Dense", {"units": 8}, [(None, 4)], [], 4 * 8),  # units from the config, not the output
+    ("Dense", {}, [(None, 4)], [], 4),  # nothing says the width: an unknown counts 1
     ("QuantizedDense", {"units": 3}, [(None, 4)], [(None, 3)], 12),
     (
         "Conv2D",
@@ -223,6 +226,9 @@ CASES: list[tuple[str, dict[str, Any], list[tuple], list[tuple], int | None]] = 
     ("Attention", {}, [(None, 4, 8), (None, 6, 8)], [(None, 4, 8)], 2 * 4 * 6 * 8),
     ("AdditiveAttention", {}, [(None, 4, 8)], [(None, 4, 8)], 2 * 4 * 4 * 8),
     ("EinsumDense", {"equation": "ab,bc->ac"}, [(None, 8)], [(None, 16)], 8 * 16),
+    ("EinsumDense", {"equation": "ab,bc->ac"}, [(2, 8)], [(2, 16)], 8 * 16),  # batch counts 1
+    ("EinsumDense", {"equation": "abc,cd->a bd"}, [(None, 3, 8)], [(None, 3, 2)], 3 * 8 * 2),
+    ("EinsumDense", {"equation": "abc,cd->abd"}, [(None, 5, 8)], [(None, None, 16)], 5 * 8 * 16),
     ("EinsumDense", {"equation": "abc, cd -> abd"}, [(None, 5, 8)], [(None, 5, 16)], 5 * 8 * 16),
     ("EinsumDense", {"equation": "...b,bc->...c"}, [(None, 5, 8)], [(None, 5, 16)], 5 * 8 * 16),
     (
@@ -275,6 +281,27 @@ CASES: list[tuple[str, dict[str, Any], list[tuple], list[tuple], int | None]] = 
         None,
     ),
     ("TimeDistributed", {"layer": "Dense"}, [(None, 7, 5)], [(None, 7, 4)], None),
+    (
+        "TimeDistributed",
+        {"layer": {"class_name": "Dense", "config": {"units": 4}}},
+        [(None, 7)],
+        [(None, 7, 4)],
+        7 * 1 * 4,
+    ),
+    (
+        "TimeDistributed",
+        {"layer": {"class_name": "Dense", "config": {"units": 4}}},
+        [(None,)],
+        [(None, 4)],
+        1 * 1 * 4,
+    ),
+    (
+        "Bidirectional",
+        {"backward_layer": {"class_name": "GRU", "config": {"units": 2}}},
+        [(None, 7, 5)],
+        [(None, 4)],
+        None,
+    ),
     ("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 4}}}, [], [], None),
     (
         "Bidirectional",
@@ -344,6 +371,10 @@ def test_shape_elements_counts_unknown_as_one() -> None:
         (OpCall("einsum", ((2, 3), (3, 4))), 0),  # no equation
         (OpCall("einsum", ((5, 2, 3), (3, 4)), "...ij,jk->...ik"), 5 * 2 * 3 * 4),
         (OpCall("einsum", ((5, 2, 3), (7, 1, 3, 4)), "...ij,...jk->...ik"), 7 * 5 * 2 * 3 * 4),
+        (OpCall("einsum", ((5, 2, 3), (7, 5, 3, 4)), "...ij,...jk->...ik"), 7 * 5 * 2 * 3 * 4),
+        (OpCall("einsum", ((5, 6, 2, 3), (5, 3, 4)), "a...ij,ajk->a...ik"), 5 * 6 * 2 * 3 * 4),
+        (OpCall("matmul", ((2, 3), (1, 3, 4))), 1 * 2 * 3 * 4),
+        (OpCall("matmul", ((1, 2, 3), (3, 4))), 1 * 2 * 3 * 4),
         (OpCall("matmul", ((2, 3), (3, 4))), 2 * 3 * 4),
         (OpCall("matmul", ((3,), (3, 4))), 3 * 4),
         (OpCall("matmul", ((2, 3), (3,))), 2 * 3),
@@ -464,6 +495,7 @@ def test_time_distributed_elementwise_and_nested_models() -> None:
         output_shapes=((None, 5, 4),),
         config={"layer": {"class_name": "ReLU", "config": {}}},
     )
+    named = dataclasses.replace(wrapped, name="named", path="named", config={"layer": "ReLU"})
     inner = dataclasses.replace(dense("inner/d", 4, 4), name="d", parent="inner", depth=1)
     container = LayerReport(
         name="inner",
@@ -476,11 +508,12 @@ def test_time_distributed_elementwise_and_nested_models() -> None:
         call_count=2,
     )
     report: CapturedModel = dataclasses.replace(
-        chain([wrapped]), layers=(wrapped, container, inner)
+        chain([wrapped]), layers=(wrapped, named, container, inner)
     )
     analysed = run_analyses(report)
     cost = analysed.cost
-    assert cost.elementwise_ops == 20
+    assert cost.elementwise_ops == 20  # the ReLU inside "td"; "named" names no config
+    assert "named" in cost.uncounted_layers
     assert analysed.layer("inner").macs == 2 * 16  # called twice, not traced
     assert cost.macs == 32
     assert cost.heaviest_path == "inner/d" and cost.heaviest_macs == 16

@@ -174,3 +174,49 @@ def test_sub_layers_of_a_block_and_inputs_are_skipped() -> None:
 
 def test_dense_rows_without_settings_find_nothing() -> None:
     assert find_mitigations(chain([dense("a", 4, 4), dense("b", 4, 2, previous="a")])) == ()
+
+
+def test_settings_that_are_not_numbers_are_shown_as_written() -> None:
+    report = chain(
+        [
+            row("drop", "Dropout", {"rate": "0.5"}),
+            row("noise", "GaussianNoise", {}),
+            row(
+                "d",
+                "Dense",
+                {
+                    "kernel_regularizer": "l1l2",
+                    "bias_regularizer": {"class_name": "L1", "config": {"l1": 0.1}},
+                },
+            ),
+        ]
+    )
+    assert texts(report) == [
+        "Dropout(0.5) in 'drop'",
+        "GaussianNoise(None) in 'noise'",
+        "L1L2 kernel regularizer on 'd'",
+        "L1 bias regularizer (0.1) on 'd'",
+    ]
+
+
+def test_each_wrapper_key_is_read() -> None:
+    only_layer = row(
+        "td",
+        "TimeDistributed",
+        {"dropout": 0.3, "layer": {"class_name": "Dense", "config": {"kernel_regularizer": "l2"}}},
+    )
+    directions = row(
+        "bi",
+        "Bidirectional",
+        {
+            "forward_layer": {"class_name": "GRU", "config": {"dropout": 0.1}},
+            "backward_layer": {"class_name": "LSTM", "config": {"dropout": 0.2}},
+        },
+    )
+    nameless = row("odd", "Bidirectional", {"layer": {"config": {"dropout": 0.4}}})
+    assert texts(chain([only_layer, directions, nameless])) == [
+        "input dropout (0.3) in 'td'",
+        "L2 kernel regularizer on 'td' (Dense inside)",
+        "input dropout (0.1) in 'bi' (GRU inside)",
+        "input dropout (0.2) in 'bi' (LSTM inside)",
+    ]
