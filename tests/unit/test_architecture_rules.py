@@ -478,3 +478,33 @@ def test_weighted_depth_ignores_edges_leaving_a_group_and_empty_nested_models() 
         edges=(Edge("a", "e"), Edge("a", "e2/x"), Edge("e", "z"), Edge("a", "e2")),
     )
     assert run_analyses(report).architecture.weighted_depth == 2  # a, then z; e has no rows
+
+
+def test_bottleneck_rules_at_their_edges() -> None:
+    unknown = row("a", "MyLayer", [(4, 4)], (None, 4), (None, None))
+    layers = [unknown, dense("b", 4, 64), dense("c", 64, 8), dense("d", 8, 64), dense("o", 64, 2)]
+    assert run_analyses(chain(layers)).architecture.bottlenecks == ("c",)
+    lopsided = [dense("a", 4, 64), dense("b", 64, 8), dense("c", 8, 16), dense("o", 16, 2)]
+    assert run_analyses(chain(lopsided)).architecture.bottlenecks == ()  # 32 > 16
+    as_wide = [dense("a", 4, 8), dense("b", 8, 4), dense("c", 4, 8), dense("o", 8, 4)]
+    assert run_analyses(chain(as_wide)).architecture.bottlenecks == ()  # 4 is not < 4
+
+
+def test_declared_counts_only_for_a_lone_block_and_short_names() -> None:
+    pair = [block(n, num_layers=6) for n in "ab"]
+    assert [(r.count, r.declared) for r in find_blocks(pair)] == [(2, False)]
+    deep = row("x/y/enc", "Enc", [(4, 4)] * 4, (None, 3, 4), (None, 3, 4), num_layers=2)
+    (run,) = find_blocks([deep])
+    assert block_text(run) == "2 x Enc (width 4) in 'enc' (num_layers in its config)"
+    arch = run_analyses(chain([*(block(n) for n in "pq"), deep])).architecture
+    assert arch.hidden_names == ("p", "q", "enc 1", "enc 2")
+
+
+def test_dominant_dense_on_a_sequence() -> None:
+    seq = dense("d", 16, 4)
+    seq = dataclasses.replace(seq, input_shapes=((None, 5, 16),), output_shapes=((None, 5, 4),))
+    arch = run_analyses(chain([seq])).architecture
+    assert (
+        arch.explanation[-1]
+        == "'d' holds 100.0% of the parameters: 16 inputs x 4 units + 4 biases = 68."
+    )

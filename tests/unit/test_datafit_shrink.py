@@ -347,3 +347,13 @@ def test_moderate_explanation_and_whole_number_counts() -> None:
     assert all(
         type(shrink[key]) is int for key in ("params_before", "params_after", "params_saved")
     )
+
+
+def test_width_two_halves_to_one_and_a_model_without_parameters() -> None:
+    shrink = shrink_of(chain([dense("d", 3, 2)]), "d")
+    assert shrink is not None and (shrink.from_width, shrink.to_width) == (2, 1)
+    assert shrink.params_saved == 3 + 1
+    fit = run_analyses(chain([plain("r", "ReLU", (None, 4), "x")]), training_samples=10).data_fit
+    assert fit is not None
+    assert (fit.params, fit.samples_per_param, fit.samples_per_trainable_param) == (0, None, None)
+    assert fit.band == "low"

@@ -215,3 +215,28 @@ def test_run_analyses_options() -> None:
     assert analysed.layer("d").macs == 12
     assert analysed.architecture.dominant_layer == "d"
     assert analysed.precision is not None
+
+
+def test_precision_plan_reads_the_memory_estimate() -> None:
+    plan = run_analyses(chain([dense("d", 4, 3)])).precision
+    # 15 float32 params: 60 B + gradients 60 + Adam 120 + activations 2 x (16 + 12)
+    assert plan.training_float32_bytes == 60 + 60 + 120 + 56
+    assert plan.training_mixed_bytes == 60 + 60 + 120 + 28
+
+
+def test_two_unconnected_rows_are_not_a_chain() -> None:
+    assert not is_chain(graph([dense("a", 2, 2), dense("b", 2, 2)], []))
+
+
+def test_hub_blocks_of_unknown_length_count_one_position() -> None:
+    encoder = dataclasses.replace(
+        hub_block("TransformerEncoder", {"num_heads": 2, "intermediate_dim": 16}),
+        input_shapes=((None, None, 8),),
+        output_shapes=((None, None, 8),),
+    )
+    assert block_cost(encoder) == block_macs(1, 8, 2, 2, 4, 16, False)
+    broken = hub_block("TransformerEncoder", {"num_heads": 2})
+    assert block_cost(broken) == 0
+    custom = hub_block("MyBlock", {})
+    cost = run_analyses(chain([custom])).cost
+    assert cost.uncounted == () and cost.macs == 0

@@ -517,3 +517,97 @@ def test_time_distributed_elementwise_and_nested_models() -> None:
     assert analysed.layer("inner").macs == 2 * 16  # called twice, not traced
     assert cost.macs == 32
     assert cost.heaviest_path == "inner/d" and cost.heaviest_macs == 16
+
+
+def test_more_rule_shapes() -> None:
+    # GroupedQueryAttention with a query and a separate value (the key is the value)
+    config = {"num_query_heads": 2, "num_key_value_heads": 1, "head_dim": 2}
+    macs = layer_macs("GroupedQueryAttention", config, [(None, 3, 4), (None, 5, 4)], [])
+    assert macs == 3 * 4 * 4 + 2 * (5 * 4 * 2) + 3 * 4 * 4 + 2 * 2 * 3 * 5 * 2
+    # ConvLSTM2D returning sequences: the output's time axis is no spatial axis
+    lstm = {"filters": 4, "kernel_size": 3}
+    sequences = layer_macs("ConvLSTM2D", lstm, [(None, 5, 8, 8, 3)], [(None, 5, 6, 6, 4)])
+    assert sequences == 5 * 36 * 9 * (3 + 4) * 4 * 4
+    first = {**lstm, "data_format": "channels_first"}
+    assert layer_macs("ConvLSTM2D", first, [(None, 5, 3, 8, 8)], [(None, 5, 4, 6, 6)]) == sequences
+    reversible = {"input_dim": 50, "output_dim": 8}
+    assert layer_macs("ReversibleEmbedding", reversible, [(None, 7)], []) == 0
+
+
+def test_row_pricing_paths() -> None:
+    def custom(**fields: Any) -> LayerReport:
+        return dataclasses.replace(
+            dense("c", 4, 4), class_name="MyLayer", config={"name": "c"}, **fields
+        )
+
+    own_call = run_analyses(chain([custom(call_class="", calls=(LayerCall(),))])).cost
+    assert own_call.macs == 0 and own_call.uncounted == ()
+    untraced = run_analyses(chain([custom(call_class="")])).cost
+    assert [u.reason for u in untraced.uncounted] == [
+        "no MAC rule for MyLayer and its calls were not traced"
+    ]
+    inner = dataclasses.replace(dense("m/d", 4, 4), name="d", parent="m", depth=1)
+    traced_model = LayerReport(
+        name="m",
+        path="m",
+        depth=0,
+        class_name="Functional",
+        is_container=True,
+        call_count=2,
+        calls=(LayerCall(), LayerCall()),
+    )
+    report = dataclasses.replace(chain([inner]), layers=(traced_model, inner))
+    assert run_analyses(report).layer("m").macs == 16  # its inner rows hold both calls
+
+
+def test_one_mac_layers_and_class_order() -> None:
+    one = run_analyses(chain([dense("d", 1, 1)])).cost
+    assert (one.macs, one.heaviest_layer, one.heaviest_macs) == (1, "d", 1)
+    assert [(c.class_name, c.macs) for c in one.by_class] == [("Dense", 1)]
+    einsum = LayerReport(
+        name="e",
+        path="e",
+        depth=0,
+        class_name="EinsumDense",
+        variables=(Variable("kernel", "e/kernel", "weight", (4, 4), "float32", True),),
+        input_shapes=((None, 4),),
+        output_shapes=((None, 4),),
+        config={"equation": "ab,bc->ac"},
+    )
+    rows = [einsum, dense("d", 4, 4, previous="e"), dense("big", 4, 16, previous="d")]
+    by_class = run_analyses(chain(rows)).cost.by_class
+    assert [(c.class_name, c.macs) for c in by_class] == [("Dense", 80), ("EinsumDense", 16)]
+    tie = [einsum, dataclasses.replace(dense("d", 4, 4), inbound=("e",))]
+    assert [c.class_name for c in run_analyses(chain(tie)).cost.by_class] == [
+        "Dense",
+        "EinsumDense",
+    ]
+
+
+def test_unknown_dims_of_rows_and_ops() -> None:
+    lstm = LayerReport(
+        name="lstm",
+        path="lstm",
+        depth=0,
+        class_name="LSTM",
+        input_shapes=((None, None, 5),),
+        output_shapes=((None, 3),),
+        config={"units": 3},
+    )
+    report = dataclasses.replace(chain([lstm]), input_shapes=((None, 7, 5),))
+    cost = run_analyses(report).cost
+    assert cost.per_unknown_dims == ("lstm",)
+    assert cost.assumptions is not None and cost.assumptions.unknown_dims is True
+    block = LayerReport(
+        name="b",
+        path="b",
+        depth=0,
+        class_name="MyOps",
+        call_class="",
+        input_shapes=((None, 4, 8),),
+        output_shapes=((None, 4, 8),),
+        calls=(LayerCall(((None, 4, 8),), ((None, 4, 8),)),),
+        ops=(OpCall("matmul", ((1, 4, 8), (8, 8))),),
+    )
+    known = run_analyses(chain([block])).cost
+    assert known.macs == 4 * 8 * 8 and known.per_unknown_dims == ()

@@ -208,3 +208,14 @@ def test_container_and_block_rows_are_counted_through_their_inner_rows() -> None
     assert memory is not None
     assert memory.activation_bytes_per_sample == (8 + 16) * 4
     assert memory.inference_peak_bytes == (8 + 16) * 4
+
+
+def test_compute_memory_defaults_and_an_empty_model() -> None:
+    from layerscope.analysis.memory import compute_memory
+    from layerscope.analysis.params import compute_totals
+
+    report = chain([_input("input", (None, 8), None)])
+    memory = compute_memory(report, compute_totals(report))
+    assert (memory.batch_size, memory.optimizer, memory.optimizer_slots) == (1, "adam", 2)
+    assert memory.inference_peak_bytes == 0
+    assert memory.activation_bytes_per_sample == 32

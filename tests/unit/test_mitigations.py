@@ -220,3 +220,8 @@ def test_each_wrapper_key_is_read() -> None:
         "input dropout (0.1) in 'bi' (GRU inside)",
         "input dropout (0.2) in 'bi' (LSTM inside)",
     ]
+
+
+def test_recurrent_dropout_is_a_dropout_kind() -> None:
+    found = find_mitigations(chain([row("lstm", "LSTM", {"recurrent_dropout": 0.1})]))
+    assert [(item.kind, item.what) for item in found] == [("dropout", "recurrent dropout (0.1)")]
