@@ -10,12 +10,14 @@ import pytest
 
 from layerscope.analysis import run_analyses
 from layerscope.analysis.architecture import (
+    analyze_architecture,
     block_text,
     classify_widths,
     find_blocks,
     is_width_layer,
     layer_width,
 )
+from layerscope.analysis.params import compute_totals
 from layerscope.report import CapturedModel, Edge, LayerReport, Variable
 from layerscope.results import BlockRun
 
@@ -508,3 +510,97 @@ def test_dominant_dense_on_a_sequence() -> None:
         arch.explanation[-1]
         == "'d' holds 100.0% of the parameters: 16 inputs x 4 units + 4 biases = 68."
     )
+
+
+def test_stage_boundaries() -> None:
+    pad = row("pad", "ZeroPadding2D", [], (None, 8, 8, 3), (None, 10, 10, 3))
+    a = conv("a", 3, 8, 8)
+    b = conv("b", 8, 8, 8)
+    se = dataclasses.replace(conv("se", 8, 8, 1), input_shapes=((None, 1, 1, 8),))
+    c = dataclasses.replace(conv("c", 8, 8, 4), input_shapes=((None, 4, 4, 8),))
+    custom = row("odd", "MyConv", [(3, 3, 8, 8)], (None, 4, 4, 8), (None, 2, 2, 8))
+    head = row("out", "Dense", [(32, 2)], (None, 32), (None, 2), units=2)
+    rows = [pad, a, b, se, c, custom, head]
+    pairs = [("pad", "a"), ("a", "b"), ("a", "se"), ("b", "c"), ("se", "c"), ("c", "odd")]
+    report = CapturedModel(
+        name="s",
+        class_name="Functional",
+        layers=tuple(rows),
+        edges=tuple(Edge(s, t) for s, t in [*pairs, ("odd", "out")]),
+    )
+    stages = [(s.stage, s.layers) for s in run_analyses(report).architecture.stages]
+    # the padding joins the first stage; the 1x1 map inside the 8x8 stage stays there; a
+    # kernel with no MAC rule still opens its stage; the dense layer after the maps is the head
+    assert stages == [("8x8", 4), ("4x4", 1), ("2x2", 1), ("head", 1)]
+
+
+def test_quarters_of_a_short_graph_and_shares_without_params() -> None:
+    rows = [dense(n, 2, 2) for n in "abc"]
+    report = CapturedModel(
+        name="q",
+        class_name="Functional",
+        layers=tuple(rows),
+        edges=(Edge("a", "b"), Edge("a", "c")),
+    )
+    arch = run_analyses(report).architecture
+    assert [s.stage for s in arch.stages] == ["layers 1-1", "layers 2-2", "layers 3-3"]
+    relus = [row(n, "ReLU", [], (None, 2), (None, 2)) for n in "abc"]
+    empty = dataclasses.replace(report, layers=tuple(relus))
+    assert [s.share for s in run_analyses(empty).architecture.stages] == [0.0, 0.0, 0.0]
+
+
+def test_graph_depth_one_and_no_layers() -> None:
+    flat = CapturedModel(
+        name="f", class_name="Functional", layers=(dense("a", 2, 2), dense("b", 2, 2))
+    )
+    arch = run_analyses(flat).architecture
+    assert (arch.is_chain, arch.weighted_depth, arch.hidden_layers) == (False, 1, 0)
+    only_input = CapturedModel(
+        name="i",
+        class_name="Functional",
+        layers=(LayerReport(name="x", path="x", depth=0, class_name="InputLayer"),),
+    )
+    nothing = analyze_architecture(only_input, compute_totals(only_input))
+    assert nothing.dominant_layer is None and nothing.hidden_layers == 0
+
+
+def test_blocks_in_a_graph_get_stages_and_in_a_chain_not() -> None:
+    blocks = [block(n) for n in "ab"]
+    in_chain = run_analyses(chain(blocks)).architecture
+    assert in_chain.stages == ()
+    graph = CapturedModel(
+        name="g",
+        class_name="Functional",
+        layers=(*blocks, dense("side", 4, 4)),
+        edges=(Edge("a", "b"), Edge("a", "side")),
+    )
+    arch = run_analyses(graph).architecture
+    assert [s.stage for s in arch.stages] == ["layers 1-1", "layers 2-2", "layers 3-3"]
+    assert arch.explanation[0].startswith("A stack of 2 repeated blocks (2 x Block (width 4))")
+    # each block 32 params, the side layer 20: 32 / 84
+    assert arch.explanation[-2] == "Most parameters sit in layers 1-1 (38.1% over 1 layers)."
+    spaced = row("outer/big enc", "Enc", [(4, 4)] * 2, (None, 3, 4), (None, 3, 4), num_layers=2)
+    assert run_analyses(chain([spaced])).architecture.hidden_names == ("big enc 1", "big enc 2")
+
+
+def test_conv1d_channels_are_spatial() -> None:
+    layers = [
+        row("c1", "Conv1D", [(1, 3, 8)], (None, 10, 3), (None, 10, 8), filters=8, kernel_size=1),
+        row("c2", "Conv1D", [(1, 8, 16)], (None, 10, 8), (None, 5, 16), filters=16, kernel_size=1),
+        row("out", "Dense", [(80, 4)], (None, 80), (None, 4), units=4),
+    ]
+    arch = run_analyses(chain(layers)).architecture
+    assert arch.explanation[1].startswith("Channel counts grow toward the output")
+
+
+def test_subclassed_sentence_only_for_a_non_sequential_without_inputs() -> None:
+    layers = [dense("a", 4, 4), dense("b", 4, 2)]
+    sequential = chain(layers, class_name="Sequential", inputs=(), outputs=())
+    assert not any(
+        "subclassed" in line for line in run_analyses(sequential).architecture.explanation
+    )
+    subclassed = chain(layers, class_name="MyModel", inputs=(), outputs=())
+    assert (
+        "This is a subclassed model whose graph could not be read: layers are read in the order "
+        "they were created, which may not be the order data flows through them."
+    ) in run_analyses(subclassed).architecture.explanation
