@@ -611,3 +611,21 @@ def test_unknown_dims_of_rows_and_ops() -> None:
     )
     known = run_analyses(chain([block])).cost
     assert known.macs == 4 * 8 * 8 and known.per_unknown_dims == ()
+
+
+def test_by_class_is_not_alphabetical() -> None:
+    wide = LayerReport(
+        name="e",
+        path="e",
+        depth=0,
+        class_name="EinsumDense",
+        variables=(Variable("kernel", "e/kernel", "weight", (4, 16), "float32", True),),
+        input_shapes=((None, 4),),
+        output_shapes=((None, 16),),
+        config={"equation": "ab,bc->ac"},
+    )
+    report = run_analyses(chain([wide, dense("d", 16, 1, previous="e")]))
+    assert [(c.class_name, c.macs) for c in report.cost.by_class] == [
+        ("EinsumDense", 64),
+        ("Dense", 16),
+    ]
