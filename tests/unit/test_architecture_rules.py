@@ -520,8 +520,17 @@ def test_stage_boundaries() -> None:
     c = dataclasses.replace(conv("c", 8, 8, 4), input_shapes=((None, 4, 4, 8),))
     custom = row("odd", "MyConv", [(3, 3, 8, 8)], (None, 4, 4, 8), (None, 2, 2, 8))
     head = row("out", "Dense", [(32, 2)], (None, 32), (None, 2), units=2)
-    rows = [pad, a, b, se, c, custom, head]
-    pairs = [("pad", "a"), ("a", "b"), ("a", "se"), ("b", "c"), ("se", "c"), ("c", "odd")]
+    se2 = dataclasses.replace(conv("se2", 8, 8, 1), input_shapes=((None, 1, 1, 8),))
+    rows = [pad, a, b, se, c, se2, custom, head]
+    pairs = [
+        ("pad", "a"),
+        ("a", "b"),
+        ("a", "se"),
+        ("b", "c"),
+        ("se", "c"),
+        ("c", "se2"),
+        ("se2", "odd"),
+    ]
     report = CapturedModel(
         name="s",
         class_name="Functional",
@@ -529,9 +538,10 @@ def test_stage_boundaries() -> None:
         edges=tuple(Edge(s, t) for s, t in [*pairs, ("odd", "out")]),
     )
     stages = [(s.stage, s.layers) for s in run_analyses(report).architecture.stages]
-    # the padding joins the first stage; the 1x1 map inside the 8x8 stage stays there; a
-    # kernel with no MAC rule still opens its stage; the dense layer after the maps is the head
-    assert stages == [("8x8", 4), ("4x4", 1), ("2x2", 1), ("head", 1)]
+    # the padding joins the first stage; a 1x1 map before the last feature map stays in its
+    # stage; a kernel with no MAC rule still opens its stage; the dense layer after the maps
+    # is the head
+    assert stages == [("8x8", 4), ("4x4", 2), ("2x2", 1), ("head", 1)]
 
 
 def test_quarters_of_a_short_graph_and_shares_without_params() -> None:
