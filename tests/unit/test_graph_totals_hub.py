@@ -11,7 +11,6 @@ import pytest
 from layerscope.analysis import run_analyses
 from layerscope.analysis.cost import layer_macs
 from layerscope.analysis.graph import consumers, is_chain, leaves, producers
-from layerscope.analysis.hub_cost import block_macs
 from layerscope.analysis.params import compute_totals, with_shares
 from layerscope.errors import UsageError
 from layerscope.options import AnalysisOptions
@@ -126,12 +125,31 @@ def block_cost(row: LayerReport) -> int:
     return run_analyses(chain([row])).layer(row.path).macs
 
 
+def block_macs(
+    positions: int, width: int, heads: int, kv_heads: int, head_dim: int, ffn: int, gated: bool
+) -> int:
+    """The documented transformer-block convention (T positions, width D, H query heads, K
+    key/value heads of size d, feed-forward F), written out independently of the library."""
+    projections = (
+        positions * width * heads * head_dim
+        + 2 * positions * width * kv_heads * head_dim
+        + positions * heads * head_dim * width
+    )
+    products = 2 * heads * positions * positions * head_dim
+    return projections + products + positions * width * ffn * (3 if gated else 2)
+
+
 def test_block_macs_formula() -> None:
     # T=4 positions, D=8, H=2 query heads, K=1 key/value head, d=4, F=16
     projections = 4 * 8 * 2 * 4 + 2 * 4 * 8 * 1 * 4 + 4 * 2 * 4 * 8
     products = 2 * 2 * 4 * 4 * 4
     assert block_macs(4, 8, 2, 1, 4, 16, False) == projections + products + 2 * 4 * 8 * 16
     assert block_macs(4, 8, 2, 1, 4, 16, True) == projections + products + 3 * 4 * 8 * 16
+    decoder = hub_block(
+        "TransformerDecoder",
+        {"num_heads": 2, "num_key_value_heads": 1, "head_dim": 4, "intermediate_dim": 16},
+    )
+    assert block_cost(decoder) == projections + products + 2 * 4 * 8 * 16
 
 
 def test_hub_blocks_priced_whole_when_untraced() -> None:
