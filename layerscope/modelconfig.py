@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from layerscope.catalogue import names_where
 from layerscope.errors import ArchiveTooLargeError, UnsupportedFormatError
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -99,7 +100,7 @@ def _count_layers(config: Any) -> int:
     return count
 
 
-_CONTAINERS = frozenset({"Sequential", "Functional", "Model"})
+_CONTAINERS = names_where("container")
 MAX_CONFIG_DEPTH = 64
 
 

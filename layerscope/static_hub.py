@@ -42,6 +42,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from layerscope.catalogue import names_where
 from layerscope.input_sizes import check_input_names, resolve_input_shape
 from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Trace, Variable
 from layerscope.roles import variable_role
@@ -255,7 +256,7 @@ def _layer_groups(container: Any) -> dict[str, Any]:
     return found
 
 
-_STATELESS = frozenset({"InputLayer", "Add", "Multiply", "Dropout"})
+_STATELESS = names_where("stateless")
 """Classes without variables: Keras may save no group for them (an input shared with a
 nested backbone), and nothing is lost when it does not."""
 

@@ -44,375 +44,25 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from layerscope.analysis.graph import has_kernel
+from layerscope.catalogue import MacRule, cost_rule, kind_of
+from layerscope.catalogue.dims import known as _known
+from layerscope.catalogue.dims import shape_elements, zero
 from layerscope.report import CapturedModel, LayerCall, LayerReport, OpCall, Shape
 from layerscope.results import ClassCost, Cost, CostAssumptions, UncountedLayer
-
-MacRule = Callable[[Mapping[str, Any], Sequence[Shape], Sequence[Shape]], int]
-
-ELEMENTWISE_CLASSES = frozenset(
-    {
-        "BatchNormalization",
-        "LayerNormalization",
-        "GroupNormalization",
-        "RMSNormalization",
-        "UnitNormalization",
-        "Normalization",
-        "Rescaling",
-        "Activation",
-        "ReLU",
-        "LeakyReLU",
-        "PReLU",
-        "ELU",
-        "Softmax",
-        "Add",
-        "Subtract",
-        "Multiply",
-        "Average",
-        "Maximum",
-        "Minimum",
-    }
-)
-"""Layers whose work is one operation per output element (counted in ``elementwise_ops``)."""
-
-
-# -- shape helpers -----------------------------------------------------------------------------
-
-
-def _known(dim: int | None) -> int:
-    return 1 if dim is None else int(dim)
-
-
-def _product(dims: Sequence[int | None]) -> int:
-    result = 1
-    for dim in dims:
-        result *= _known(dim)
-    return result
-
-
-def shape_elements(shape: Shape) -> int:
-    """Elements of one sample of ``shape`` (the first axis is the batch; ``None`` counts 1)."""
-    return _product(shape[1:])
-
-
-def _as_tuple(value: Any, rank: int) -> tuple[int, ...]:
-    """``kernel_size`` and friends: an int, or a list/tuple of ints, as a ``rank``-tuple."""
-    if isinstance(value, (list, tuple)):
-        return tuple(int(v) for v in value)
-    return (int(value),) * rank
-
-
-def _channels_last(config: Mapping[str, Any]) -> bool:
-    return config.get("data_format") in (None, "channels_last")
-
-
-def _channels_and_spatial(
-    shape: Shape, config: Mapping[str, Any]
-) -> tuple[int, tuple[int | None, ...]]:
-    if _channels_last(config):
-        return _known(shape[-1]), tuple(shape[1:-1])
-    return _known(shape[1]), tuple(shape[2:])
-
-
-# -- rules ----------------------------------------------------------------------------------------
-
-
-def _dense(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-    shape = inputs[0]
-    units = int(config.get("units") or _known(outputs[0][-1] if outputs else None))
-    return _product(shape[1:-1]) * _known(shape[-1]) * units
-
-
-def _conv_rank(class_name: str) -> int:
-    for rank in (1, 2, 3):
-        if f"{rank}D" in class_name:
-            return rank
-    return 2
-
-
-def _conv(class_name: str) -> MacRule:
-    rank = _conv_rank(class_name)
-
-    def rule(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-        in_channels, _ = _channels_and_spatial(inputs[0], config)
-        _, out_spatial = _channels_and_spatial(outputs[0], config)
-        kernel = math.prod(_as_tuple(config["kernel_size"], rank))
-        groups = int(config.get("groups") or 1)
-        return _product(out_spatial) * kernel * (in_channels // groups) * int(config["filters"])
-
-    return rule
-
-
-def _conv_transpose(class_name: str) -> MacRule:
-    rank = _conv_rank(class_name)
-
-    def rule(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-        in_channels, in_spatial = _channels_and_spatial(inputs[0], config)
-        kernel = math.prod(_as_tuple(config["kernel_size"], rank))
-        return _product(in_spatial) * kernel * in_channels * int(config["filters"])
-
-    return rule
-
-
-def _depthwise(class_name: str) -> MacRule:
-    rank = _conv_rank(class_name)
-
-    def rule(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-        in_channels, _ = _channels_and_spatial(inputs[0], config)
-        _, out_spatial = _channels_and_spatial(outputs[0], config)
-        kernel = math.prod(_as_tuple(config["kernel_size"], rank))
-        multiplier = int(config.get("depth_multiplier") or 1)
-        return _product(out_spatial) * kernel * in_channels * multiplier
-
-    return rule
-
-
-def _separable(class_name: str) -> MacRule:
-    rank = _conv_rank(class_name)
-
-    def rule(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-        in_channels, _ = _channels_and_spatial(inputs[0], config)
-        _, out_spatial = _channels_and_spatial(outputs[0], config)
-        kernel = math.prod(_as_tuple(config["kernel_size"], rank))
-        multiplier = int(config.get("depth_multiplier") or 1)
-        positions = _product(out_spatial)
-        depthwise = positions * kernel * in_channels * multiplier
-        pointwise = positions * in_channels * multiplier * int(config["filters"])
-        return depthwise + pointwise
-
-    return rule
-
-
-_GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1, "LSTMCell": 4, "GRUCell": 3, "SimpleRNNCell": 1}
-
-
-def _recurrent(gates: int) -> MacRule:
-    def rule(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-        shape = inputs[0]
-        steps = _known(shape[1]) if len(shape) > 2 else 1
-        features = _known(shape[-1])
-        units = int(config["units"])
-        return steps * gates * (features * units + units * units)
-
-    return rule
-
-
-def _generic_rnn(
-    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
-) -> int:
-    """``keras.layers.RNN(cell)``: the cell's per-step cost (stacked cells chained) x steps."""
-    shape = inputs[0]
-    steps = _known(shape[1]) if len(shape) > 2 else 1
-    cell = config.get("cell") or {}
-    cells = [cell]
-    if cell.get("class_name") == "StackedRNNCells":
-        cells = list((cell.get("config") or {}).get("cells") or [])
-    features = _known(shape[-1])
-    per_step = 0
-    for item in cells:
-        gates = _GATES.get(str(item.get("class_name")), 0)
-        units = int((item.get("config") or {}).get("units") or 0)
-        per_step += gates * (features * units + units * units)
-        features = units or features
-    return steps * per_step
-
-
-def _conv_lstm(class_name: str) -> MacRule:
-    rank = _conv_rank(class_name)
-
-    def rule(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-        shape = inputs[0]
-        steps = _known(shape[1])
-        in_channels = _known(shape[-1]) if _channels_last(config) else _known(shape[2])
-        out = outputs[0]
-        spatial = out[-rank - 1 : -1] if _channels_last(config) else out[-rank:]
-        kernel = math.prod(_as_tuple(config["kernel_size"], rank))
-        filters = int(config["filters"])
-        return steps * _product(spatial) * kernel * (in_channels + filters) * 4 * filters
-
-    return rule
-
-
-def _attention_dims(shape: Shape) -> tuple[int, int]:
-    """(positions, features) of an attention input: every non-batch axis but the last."""
-    return _product(shape[1:-1]), _known(shape[-1])
-
-
-def _multi_head_attention(
-    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
-) -> int:
-    query = inputs[0]
-    value = inputs[1] if len(inputs) > 1 else query
-    key = inputs[2] if len(inputs) > 2 else value
-    q_len, q_dim = _attention_dims(query)
-    v_len, v_dim = _attention_dims(value)
-    k_len, k_dim = _attention_dims(key)
-    heads = int(config["num_heads"])
-    key_dim = int(config["key_dim"])
-    value_dim = int(config.get("value_dim") or key_dim)
-    out_shape = config.get("output_shape")
-    out_dim = q_dim if not out_shape else _product((None, *_as_tuple(out_shape, 1)))
-    projections = (
-        q_len * q_dim * heads * key_dim
-        + k_len * k_dim * heads * key_dim
-        + v_len * v_dim * heads * value_dim
-        + q_len * heads * value_dim * out_dim
-    )
-    products = heads * q_len * k_len * key_dim + heads * q_len * v_len * value_dim
-    return projections + products
-
-
-def _group_query_attention(
-    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
-) -> int:
-    query = inputs[0]
-    value = inputs[1] if len(inputs) > 1 else query
-    key = inputs[2] if len(inputs) > 2 else value
-    q_len, q_dim = _attention_dims(query)
-    v_len, v_dim = _attention_dims(value)
-    k_len, k_dim = _attention_dims(key)
-    q_heads = int(config["num_query_heads"])
-    kv_heads = int(config["num_key_value_heads"])
-    head_dim = int(config["head_dim"])
-    projections = (
-        q_len * q_dim * q_heads * head_dim
-        + k_len * k_dim * kv_heads * head_dim
-        + v_len * v_dim * kv_heads * head_dim
-        + q_len * q_heads * head_dim * q_dim
-    )
-    products = q_heads * q_len * k_len * head_dim + q_heads * q_len * v_len * head_dim
-    return projections + products
-
-
-def _dot_attention(
-    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
-) -> int:
-    """Attention / AdditiveAttention: the score matrix and the weighted sum of values."""
-    query = inputs[0]
-    value = inputs[1] if len(inputs) > 1 else query
-    q_len, dim = _attention_dims(query)
-    v_len, _ = _attention_dims(value)
-    return 2 * q_len * v_len * dim
-
-
-def _einsum_dense(
-    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
-) -> int:
-    """The product of every index's size in the equation (the batch index counts 1)."""
-    equation = str(config["equation"]).replace(" ", "")
-    operands, out_spec = equation.split("->")
-    in_spec, kernel_spec = operands.split(",")
-    sizes: dict[str, int] = {}
-    ellipsis = 1
-
-    def bind(spec: str, shape: Shape, batch_first: bool) -> int:
-        if "..." in spec:
-            before, after = spec.split("...")
-            middle = len(shape) - len(before) - len(after)
-            letters: list[str | None] = [*before, *([None] * middle), *after]
-        else:
-            letters = list(spec)
-        extra = 1
-        for index, (letter, dim) in enumerate(zip(letters, shape, strict=False)):
-            size = 1 if (batch_first and index == 0) else _known(dim)
-            if letter is None:
-                extra *= size
-            elif size > sizes.get(letter, 0):
-                sizes[letter] = size
-        return extra
-
-    ellipsis = bind(in_spec, inputs[0], batch_first=True)
-    if outputs:
-        bind(out_spec, outputs[0], batch_first=True)
-    for letter in kernel_spec:
-        sizes.setdefault(letter, 1)
-    return ellipsis * math.prod(sizes.values())
-
-
-def _zero(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-    return 0
-
-
-def _reversible_embedding(
-    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
-) -> int:
-    """keras_hub's ``ReversibleEmbedding``: a lookup is free; the reverse call (hidden states
-    in, one logit per vocabulary entry out) is a ``hidden x vocabulary`` product per position."""
-    vocabulary = int(config["input_dim"])
-    hidden = int(config["output_dim"])
-    source, result = inputs[0], (outputs[0] if outputs else None)
-    reverse = (
-        result is not None
-        and len(source) == len(result)
-        and source[-1] == hidden
-        and result[-1] == vocabulary
-    )
-    return _product(source[1:-1]) * hidden * vocabulary if reverse else 0
-
-
-_CONV_CLASSES = frozenset(
-    {"Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"}
-)
-_CONV_TRANSPOSE_CLASSES = frozenset(
-    {
-        "Conv1DTranspose",
-        "Conv2DTranspose",
-        "Conv3DTranspose",
-        "Convolution1DTranspose",
-        "Convolution2DTranspose",
-        "Convolution3DTranspose",
-    }
-)
-_DEPTHWISE_CLASSES = frozenset({"DepthwiseConv1D", "DepthwiseConv2D"})
-_SEPARABLE_CLASSES = frozenset(
-    {"SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"}
-)
-_CONV_LSTM_CLASSES = frozenset({"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"})
 
 
 def rule_for(class_name: str) -> MacRule | None:
     """The MAC rule for a layer class, or ``None`` when layerscope has none.
 
     Matching is by exact class name (Keras's aliases included), never by prefix: a custom
-    ``DepthwiseConvBlock`` has no rule and is priced through its sub-layers instead.
-    keras_hub's blocks have closed-form rules (:mod:`layerscope.analysis.hub_cost`), which
-    the static engine needs: it reads no code, so it has no traced sub-layer calls.
+    ``DepthwiseConvBlock`` has no rule and is priced through its sub-layers instead. The
+    rules live in :mod:`layerscope.catalogue`, one family module per kind of layer.
     """
-    from layerscope.analysis.hub_cost import HUB_RULES
-
-    if class_name in HUB_RULES:
-        return HUB_RULES[class_name]
-    if class_name in ("Dense", "QuantizedDense"):
-        return _dense
-    if class_name == "EinsumDense":
-        return _einsum_dense
-    if class_name in _GATES and not class_name.endswith("Cell"):
-        return _recurrent(_GATES[class_name])
-    if class_name == "RNN":
-        return _generic_rnn
-    if class_name in _CONV_LSTM_CLASSES:
-        return _conv_lstm(class_name)
-    if class_name in _SEPARABLE_CLASSES:
-        return _separable(class_name)
-    if class_name in _DEPTHWISE_CLASSES:
-        return _depthwise(class_name)
-    if class_name in _CONV_TRANSPOSE_CLASSES:
-        return _conv_transpose(class_name)
-    if class_name in _CONV_CLASSES:
-        return _conv(class_name)
-    if class_name == "MultiHeadAttention":
-        return _multi_head_attention
-    if class_name in ("GroupedQueryAttention", "GroupQueryAttention"):
-        return _group_query_attention
-    if class_name in ("Attention", "AdditiveAttention"):
-        return _dot_attention
-    if class_name == "ReversibleEmbedding":
-        return _reversible_embedding
-    if class_name in ("Embedding", "InputLayer"):
-        return _zero
-    return None
+    return cost_rule(class_name)
 
 
 # -- matrix products a layer's own code ran (recorded by tracing) --------------------------
@@ -519,12 +169,13 @@ def layer_macs(
     Layers with no multiply-accumulates at all (pooling, reshaping, activations...) get 0
     from :func:`compute_cost`; ``None`` here means "cannot say".
     """
-    if class_name in ("Bidirectional", "TimeDistributed"):
+    kind = kind_of(class_name)
+    if kind is not None and kind.wrapper:
         return wrapper_macs(class_name, config, inputs, outputs)
     rule = rule_for(class_name)
     if rule is None:
         return None
-    if rule is _zero:
+    if rule is zero:
         return 0
     if not inputs:
         return None
@@ -532,10 +183,6 @@ def layer_macs(
         return int(rule(config, inputs, outputs))
     except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError):
         return None
-
-
-def _has_kernel(row: LayerReport) -> bool:
-    return any(v.role == "weight" for v in row.variables)
 
 
 def _unknown(shapes: Sequence[Shape]) -> bool:
@@ -547,6 +194,11 @@ def _has_unknown_dims(row: LayerReport) -> bool:
     return any(_unknown((*c.input_shapes, *c.output_shapes)) for c in calls) or any(
         dim is None for op in row.ops for shape in op.shapes for dim in shape
     )
+
+
+def _elementwise(class_name: str) -> bool:
+    kind = kind_of(class_name)
+    return kind is not None and kind.elementwise
 
 
 def _wrapped_class(row: LayerReport) -> str:
@@ -563,9 +215,8 @@ def priced_class(row: LayerReport) -> str | None:
 
 
 def has_rule(class_name: str | None) -> bool:
-    return class_name is not None and (
-        class_name in ("Bidirectional", "TimeDistributed") or rule_for(class_name) is not None
-    )
+    kind = kind_of(class_name)
+    return kind is not None and (kind.wrapper or kind.cost is not None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -594,9 +245,8 @@ def _rule_cost(row: LayerReport, class_name: str) -> _RowCost:
 
 def _hub_block_cost(row: LayerReport) -> _RowCost | None:
     """A keras_hub block read without its code (the static engine): its closed form."""
-    from layerscope.analysis.hub_cost import HUB_BLOCK_RULES
-
-    rule = HUB_BLOCK_RULES.get(row.class_name)
+    kind = kind_of(row.class_name)
+    rule = None if kind is None else kind.block_cost
     if rule is None or not row.input_shapes:
         return None
     try:
@@ -620,7 +270,7 @@ def _row_cost(row: LayerReport, children: Sequence[LayerReport]) -> _RowCost:
     if row.is_block or row.calls or row.ops:
         # No rule of its own: what it calls (sub-layers) plus the products its code ran.
         return _RowCost(inner + sum(op_macs(op) for op in row.ops))
-    if not _has_kernel(row):
+    if not has_kernel(row):
         return _RowCost(0)
     return _RowCost(
         0,
@@ -661,8 +311,8 @@ def compute_cost(report: CapturedModel) -> tuple[CapturedModel, Cost]:
         if not row.is_container
         and not row.is_block
         and (
-            row.class_name in ELEMENTWISE_CLASSES
-            or (row.class_name == "TimeDistributed" and _wrapped_class(row) in ELEMENTWISE_CLASSES)
+            _elementwise(row.class_name)
+            or (row.class_name == "TimeDistributed" and _elementwise(_wrapped_class(row)))
         )
     )
     layers = tuple(rows)

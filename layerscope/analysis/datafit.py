@@ -24,7 +24,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from layerscope.analysis.graph import PASS_THROUGH_CLASSES, consumers, has_kernel, leaves
+from layerscope.analysis.graph import consumers, has_kernel, leaves, passes_through
+from layerscope.catalogue import kind_of
 from layerscope.errors import UsageError
 from layerscope.report import CapturedModel, LayerReport, Totals
 from layerscope.results import Architecture, Contribution, DataFit, Mitigation, Shrink, Thresholds
@@ -50,29 +51,6 @@ BAND_LABELS: dict[str, str] = {
 CONTRIBUTION_LIMIT = 5
 """Layers listed in ``contributions`` (the largest first)."""
 
-_DROPOUT_CLASSES = frozenset(
-    {
-        "Dropout",
-        "SpatialDropout1D",
-        "SpatialDropout2D",
-        "SpatialDropout3D",
-        "AlphaDropout",
-        "GaussianDropout",
-    }
-)
-_NOISE_CLASSES = frozenset({"GaussianNoise"})
-_AUGMENTATION_CLASSES = frozenset(
-    {
-        "RandAugment",
-        "MixUp",
-        "CutMix",
-        "AugMix",
-        "Solarization",
-        "Equalization",
-        "AutoContrast",
-        "MaxNumBoundingBoxes",
-    }
-)
 _REGULARIZER_KEYS = (
     "kernel_regularizer",
     "bias_regularizer",
@@ -205,7 +183,7 @@ def _config_mitigations(
     for key, label in (("dropout", "input dropout"), ("recurrent_dropout", "recurrent dropout")):
         rate = config.get(key)
         if (
-            class_name not in _DROPOUT_CLASSES
+            _regularising(class_name) != "dropout"
             and isinstance(rate, (int, float))
             and not isinstance(rate, bool)
             and rate > 0
@@ -214,8 +192,11 @@ def _config_mitigations(
     return found
 
 
-def _is_augmentation(class_name: str) -> bool:
-    return class_name.startswith("Random") or class_name in _AUGMENTATION_CLASSES
+def _regularising(class_name: str) -> str | None:
+    """How the catalogue says the class regularises (``dropout``, ``noise``...), by exact
+    class name: a custom ``RandomThing`` is not taken for data augmentation."""
+    kind = kind_of(class_name)
+    return None if kind is None else kind.regularising
 
 
 def find_mitigations(report: CapturedModel) -> tuple[Mitigation, ...]:
@@ -226,7 +207,8 @@ def find_mitigations(report: CapturedModel) -> tuple[Mitigation, ...]:
         config = row.config
         cls = row.class_name
         items: list[tuple[str, str]] = []
-        if cls in _DROPOUT_CLASSES:
+        regularising = _regularising(cls)
+        if regularising == "dropout":
             rate = config.get("rate")
             items.append(
                 (
@@ -236,14 +218,14 @@ def find_mitigations(report: CapturedModel) -> tuple[Mitigation, ...]:
                     else f"{cls} in {where}",
                 )
             )
-        elif cls in _NOISE_CLASSES:
+        elif regularising == "noise":
             items.append(("noise", f"{cls}({_number(config.get('stddev'))}) in {where}"))
         elif is_normalization_class(cls) and cls != "Normalization":
             # Normalization (feature standardisation) has fixed statistics: not a regulariser.
             items.append(("normalization", f"{cls} in {where}"))
-        elif _is_augmentation(cls):
+        elif regularising == "augmentation":
             items.append(("augmentation", f"data augmentation {cls} in {where}"))
-        elif cls == "ActivityRegularization":
+        elif regularising == "regularizer":
             parsed = {k: config[k] for k in ("l1", "l2") if config.get(k)}
             detail = ", ".join(f"{k}={_number(v)}" for k, v in parsed.items())
             items.append(("regularizer", f"ActivityRegularization ({detail}) in {where}"))
@@ -355,7 +337,7 @@ def shrink_estimate(
                     if v.role == "weight"
                 )
                 affected.append(nxt.name)
-            elif nxt.class_name in PASS_THROUGH_CLASSES:
+            elif passes_through(nxt):
                 saved += sum(
                     v.count - _halved(v.count, width, new_width)
                     for v in nxt.variables

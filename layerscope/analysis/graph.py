@@ -8,57 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from layerscope.catalogue import kind_of
 from layerscope.report import CapturedModel, LayerReport
 
 INPUT_CLASSES = frozenset({"InputLayer"})
-
-PASS_THROUGH_CLASSES = frozenset(
-    {
-        "Dropout",
-        "SpatialDropout1D",
-        "SpatialDropout2D",
-        "SpatialDropout3D",
-        "AlphaDropout",
-        "GaussianDropout",
-        "GaussianNoise",
-        "ActivityRegularization",
-        "Activation",
-        "ReLU",
-        "LeakyReLU",
-        "PReLU",
-        "ELU",
-        "Softmax",
-        "Flatten",
-        "MaxPooling1D",
-        "MaxPooling2D",
-        "MaxPooling3D",
-        "AveragePooling1D",
-        "AveragePooling2D",
-        "AveragePooling3D",
-        "GlobalAveragePooling1D",
-        "GlobalAveragePooling2D",
-        "GlobalAveragePooling3D",
-        "GlobalMaxPooling1D",
-        "GlobalMaxPooling2D",
-        "GlobalMaxPooling3D",
-        "ZeroPadding1D",
-        "ZeroPadding2D",
-        "ZeroPadding3D",
-        "Cropping1D",
-        "Cropping2D",
-        "Cropping3D",
-        "UpSampling1D",
-        "UpSampling2D",
-        "UpSampling3D",
-        "BatchNormalization",
-        "LayerNormalization",
-        "GroupNormalization",
-        "RMSNormalization",
-        "UnitNormalization",
-    }
-)
-"""Layers that keep the channel count: widening or narrowing the layer before them carries
-straight through to the next layer that has a kernel."""
 
 
 def group_rows(report: CapturedModel, parent: str | None) -> list[LayerReport]:
@@ -113,6 +66,13 @@ def leaves(rows: Iterable[LayerReport]) -> list[LayerReport]:
         for row in rows
         if not row.is_container and row.class_name not in INPUT_CLASSES and row.parent not in blocks
     ]
+
+
+def passes_through(row: LayerReport) -> bool:
+    """A layer that keeps the channel count: widening or narrowing the layer before it carries
+    straight through to the next layer that has a kernel (the catalogue's ``pass_through``)."""
+    kind = kind_of(row.class_name)
+    return kind is not None and kind.pass_through
 
 
 def has_kernel(row: LayerReport) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from layerscope.catalogue import names_where
 from layerscope.errors import AnalysisError
 from layerscope.report import CapturedModel, LayerReport, Variable
 from layerscope.weights.stats import (
@@ -28,10 +29,10 @@ from layerscope.weights.stats import (
 )
 from layerscope.weights.types import VariableStats
 
-UNIT_CLASSES = frozenset({"Dense", "Conv1D", "Conv2D", "Conv3D"})
+UNIT_CLASSES = names_where("unit_kernel")
 """Layers whose kernel's last axis is one output unit each (dead and identical units)."""
 
-SPECTRAL_CLASSES = frozenset({"Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D"})
+SPECTRAL_CLASSES = names_where("spectral_kernel")
 """Layers whose ``kernel`` gets a spectral norm and stable rank."""
 
 

@@ -1,7 +1,7 @@
-"""MAC rules for keras_hub's transformer blocks, embeddings and patching layers.
+"""keras_hub's transformer blocks, embeddings and patching layers, and their MAC rules.
 
-Pure functions of a layer's config and the shapes of its first call, like every rule in
-:mod:`layerscope.analysis.cost` (which consults :data:`HUB_RULES` first). The configs read are
+Pure functions of a layer's config and the shapes of its first call, like every rule in the
+catalogue. The configs read are
 the keys the classes' own ``get_config`` returns (``num_heads``, ``intermediate_dim``...), which
 the static engine fills in the same way from the backbone's config, so both engines count the
 same MACs. The convention is cost.py's: one sample, forward pass, every matrix product counted
@@ -18,21 +18,14 @@ key/value heads of size ``d``, and a feed-forward width ``F``:
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from layerscope.catalogue.dims import known as _known
+from layerscope.catalogue.dims import positions as _positions
+from layerscope.catalogue.dims import zero
+from layerscope.catalogue.kind import LayerKind, MacRule
 from layerscope.report import Shape
-
-MacRule = Callable[[Mapping[str, Any], Sequence[Shape], Sequence[Shape]], int]
-
-
-def _known(dim: int | None) -> int:
-    return 1 if dim is None else int(dim)
-
-
-def _positions(shape: Shape) -> int:
-    return math.prod(_known(d) for d in shape[1:-1])
 
 
 def block_macs(
@@ -91,11 +84,25 @@ def _vit_patching(
     return patches * patch_h * patch_w * _known(channels) * int(config["hidden_dim"])
 
 
-def _zero(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-    return 0
+def reversible_embedding_macs(
+    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
+) -> int:
+    """``ReversibleEmbedding`` (the tied embedding): a lookup is free; the reverse call (hidden
+    states in, one logit per vocabulary entry out) is a ``hidden x vocabulary`` product per
+    position."""
+    vocabulary = int(config["input_dim"])
+    hidden = int(config["output_dim"])
+    source, result = inputs[0], (outputs[0] if outputs else None)
+    reverse = (
+        result is not None
+        and len(source) == len(result)
+        and source[-1] == hidden
+        and result[-1] == vocabulary
+    )
+    return _positions(source) * hidden * vocabulary if reverse else 0
 
 
-HUB_BLOCK_RULES: dict[str, MacRule] = {
+_BLOCK_RULES: dict[str, MacRule] = {
     "TransformerEncoder": _block(gated=False),
     "TransformerDecoder": _block(gated=False),
     "LlamaTransformerDecoder": _block(gated=True),
@@ -104,8 +111,11 @@ HUB_BLOCK_RULES: dict[str, MacRule] = {
     "ViTEncoder": _vit_encoder,
     "ViTPatchingAndEmbedding": _vit_patching,
 }
-"""Whole-block rules by exact class name, for block rows with no traced calls (the static
-engine's): a block whose calls Keras traced is priced through its sub-layer rows."""
+"""Whole-block rules, for block rows with no traced calls (the static engine's): a block
+whose calls Keras traced is priced through its sub-layer rows."""
 
-HUB_RULES: dict[str, MacRule] = {"PositionEmbedding": _zero}
-"""Layer rules by exact class name (a position embedding is a lookup added to the input)."""
+KINDS = (
+    *(LayerKind(name, "hub", block_cost=rule) for name, rule in _BLOCK_RULES.items()),
+    LayerKind("PositionEmbedding", "hub", cost=zero),
+    LayerKind("ReversibleEmbedding", "hub", cost=reversible_embedding_macs),
+)
