@@ -10,6 +10,8 @@ Exception tree::
     │   ├── UnknownLayerError       a layer class nobody registered; supply custom objects
     │   └── ArchiveTooLargeError    the archive would inflate past the size guards
     ├── ModelNotBuiltError          a subclassed model that has never been built or called
+    ├── StaticUnsupported           the static engine cannot report the file exactly (``auto``
+    │                               falls back to Keras)
     ├── AnalysisError               the model loaded but could not be analysed
     ├── RenderError                 an output could not be produced (e.g. Graphviz failed)
     └── UsageError                  a bad argument value (also a ValueError)
@@ -52,6 +54,18 @@ class ArchiveTooLargeError(ModelLoadError):
 
 class ModelNotBuiltError(LayerscopeError):
     """A model whose variables do not exist yet: build it or call it on data first."""
+
+
+class StaticUnsupported(LayerscopeError):
+    """The static engine cannot produce an exact report for this file; the message says why.
+
+    ``--engine auto`` catches it and loads the model with Keras instead.
+    """
+
+    gaps: tuple[str, ...] = ()
+    """What the engine could not derive, when it could read the file's rows at all."""
+    module: str = ""
+    """The module of the model's class (``keras_hub.src...``), when the config says."""
 
 
 class AnalysisError(LayerscopeError):

@@ -32,7 +32,14 @@ from layerscope.catalogue import (
     regularization,
     reshaping,
 )
-from layerscope.catalogue.kind import LayerKind, MacRule, Regularising
+from layerscope.catalogue.kind import (
+    LayerKind,
+    LayoutRule,
+    MacRule,
+    Regularising,
+    ShapeFunction,
+    ShapeRule,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -41,7 +48,10 @@ __all__ = [
     "Regularising",
     "cost_rule",
     "kind_of",
+    "layout_rule",
     "names_where",
+    "output_rule",
+    "variable_shape_rule",
 ]
 
 _FAMILIES = (
@@ -89,3 +99,19 @@ def cost_rule(class_name: str | None) -> MacRule | None:
 def names_where(flag: str) -> frozenset[str]:
     """The names of the classes whose ``flag`` attribute is set (``"elementwise"``...)."""
     return frozenset(name for name, kind in CATALOGUE.items() if getattr(kind, flag))
+
+
+def layout_rule(class_name: str) -> LayoutRule | None:
+    """How the static engine reads ``class_name``'s variables, or ``None`` when it cannot."""
+    kind = CATALOGUE.get(class_name)
+    return None if kind is None else kind.static_layout
+
+
+def variable_shape_rule(class_name: str) -> ShapeRule | None:
+    kind = CATALOGUE.get(class_name)
+    return None if kind is None else kind.variable_shapes
+
+
+def output_rule(class_name: str) -> ShapeFunction | None:
+    kind = CATALOGUE.get(class_name)
+    return None if kind is None else kind.output_shape

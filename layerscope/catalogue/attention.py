@@ -12,7 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layerscope.catalogue.dims import as_tuple, known, product
-from layerscope.catalogue.kind import LayerKind
+from layerscope.catalogue.kind import LayerKind, Layout, Pattern, ShapeList, SubSpec
+from layerscope.catalogue.layout import require_plain
+from layerscope.catalogue.params import param_size, param_sizes
+from layerscope.errors import StaticUnsupported
 from layerscope.report import Shape
 
 
@@ -78,8 +81,51 @@ def dot_attention_macs(
     return 2 * q_len * v_len * dim
 
 
+def _attention_layout(config: Mapping[str, Any]) -> Layout:
+    """MultiHeadAttention's four EinsumDense sublayers, in the order ``build`` makes them."""
+    require_plain(config)
+    bias = "abc" if config.get("use_bias", True) else None
+    dense = {"bias_axes": bias, "trainable": True}
+    heads = param_size(config, "num_heads")
+    key_dim = param_size(config, "key_dim")
+    value_dim = param_size(config, "value_dim", default=key_dim)
+    output = config.get("output_shape")
+    tail: Pattern = (None,)
+    if output is not None:
+        rank = len(output) if isinstance(output, (list, tuple)) else 1
+        tail = param_sizes(config, "output_shape", rank)
+    shapes: dict[str, dict[str, Pattern]] = {
+        "query_dense": {"kernel": (None, heads, key_dim), "bias": (heads, key_dim)},
+        "key_dense": {"kernel": (None, heads, key_dim), "bias": (heads, key_dim)},
+        "value_dense": {"kernel": (None, heads, value_dim), "bias": (heads, value_dim)},
+        "output_dense": {"kernel": (heads, value_dim, *tail), "bias": tail},
+    }
+    return (), tuple(
+        SubSpec(attribute, "EinsumDense", dense, shapes[attribute])
+        for attribute in ("query_dense", "key_dense", "value_dense", "output_dense")
+    )
+
+
+def _attention_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    if config.get("return_attention_scores"):
+        raise StaticUnsupported("MultiHeadAttention returning its scores")
+    query = inputs[0]
+    output_shape = config.get("output_shape")
+    if output_shape is None:
+        return [query]
+    rank = len(output_shape) if isinstance(output_shape, (list, tuple)) else 1
+    tail = param_sizes(config, "output_shape", rank)
+    return [(*query[:-1], *tail)]
+
+
 KINDS = (
-    LayerKind("MultiHeadAttention", "attention", cost=multi_head_attention_macs),
+    LayerKind(
+        "MultiHeadAttention",
+        "attention",
+        cost=multi_head_attention_macs,
+        layout=_attention_layout,
+        output_shape=_attention_shape,
+    ),
     LayerKind("GroupedQueryAttention", "attention", cost=group_query_attention_macs),
     LayerKind("GroupQueryAttention", "attention", cost=group_query_attention_macs),
     LayerKind("Attention", "attention", cost=dot_attention_macs),

@@ -12,7 +12,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layerscope.catalogue.dims import known, product, zero
-from layerscope.catalogue.kind import LayerKind
+from layerscope.catalogue.geometry import last_dim
+from layerscope.catalogue.kind import LayerKind, Layout, Pattern, ShapeList, VarSpec
+from layerscope.catalogue.layout import (
+    FLOAT8_EXTRAS,
+    int4_block_size,
+    kernel_bias,
+    quantization_mode,
+    require_plain,
+    var_specs,
+)
+from layerscope.catalogue.params import param_size
+from layerscope.errors import StaticUnsupported
 from layerscope.report import Shape
 
 
@@ -55,9 +66,125 @@ def einsum_dense_macs(
     return ellipsis * math.prod(sizes.values())
 
 
+def _dense_layout(config: Mapping[str, Any]) -> Layout:
+    mode = quantization_mode(config)
+    if mode is not None:
+        return _quantized_dense_layout(config, mode)
+    require_plain(config)
+    return kernel_bias(config)
+
+
+def _quantized_dense_layout(config: Mapping[str, Any], mode: str) -> Layout:
+    """Dense/EinsumDense after ``model.quantize``: saved in ``variable_serialization_spec``
+    order (kernel, bias, then the mode's scales), listed trainable ones first."""
+    bias = ["bias"] if config.get("use_bias", True) else []
+    if mode == "int8":
+        extras: list[str] = ["kernel_scale"]
+    elif mode.split("/")[0] == "int4":
+        extras = ["kernel_scale"]
+        if int4_block_size(config, mode) is not None:
+            extras += ["kernel_zero", "g_idx"]
+    elif mode == "float8":
+        extras = list(FLOAT8_EXTRAS)
+    else:
+        raise StaticUnsupported(f"layer {config.get('name')!r}: quantization mode {mode!r}")
+    saved = {name: index for index, name in enumerate(["kernel", *bias, *extras])}
+    if mode == "float8":  # everything trainable; the scales are built before the kernel
+        order = [(name, True) for name in [*extras, "kernel", *bias]]
+    else:
+        order = [(name, True) for name in bias] + [(name, False) for name in ["kernel", *extras]]
+    return tuple(VarSpec(n, t, stored_at=saved[n]) for n, t in order), ()
+
+
+def _einsum_layout(config: Mapping[str, Any]) -> Layout:
+    require_plain(config)
+    return var_specs("kernel", *(("bias",) if config.get("bias_axes") else ())), ()
+
+
+def _embedding_layout(config: Mapping[str, Any]) -> Layout:
+    mode = quantization_mode(config)
+    if mode == "int8":
+        return var_specs(("embeddings", False), ("embeddings_scale", False)), ()
+    if mode is not None and mode.split("/")[0] == "int4":
+        names = ["embeddings", "embeddings_scale"]
+        if int4_block_size(config, mode) is not None:
+            names += ["embeddings_zero", "g_idx"]
+        return var_specs(*((name, False) for name in names)), ()
+    if mode is not None:
+        raise StaticUnsupported(f"layer {config.get('name')!r}: quantization mode {mode!r}")
+    require_plain(config)
+    return var_specs("embeddings"), ()
+
+
+def _dense_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    units = param_size(config, "units")
+    inputs_dim = last_dim(inputs)
+    shapes: dict[str, Pattern] = {"kernel": (inputs_dim, units), "bias": (units,)}
+    mode = quantization_mode(config)
+    if mode == "int8":
+        shapes["kernel_scale"] = (units,)
+    elif mode is not None and mode.split("/")[0] == "int4":
+        # Two int4 values per int8 byte, packed along the units axis.
+        shapes["kernel"] = (inputs_dim, (units + 1) // 2)
+        block = int4_block_size(config, mode)
+        if block is None:
+            shapes["kernel_scale"] = (units,)
+        else:
+            groups = None if inputs_dim is None else -(-inputs_dim // block)
+            shapes.update(kernel_scale=(groups, units), kernel_zero=(groups, units))
+            shapes["g_idx"] = (inputs_dim,)
+    elif mode == "float8":
+        history = (config.get("dtype") or {}).get("config", {}).get("amax_history_length", 1024)
+        for name in FLOAT8_EXTRAS:
+            shapes[name] = (history,) if name.endswith("history") else ()
+    return shapes
+
+
+def _embedding_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    rows, columns = param_size(config, "input_dim"), param_size(config, "output_dim")
+    mode = quantization_mode(config)
+    if mode == "int8":
+        return {"embeddings": (rows, columns), "embeddings_scale": (rows,)}
+    if mode is not None and mode.split("/")[0] == "int4":
+        shapes: dict[str, Pattern] = {"embeddings": (rows, (columns + 1) // 2)}
+        block = int4_block_size(config, mode)
+        if block is not None:
+            groups = -(-columns // block)
+            shapes.update(embeddings_scale=(rows, groups), embeddings_zero=(rows, groups))
+            shapes["g_idx"] = (columns,)
+        return shapes
+    return {"embeddings": (rows, columns)}
+
+
+def _dense_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    return [(*inputs[0][:-1], param_size(config, "units"))]
+
+
+def _embedding_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    return [(*inputs[0], param_size(config, "output_dim"))]
+
+
 KINDS = (
-    LayerKind("Dense", "dense", unit_kernel=True, spectral_kernel=True, cost=dense_macs),
+    LayerKind(
+        "Dense",
+        "dense",
+        unit_kernel=True,
+        spectral_kernel=True,
+        cost=dense_macs,
+        layout=_dense_layout,
+        variable_shapes=_dense_variables,
+        output_shape=_dense_shape,
+    ),
     LayerKind("QuantizedDense", "dense", cost=dense_macs),
-    LayerKind("EinsumDense", "dense", spectral_kernel=True, cost=einsum_dense_macs),
-    LayerKind("Embedding", "dense", cost=zero),
+    LayerKind(
+        "EinsumDense", "dense", spectral_kernel=True, cost=einsum_dense_macs, layout=_einsum_layout
+    ),
+    LayerKind(
+        "Embedding",
+        "dense",
+        cost=zero,
+        layout=_embedding_layout,
+        variable_shapes=_embedding_variables,
+        output_shape=_embedding_shape,
+    ),
 )

@@ -18,6 +18,54 @@ MacRule = Callable[[Mapping[str, Any], Sequence[Shape], Sequence[Shape]], int]
 (one sample; ``None`` dimensions count 1). Raises ``KeyError``/``ValueError``/... when the
 config or shapes do not say enough; the caller reports the layer as uncounted."""
 
+Pattern = tuple[int | None, ...]
+"""A variable shape the config implies; ``None`` where it does not say (an unknown input)."""
+
+
+@dataclass(frozen=True)
+class VarSpec:
+    """One variable a layer class creates: its short name and whether it is created trainable."""
+
+    name: str
+    trainable: bool = True
+    auto_named: bool = False
+    """Created without a name: Keras numbers such variables with a session-wide counter
+    ("variable", "variable_1"...). The engine numbers them as a fresh session loading the
+    file does, in the order the layers are built."""
+    stored_at: int | None = None
+    """Its dataset index in the layer's ``vars`` group when that differs from its position
+    (quantized layers save in their own order but list trainable variables first)."""
+
+
+@dataclass(frozen=True)
+class SubSpec:
+    """A sublayer saved under ``attribute``, with its class, layout and trainable flag."""
+
+    attribute: str
+    class_name: str
+    config: Mapping[str, Any]
+    shapes: Mapping[str, Pattern] | None = None
+    """The sublayer's variable shapes as its owner's config implies them (MultiHeadAttention's
+    EinsumDense projections); ``None``: from the sublayer's own rule."""
+
+
+Layout = tuple[tuple[VarSpec, ...], tuple[SubSpec, ...]]
+"""A class's own variables (save order) and its sublayers (in ``_layers`` order)."""
+
+LayoutRule = Callable[[Mapping[str, Any]], Layout]
+"""A class's layout from its config."""
+
+ShapeList = list[Shape]
+
+ShapeRule = Callable[[Mapping[str, Any], ShapeList], dict[str, Pattern]]
+"""What a layer's config and the shapes of its first call imply for each variable's shape, as
+the class's ``build`` computes it. The weights file must hold exactly these shapes: Keras
+builds the layer from the config and refuses weights of any other shape."""
+
+ShapeFunction = Callable[[Mapping[str, Any], ShapeList], ShapeList]
+"""A call's output shapes from the layer's config and the call's input shapes."""
+
+
 Regularising = Literal["dropout", "noise", "augmentation", "regularizer"]
 """How a layer regularises training: dropout, additive noise, data augmentation, or an
 activity regularizer."""
@@ -60,7 +108,30 @@ class LayerKind:
     block_cost: MacRule | None = None
     """A whole block's closed form, for a block row with no traced sub-layer calls (the
     static engine reads no code)."""
+    graph: bool = False
+    """A model whose config holds its layer graph, which the static engine walks
+    (``Functional``, ``Sequential``; not a subclassed ``Model``)."""
+    module: str | None = None
+    """The only module the class is Keras's own from (keras.applications' private layers:
+    ``LayerScale`` from ``keras.src.applications.convnext``); ``None``: any Keras module."""
+    layout: LayoutRule | None = None
+    """Its variables and sublayers (the static engine); a stateless class has none."""
+    variable_shapes: ShapeRule | None = None
+    """The variable shapes its config implies (checked against the weights file)."""
+    output_shape: ShapeFunction | None = None
+    """Its output shapes (the static engine); ``None``: only what the graph records."""
 
     @property
     def regularises(self) -> bool:
         return self.regularising is not None
+
+    @property
+    def static_layout(self) -> LayoutRule | None:
+        """The layout the static engine reads the class by; ``None``: a class it cannot read."""
+        if self.layout is not None:
+            return self.layout
+        return _no_variables if self.stateless else None
+
+
+def _no_variables(config: Mapping[str, Any]) -> Layout:
+    return ((), ())

@@ -3,14 +3,86 @@ normalisation into the preceding convolution), and they keep the channel count."
 
 from __future__ import annotations
 
-from layerscope.catalogue.kind import LayerKind
+from collections.abc import Mapping
+from typing import Any
+
+from layerscope.catalogue.geometry import same_shape
+from layerscope.catalogue.kind import LayerKind, Layout, LayoutRule, Pattern, ShapeList, ShapeRule
+from layerscope.catalogue.layout import var_specs
+from layerscope.catalogue.params import layer_name, param_axis
+from layerscope.errors import StaticUnsupported
+
+
+def _batch_norm_layout(config: Mapping[str, Any]) -> Layout:
+    names: list[tuple[str, bool]] = []
+    if config.get("scale", True):
+        names.append(("gamma", True))
+    if config.get("center", True):
+        names.append(("beta", True))
+    names += [("moving_mean", False), ("moving_variance", False)]
+    return var_specs(*names), ()
+
+
+def _scale_center_layout(config: Mapping[str, Any]) -> Layout:
+    names = []
+    if config.get("scale", True):
+        names.append("gamma")
+    if config.get("center", True):
+        names.append("beta")
+    return var_specs(*names), ()
+
+
+def _rms_layout(config: Mapping[str, Any]) -> Layout:
+    return var_specs("scale"), ()
+
+
+def axes_shape(config: Mapping[str, Any], inputs: ShapeList, default: Any = -1) -> Pattern:
+    """The shape of a normalization's per-axis parameters: the input's sizes on ``axis``."""
+    if not inputs:
+        raise StaticUnsupported(f"layer {layer_name(config)}: no input shape to normalize")
+    shape = inputs[0]
+    axis = config.get("axis", default)
+    if axis is None:
+        return ()
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    return tuple(shape[a] for a in sorted(param_axis(a, len(shape), config) for a in axes))
+
+
+def _normalization_variables(names: tuple[str, ...]) -> ShapeRule:
+    def rule(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+        shape = axes_shape(config, inputs)
+        return {name: shape for name in names}
+
+    return rule
+
+
+def _norm(name: str, layout: LayoutRule, variables: tuple[str, ...]) -> LayerKind:
+    return LayerKind(
+        name,
+        "normalization",
+        elementwise=True,
+        pass_through=True,
+        layout=layout,
+        variable_shapes=_normalization_variables(variables),
+        output_shape=same_shape,
+    )
+
 
 KINDS = (
-    LayerKind("BatchNormalization", "normalization", elementwise=True, pass_through=True),
-    LayerKind("LayerNormalization", "normalization", elementwise=True, pass_through=True),
-    LayerKind("GroupNormalization", "normalization", elementwise=True, pass_through=True),
-    LayerKind("RMSNormalization", "normalization", elementwise=True, pass_through=True),
+    _norm(
+        "BatchNormalization",
+        _batch_norm_layout,
+        ("gamma", "beta", "moving_mean", "moving_variance"),
+    ),
+    _norm("LayerNormalization", _scale_center_layout, ("gamma", "beta")),
+    _norm("GroupNormalization", _scale_center_layout, ("gamma", "beta")),
+    _norm("RMSNormalization", _rms_layout, ("scale",)),
     LayerKind(
-        "UnitNormalization", "normalization", stateless=True, elementwise=True, pass_through=True
+        "UnitNormalization",
+        "normalization",
+        stateless=True,
+        elementwise=True,
+        pass_through=True,
+        output_shape=same_shape,
     ),
 )

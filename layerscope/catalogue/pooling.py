@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
-from layerscope.catalogue.kind import LayerKind
+from collections.abc import Mapping
+from typing import Any
+
+from layerscope.catalogue.geometry import conv_length, join_channels, split_channels
+from layerscope.catalogue.kind import LayerKind, ShapeList
+from layerscope.catalogue.params import param_sizes
+
+
+def _pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    shape = inputs[0]
+    spatial, channels = split_channels(config, shape)
+    rank = len(spatial)
+    pool = param_sizes(config, "pool_size", rank)
+    strides = pool if config.get("strides") is None else param_sizes(config, "strides", rank)
+    padding = str(config.get("padding", "valid")).lower()
+    out = [
+        conv_length(s, p, st, padding, 1) for s, p, st in zip(spatial, pool, strides, strict=True)
+    ]
+    return [join_channels(config, shape[0], out, channels)]
+
+
+def _global_pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    shape = inputs[0]
+    spatial, channels = split_channels(config, shape)
+    if config.get("keepdims"):
+        return [join_channels(config, shape[0], [1] * len(spatial), channels)]
+    return [(shape[0], channels)]
+
 
 KINDS = tuple(
-    LayerKind(f"{kind}Pooling{rank}D", "pooling", stateless=True, pass_through=True)
+    LayerKind(
+        f"{kind}Pooling{rank}D",
+        "pooling",
+        stateless=True,
+        pass_through=True,
+        output_shape=_global_pool_shape if kind.startswith("Global") else _pool_shape,
+    )
     for kind in ("Max", "Average", "GlobalMax", "GlobalAverage")
     for rank in (1, 2, 3)
 )

@@ -9,11 +9,24 @@ their inner layer's rule (:mod:`layerscope.analysis.cost`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from layerscope.catalogue.dims import as_tuple, channels_last, known, product
-from layerscope.catalogue.kind import LayerKind, MacRule
+from layerscope.catalogue.geometry import last_dim
+from layerscope.catalogue.kind import (
+    LayerKind,
+    Layout,
+    MacRule,
+    Pattern,
+    ShapeFunction,
+    ShapeList,
+    ShapeRule,
+    SubSpec,
+)
+from layerscope.catalogue.layout import var_specs
+from layerscope.catalogue.params import param_size, serialized
+from layerscope.errors import StaticUnsupported
 from layerscope.report import Shape
 
 GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
@@ -67,6 +80,107 @@ def conv_lstm_macs(rank: int) -> MacRule:
 
 CELL_GATES = {f"{name}Cell": gates for name, gates in GATES.items()}
 
+
+def _rnn_layout(cell: str) -> Callable[[Mapping[str, Any]], Layout]:
+    def layout(config: Mapping[str, Any]) -> Layout:
+        cell_config = {
+            "name": config.get("name"),
+            "units": config.get("units"),
+            "reset_after": config.get("reset_after", True),
+            "use_bias": config.get("use_bias", True),
+            "trainable": True,
+        }
+        return (), (SubSpec("cell", cell, cell_config),)
+
+    return layout
+
+
+def _cell_layout(config: Mapping[str, Any]) -> Layout:
+    return var_specs(
+        *("kernel", "recurrent_kernel", *(("bias",) if config.get("use_bias", True) else ()))
+    ), ()
+
+
+def _bidirectional_layout(config: Mapping[str, Any]) -> Layout:
+    forward = serialized(config["layer"])
+    backward = serialized(config.get("backward_layer") or config["layer"])
+    return (), (
+        SubSpec("forward_layer", forward[0], forward[1]),
+        SubSpec("backward_layer", backward[0], backward[1]),
+    )
+
+
+def _time_distributed_layout(config: Mapping[str, Any]) -> Layout:
+    inner_class, inner_config = serialized(config["layer"])
+    return (), (SubSpec("layer", inner_class, inner_config),)
+
+
+def _cell_rule(class_name: str) -> ShapeRule:
+    """An RNN cell's kernels: ``gates`` blocks of ``units`` side by side; GRU's
+    ``reset_after`` keeps two biases."""
+    gates = CELL_GATES[class_name]
+
+    def rule(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+        units = param_size(config, "units")
+        width = units * gates
+        two_biases = class_name == "GRUCell" and config.get("reset_after", True)
+        bias: Pattern = (2, width) if two_biases else (width,)
+        return {
+            "kernel": (last_dim(inputs), width),
+            "recurrent_kernel": (units, width),
+            "bias": bias,
+        }
+
+    return rule
+
+
+def _rnn_shape(states: int) -> ShapeFunction:
+    def shape_of(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+        shape = inputs[0]
+        units = param_size(config, "units")
+        output: Shape = (
+            (shape[0], shape[1], units) if config.get("return_sequences") else (shape[0], units)
+        )
+        if config.get("return_state"):
+            return [output] + [(shape[0], units)] * states
+        return [output]
+
+    return shape_of
+
+
+def _bidirectional_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    class_name, inner = serialized(config["layer"])
+    if class_name not in STATES:
+        raise StaticUnsupported(f"Bidirectional over {class_name}")
+    inner = dict(inner)
+    forward = _rnn_shape(STATES[class_name])(inner, inputs)
+    output, states = forward[0], forward[1:]
+    merge_mode = config.get("merge_mode", "concat")
+    outputs: ShapeList
+    if merge_mode == "concat":
+        last = output[-1]
+        outputs = [(*output[:-1], None if last is None else last * 2)]
+    elif merge_mode is None:
+        outputs = [output, output]
+    else:
+        outputs = [output]
+    return outputs + states + states
+
+
+def _time_distributed_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    inner_class, inner_config = serialized(config["layer"])
+    from layerscope.catalogue import output_rule  # the registry imports this module
+
+    inner = output_rule(inner_class)
+    if inner is None or inner_class in ("Bidirectional", "TimeDistributed"):
+        raise StaticUnsupported(f"TimeDistributed over {inner_class}")
+    batch, steps, *rest = inputs[0]
+    outputs = inner(inner_config, [(batch, *rest)])
+    if len(outputs) != 1:
+        raise StaticUnsupported(f"TimeDistributed over {inner_class} with several outputs")
+    return [(batch, steps, *outputs[0][1:])]
+
+
 KINDS = (
     *(
         LayerKind(
@@ -76,12 +190,31 @@ KINDS = (
             states=STATES[name],
             cell=f"{name}Cell",
             cost=recurrent_macs(gates),
+            layout=_rnn_layout(f"{name}Cell"),
+            output_shape=_rnn_shape(STATES[name]),
         )
         for name, gates in GATES.items()
     ),
-    *(LayerKind(name, "recurrent", gates=gates) for name, gates in CELL_GATES.items()),
+    *(
+        LayerKind(
+            name, "recurrent", gates=gates, layout=_cell_layout, variable_shapes=_cell_rule(name)
+        )
+        for name, gates in CELL_GATES.items()
+    ),
     LayerKind("RNN", "recurrent", cost=generic_rnn_macs),
     *(LayerKind(f"ConvLSTM{rank}D", "recurrent", cost=conv_lstm_macs(rank)) for rank in (1, 2, 3)),
-    LayerKind("Bidirectional", "recurrent", wrapper=True),
-    LayerKind("TimeDistributed", "recurrent", wrapper=True),
+    LayerKind(
+        "Bidirectional",
+        "recurrent",
+        wrapper=True,
+        layout=_bidirectional_layout,
+        output_shape=_bidirectional_shape,
+    ),
+    LayerKind(
+        "TimeDistributed",
+        "recurrent",
+        wrapper=True,
+        layout=_time_distributed_layout,
+        output_shape=_time_distributed_shape,
+    ),
 )

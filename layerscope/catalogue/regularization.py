@@ -4,7 +4,8 @@ data fit never walks through)."""
 
 from __future__ import annotations
 
-from layerscope.catalogue.kind import LayerKind
+from layerscope.catalogue.geometry import same_shape
+from layerscope.catalogue.kind import LayerKind, Regularising
 
 _DROPOUT = (
     "Dropout",
@@ -50,20 +51,22 @@ AUGMENTATION = (
 """Keras's data-augmentation layers (``keras.layers`` 3.x, and RandomHeight/RandomWidth of
 earlier releases), by exact name: a custom ``RandomThing`` is not assumed to augment."""
 
-KINDS = (
-    *(
-        LayerKind(name, "regularization", stateless=True, pass_through=True, regularising="dropout")
-        for name in _DROPOUT
-    ),
-    LayerKind(
-        "GaussianNoise", "regularization", stateless=True, pass_through=True, regularising="noise"
-    ),
-    LayerKind(
-        "ActivityRegularization",
+
+def _stateless(name: str, regularising: Regularising) -> LayerKind:
+    """A layer that changes nothing at inference: no variables, its input's shape."""
+    return LayerKind(
+        name,
         "regularization",
         stateless=True,
         pass_through=True,
-        regularising="regularizer",
-    ),
+        regularising=regularising,
+        output_shape=same_shape,
+    )
+
+
+KINDS = (
+    *(_stateless(name, "dropout") for name in _DROPOUT),
+    _stateless("GaussianNoise", "noise"),
+    _stateless("ActivityRegularization", "regularizer"),
     *(LayerKind(name, "regularization", regularising="augmentation") for name in AUGMENTATION),
 )

@@ -120,7 +120,7 @@ def stats_from_archive(
     archive's ``model.weights.h5`` (read in place, never extracted)."""
     import h5py
 
-    from layerscope.static import WEIGHTS_MEMBER, _data_offset, _MemberFile
+    from layerscope.static.archive import WEIGHTS_MEMBER, _data_offset, _MemberFile
 
     file = Path(path)
     plans = plan_variables(report)

@@ -5,6 +5,8 @@ No Keras here: the catalogue, the static engine and the analyses are pure.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from layerscope import catalogue
@@ -144,3 +146,16 @@ def test_elementwise_work_follows_the_catalogue_flag() -> None:
     cost = run_analyses(chain(rows)).cost
     assert cost.elementwise_ops == 8
     assert cost.macs == 4 * 8 + 8 * 2
+
+
+def test_the_static_engine_and_the_catalogue_stay_small_modules() -> None:
+    package = Path(__file__).resolve().parents[2] / "layerscope"
+    files = [
+        *sorted((package / "static").glob("*.py")),
+        *sorted((package / "catalogue").glob("*.py")),
+        package / "analysis" / "cost.py",
+    ]
+    assert len(files) >= 20
+    sizes = {path.name: len(path.read_text().splitlines()) for path in files}
+    assert max(sizes.values()) <= 600, sizes
+    assert not (package / "static.py").exists()

@@ -46,7 +46,7 @@ from layerscope.catalogue import names_where
 from layerscope.input_sizes import check_input_names, resolve_input_shape
 from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Trace, Variable
 from layerscope.roles import variable_role
-from layerscope.static_recipes import (
+from layerscope.static.recipes import (
     BLOCK_SWITCHES,
     BLOCKS,
     EXPECTED_PARAMS,

@@ -8,7 +8,7 @@ block saves its variables under, in the order it assigns them (:data:`BLOCKS`), 
 inside each block with the shapes they are called at (:data:`SUB_ROWS`). Written from
 keras_hub 0.32's sources and checked, row by row and variable by variable, against the Keras
 capture of saved files (tests/test_static_hub.py). Nothing here reads a file: the reader
-(:mod:`layerscope.static_hub`) checks every expectation against the weights file.
+(:mod:`layerscope.static.hub`) checks every expectation against the weights file.
 """
 
 from __future__ import annotations
