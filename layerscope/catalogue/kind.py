@@ -120,6 +120,12 @@ class LayerKind:
     """The variable shapes its config implies (checked against the weights file)."""
     output_shape: ShapeFunction | None = None
     """Its output shapes (the static engine); ``None``: only what the graph records."""
+    sublayer_inputs: Callable[[ShapeList], ShapeList] | None = None
+    """What its sublayers are built on, from its own inputs (an RNN's cell sees one step, a
+    TimeDistributed layer one slice); ``None``: unknown."""
+    variable_dtypes: tuple[tuple[str, str], ...] = ()
+    """Variables Keras creates with a dtype of their own (``add_weight(dtype="int")``), as
+    (name, dtype); every other variable is a float variable of the layer's policy."""
 
     @property
     def regularises(self) -> bool:

@@ -35,6 +35,7 @@ KINDS = (
         elementwise=True,
         layout=_normalization_layout,
         variable_shapes=_adapted_normalization_variables,
+        variable_dtypes=(("count", "int64"),),
         output_shape=same_shape,
     ),
 )

@@ -181,6 +181,18 @@ def _time_distributed_shape(config: Mapping[str, Any], inputs: ShapeList) -> Sha
     return [(batch, steps, *outputs[0][1:])]
 
 
+def _one_step(inputs: ShapeList) -> ShapeList:
+    return [(inputs[0][0], inputs[0][-1])]
+
+
+def _one_slice(inputs: ShapeList) -> ShapeList:
+    return [(inputs[0][0], *inputs[0][2:])]
+
+
+def _same_inputs(inputs: ShapeList) -> ShapeList:
+    return [inputs[0]]
+
+
 KINDS = (
     *(
         LayerKind(
@@ -192,6 +204,7 @@ KINDS = (
             cost=recurrent_macs(gates),
             layout=_rnn_layout(f"{name}Cell"),
             output_shape=_rnn_shape(STATES[name]),
+            sublayer_inputs=_one_step,
         )
         for name, gates in GATES.items()
     ),
@@ -209,6 +222,7 @@ KINDS = (
         wrapper=True,
         layout=_bidirectional_layout,
         output_shape=_bidirectional_shape,
+        sublayer_inputs=_same_inputs,
     ),
     LayerKind(
         "TimeDistributed",
@@ -216,5 +230,6 @@ KINDS = (
         wrapper=True,
         layout=_time_distributed_layout,
         output_shape=_time_distributed_shape,
+        sublayer_inputs=_one_slice,
     ),
 )

@@ -40,17 +40,14 @@ def _policy_name(class_name: str, config: Mapping[str, Any]) -> str:
 
 _FLOAT_DTYPES = frozenset({"float16", "bfloat16", "float32", "float64"})
 
-_FIXED_DTYPES = {("Normalization", "count"): "int64"}
-"""Variables Keras creates with a dtype of their own (``add_weight(dtype="int")``); every
-other variable the engine knows is a float variable of its layer's policy."""
-
 
 def _variable_dtype(saved: str, class_name: str, config: Mapping[str, Any], name: str) -> str:
     """The dtype of the variable Keras builds, which is not always the saved one: Keras
     casts the saved values (float16, float64, even int32) into the variable it made, of its
-    own dtype (:data:`_FIXED_DTYPES`) or its layer policy's variable dtype (float32 under
+    own dtype (``LayerKind.variable_dtypes``) or its layer policy's variable dtype (float32 under
     ``float32`` and the ``mixed_*`` policies)."""
-    fixed = _FIXED_DTYPES.get((class_name, name))
+    kind = kind_of(class_name)
+    fixed = dict(kind.variable_dtypes).get(name) if kind is not None else None
     if fixed is not None:
         return fixed
     policy = _policy_name(class_name, config)
@@ -191,19 +188,12 @@ def _collect(
 
 
 def _sub_inputs(class_name: str, inputs: ShapeList) -> ShapeList:
-    """What a wrapper's sublayer is built on: an RNN's cell sees one step, a TimeDistributed
-    layer one slice; a Bidirectional's layers see its input. Unknown otherwise."""
-    if not inputs or len(inputs[0]) < 2:
-        return []
-    shape = inputs[0]
+    """What a wrapper's sublayers are built on (``LayerKind.sublayer_inputs``); unknown
+    otherwise."""
     kind = kind_of(class_name)
-    if kind is not None and kind.cell is not None:
-        return [(shape[0], shape[-1])]
-    if class_name == "TimeDistributed":
-        return [(shape[0], *shape[2:])]
-    if class_name == "Bidirectional":
-        return [shape]
-    return []
+    if not inputs or len(inputs[0]) < 2 or kind is None or kind.sublayer_inputs is None:
+        return []
+    return kind.sublayer_inputs(inputs)
 
 
 def _matches(pattern: Pattern, shape: tuple[int, ...]) -> bool:

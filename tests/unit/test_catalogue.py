@@ -159,3 +159,31 @@ def test_the_static_engine_and_the_catalogue_stay_small_modules() -> None:
     sizes = {path.name: len(path.read_text().splitlines()) for path in files}
     assert max(sizes.values()) <= 600, sizes
     assert not (package / "static.py").exists()
+
+
+def test_static_rules_come_from_the_catalogue() -> None:
+    from layerscope.catalogue import layout_rule, output_rule, variable_shape_rule
+    from layerscope.static import SUPPORTED_CLASSES
+
+    conv = {"name": "c", "filters": 16, "kernel_size": 3, "strides": 2, "padding": "same"}
+    conv_shape = output_rule("Conv2D")
+    assert conv_shape is not None
+    assert conv_shape(conv, [(None, 32, 32, 3)]) == [(None, 16, 16, 16)]
+    conv_variables = variable_shape_rule("Conv2D")
+    assert conv_variables is not None
+    assert conv_variables(conv, [(None, 32, 32, 3)]) == {"kernel": (3, 3, 3, 16), "bias": (16,)}
+    lstm = layout_rule("LSTM")
+    assert lstm is not None
+    own, subs = lstm({"name": "l", "units": 4})
+    assert own == () and [(s.attribute, s.class_name) for s in subs] == [("cell", "LSTMCell")]
+    dropout = layout_rule("Dropout")
+    assert dropout is not None and dropout({}) == ((), ())
+    assert CATALOGUE["LayerScale"].module == "keras.src.applications.convnext"
+    assert dict(CATALOGUE["Normalization"].variable_dtypes) == {"count": "int64"}
+    # Keras's aliases and the augmentation layers are priced or flagged, not read statically.
+    assert "Convolution2D" not in SUPPORTED_CLASSES and "RandomFlip" not in SUPPORTED_CLASSES
+    assert "Conv2D" in SUPPORTED_CLASSES and "Sequential" in SUPPORTED_CLASSES
+    assert "Model" not in SUPPORTED_CLASSES
+    for name in PREFIX_NAMED_CUSTOM:
+        assert layout_rule(name) is None and output_rule(name) is None
+        assert name not in SUPPORTED_CLASSES
