@@ -77,7 +77,7 @@ class _MemberFile:
         os.close(self._fd)
 
 
-class _Weights:
+class WeightsIndex:
     """An index of the weights file built in one pass: every group, every dataset's shape
     and dtype, and each ``vars`` group's saved layer name. No tensor data is read.
 
@@ -103,7 +103,7 @@ class _Weights:
 class _Group:
     """A group of the weights file, answered from the index."""
 
-    index: _Weights
+    index: WeightsIndex
     path: str
 
     def _child(self, key: str) -> str:
@@ -130,7 +130,7 @@ class _Group:
         return self.index.names.get(self.path)
 
 
-def _open_weights(archive: zipfile.ZipFile, file: Path) -> _Weights:
+def open_weights(archive: zipfile.ZipFile, file: Path) -> WeightsIndex:
     names = set(archive.namelist())
     if WEIGHTS_MEMBER not in names:
         if "model.weights.json" in names:
@@ -191,7 +191,7 @@ METADATA_CACHE_BYTES = 32 * 1024 * 1024
 read once, not evicted and re-read (HDF5's default starts at 2 MiB)."""
 
 
-def _index_weights(stream: Any) -> _Weights:
+def _index_weights(stream: Any) -> WeightsIndex:
     import h5py
     import numpy as np
 
@@ -201,7 +201,7 @@ def _index_weights(stream: Any) -> _Weights:
         raise StaticUnsupported(
             f"{WEIGHTS_MEMBER} is not a readable HDF5 file ({error})"
         ) from error
-    index = _Weights()
+    index = WeightsIndex()
     try:
         _fill_index(index, handle, h5py, np)
     except (OSError, KeyError, ValueError, RuntimeError, TypeError) as error:
@@ -211,7 +211,7 @@ def _index_weights(stream: Any) -> _Weights:
     return index
 
 
-def _fill_index(index: _Weights, handle: Any, h5py: Any, np: Any) -> None:
+def _fill_index(index: WeightsIndex, handle: Any, h5py: Any, np: Any) -> None:
     cache = handle.id.get_mdc_config()
     cache.set_initial_size = True
     cache.initial_size = METADATA_CACHE_BYTES
@@ -246,7 +246,7 @@ class _Budget:
 
 
 def _index_group(
-    index: _Weights, group: Any, path: str, h5py: Any, np: Any, budget: _Budget, depth: int = 0
+    index: WeightsIndex, group: Any, path: str, h5py: Any, np: Any, budget: _Budget, depth: int = 0
 ) -> None:
     """Index ``group`` depth first, opening each object once, relative to its parent.
 
@@ -366,11 +366,11 @@ def _data_offset(file: Path, info: zipfile.ZipInfo) -> int:
     return info.header_offset + 30 + name_length + extra_length
 
 
-def _dataset_count(group: Any) -> int:
+def dataset_count(group: Any) -> int:
     if group is None:
         return 0
     return int(group.dataset_count())
 
 
-def _dataset_count_deep(group: _Group | None) -> int:
+def dataset_count_deep(group: _Group | None) -> int:
     return 0 if group is None else group.dataset_count_deep()

@@ -9,7 +9,7 @@ from layerscope.catalogue.params import MAX_SIZE
 from layerscope.errors import StaticUnsupported
 from layerscope.static.archive import CONFIG_MEMBER
 from layerscope.static.naming import MODEL_CLASSES
-from layerscope.static.nodes import _flat_tensors, _history_list, _is_flat_shape
+from layerscope.static.nodes import flat_tensors, history_list, is_flat_shape
 
 KERAS_ACTIVATIONS = frozenset(
     "celu elu exponential gelu glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh "
@@ -191,14 +191,14 @@ def _check_build_config(name: str, entry: Mapping[str, Any]) -> None:
     if build is None:
         return
     shape = build.get("input_shape") if isinstance(build, Mapping) else None
-    if not isinstance(shape, list) or not _is_flat_shape(shape):
+    if not isinstance(shape, list) or not is_flat_shape(shape):
         return  # several inputs, or none recorded: the graph's shapes decide
     if any(d is not None and (isinstance(d, bool) or not 0 <= d <= MAX_SIZE) for d in shape):
         raise StaticUnsupported(f"layer {name!r}: build_config input shape {shape!r} is absurd")
     nodes = entry.get("inbound_nodes") or []
     if not nodes or not isinstance(nodes[0], Mapping):
         return
-    tensors = list(_flat_tensors([nodes[0].get("args", []), nodes[0].get("kwargs", {})]))
+    tensors = list(flat_tensors([nodes[0].get("args", []), nodes[0].get("kwargs", {})]))
     if len(tensors) != 1:
         return
     called = tensors[0].get("shape")
@@ -238,11 +238,11 @@ def _check_references(config: Mapping[str, Any], names: Mapping[str, Mapping[str
         for raw in entry.get("inbound_nodes") or []:
             if not isinstance(raw, Mapping):
                 continue  # pre-Keras-3 nodes: the reader declines them
-            for tensor in _flat_tensors([raw.get("args", []), raw.get("kwargs", {})]):
+            for tensor in flat_tensors([raw.get("args", []), raw.get("kwargs", {})]):
                 history = tensor.get("keras_history")
                 if not isinstance(history, list) or len(history) != 3:
                     raise StaticUnsupported(f"layer {name!r} has an unreadable input reference")
                 check(history[0], history[1], history[2], f"layer {name!r}")
     for key in ("input_layers", "output_layers"):
-        for end in _history_list(config.get(key, [])):
+        for end in history_list(config.get(key, [])):
             check(*end, f"the model's {key}")

@@ -17,10 +17,10 @@ from typing import Any
 
 from layerscope.errors import StaticUnsupported
 from layerscope.report import CapturedModel
-from layerscope.static.archive import CONFIG_MEMBER, _open_weights
+from layerscope.static.archive import CONFIG_MEMBER, open_weights
 from layerscope.static.checks import check_config
 from layerscope.static.naming import MODEL_CLASSES
-from layerscope.static.reader import _ModelReader
+from layerscope.static.reader import ModelReader
 
 
 def read_model_file(
@@ -67,7 +67,7 @@ def read_model(
             with zipfile.ZipFile(file) as archive:
                 config = _read_config(archive, file)
                 check_config(config)
-                weights = _open_weights(archive, file)
+                weights = open_weights(archive, file)
             module = str(config.get("module") or "")
             try:
                 if str(config.get("class_name")) not in MODEL_CLASSES:
@@ -78,7 +78,7 @@ def read_model(
                         "an input size (--seq-len / --input-shape) is measured by calling the "
                         "model, which the static engine does not do for a graph model"
                     )
-                reader = _ModelReader(weights)
+                reader = ModelReader(weights)
                 report = reader.report(config, source)
                 return StaticRead(report, (*reader.gaps, *reader.shape_gaps), module)
             except StaticUnsupported as error:

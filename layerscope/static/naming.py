@@ -20,10 +20,10 @@ def to_snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _custom_class(entry: Mapping[str, Any]) -> str | None:
+def custom_class(entry: Mapping[str, Any]) -> str | None:
     """The class name of a layer that is not Keras's own (a user's or keras_hub's), as
     Keras shows it; ``None`` for Keras's classes and graph operations."""
-    if _is_operation(entry):
+    if is_operation(entry):
         return None
     try:
         class_of(entry)
@@ -32,33 +32,33 @@ def _custom_class(entry: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _nested_layer_configs(value: Any) -> Iterator[Mapping[str, Any]]:
+def nested_layer_configs(value: Any) -> Iterator[Mapping[str, Any]]:
     """Serialised layers nested anywhere in a custom layer's config."""
     if isinstance(value, Mapping):
         if "class_name" in value and isinstance(value.get("config"), Mapping):
             if "name" in value["config"]:
                 yield value
         for item in value.values():
-            yield from _nested_layer_configs(item)
+            yield from nested_layer_configs(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _nested_layer_configs(item)
+            yield from nested_layer_configs(item)
 
 
-def _is_operation(entry: Mapping[str, Any]) -> bool:
+def is_operation(entry: Mapping[str, Any]) -> bool:
     """A graph operation that is not a layer (``x + 3.0`` in MobileNetV3 is a
     ``keras.src.ops.numpy.Add``): a row with no variables, no weights group and no policy."""
     return str(entry.get("module", "")).startswith(("keras.src.ops", "keras.ops"))
 
 
-def _unique_keys(entries: Sequence[Mapping[str, Any]]) -> list[str | None]:
+def unique_keys(entries: Sequence[Mapping[str, Any]]) -> list[str | None]:
     """Keras's ``_get_unique_name`` over a container's layers: dense, dense_1, dense_2...
 
     Operations are not in ``model.layers``, so they get no weights group (``None``)."""
     used: dict[str, int] = {}
     keys: list[str | None] = []
     for entry in entries:
-        if _is_operation(entry):
+        if is_operation(entry):
             keys.append(None)
             continue
         key = to_snake_case(str(entry["class_name"]))

@@ -12,13 +12,13 @@ from layerscope.report import Shape
 
 
 @dataclass
-class _Node:
+class Node:
     """One call of a layer in one graph: its input tensors as (source, node, index, shape)."""
 
     inputs: list[tuple[str, int, int, Shape]]
 
 
-def _shape(value: Any) -> Shape:
+def config_shape(value: Any) -> Shape:
     """A shape recorded in the config: each dimension unknown or a size from 0."""
     if not isinstance(value, (list, tuple)) or not all(
         d is None or (isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_SIZE)
@@ -28,43 +28,43 @@ def _shape(value: Any) -> Shape:
     return tuple(value)
 
 
-def _flat_tensors(value: Any) -> Iterator[Mapping[str, Any]]:
+def flat_tensors(value: Any) -> Iterator[Mapping[str, Any]]:
     """Keras tensors in ``value`` in ``keras.tree.flatten`` order (dict keys sorted)."""
     if isinstance(value, Mapping):
         if value.get("class_name") == "__keras_tensor__":
             yield value["config"]
             return
         if value.get("class_name") == "__tuple__":
-            yield from _flat_tensors(value.get("config", {}).get("value", []))
+            yield from flat_tensors(value.get("config", {}).get("value", []))
             return
         if "class_name" in value and "config" in value:
             return  # a serialised object argument, not a tensor
         for key in sorted(value):
-            yield from _flat_tensors(value[key])
+            yield from flat_tensors(value[key])
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _flat_tensors(item)
+            yield from flat_tensors(item)
 
 
-def _parse_nodes(entry: Mapping[str, Any]) -> list[_Node]:
+def parse_nodes(entry: Mapping[str, Any]) -> list[Node]:
     nodes = []
     for raw in entry.get("inbound_nodes") or []:
         if not isinstance(raw, Mapping):
             raise StaticUnsupported("inbound nodes in a pre-Keras-3 format")
         inputs = []
-        for tensor in _flat_tensors([raw.get("args", []), raw.get("kwargs", {})]):
+        for tensor in flat_tensors([raw.get("args", []), raw.get("kwargs", {})]):
             source, node_index, tensor_index = tensor["keras_history"]
             inputs.append(
-                (str(source), int(node_index), int(tensor_index), _shape(tensor["shape"]))
+                (str(source), int(node_index), int(tensor_index), config_shape(tensor["shape"]))
             )
-        nodes.append(_Node(inputs))
+        nodes.append(Node(inputs))
     return nodes
 
 
-def _history_list(value: Any) -> list[tuple[str, int, int]]:
+def history_list(value: Any) -> list[tuple[str, int, int]]:
     """``input_layers`` / ``output_layers``: one [name, node, index] or a list (or dict) of them."""
     if isinstance(value, Mapping):
-        return [t for key in sorted(value) for t in _history_list(value[key])]
+        return [t for key in sorted(value) for t in history_list(value[key])]
     if (
         isinstance(value, list)
         and len(value) == 3
@@ -73,18 +73,18 @@ def _history_list(value: Any) -> list[tuple[str, int, int]]:
     ):
         return [(value[0], int(value[1]), int(value[2]))]
     if isinstance(value, list):
-        return [t for item in value for t in _history_list(item)]
+        return [t for item in value for t in history_list(item)]
     raise StaticUnsupported(f"unreadable graph ends {value!r}")
 
 
-def _is_flat_shape(value: Any) -> bool:
+def is_flat_shape(value: Any) -> bool:
     return isinstance(value, list) and all(d is None or isinstance(d, int) for d in value)
 
 
-def _input_layer_shape(config: Mapping[str, Any]) -> Shape:
+def input_layer_shape(config: Mapping[str, Any]) -> Shape:
     shape = config.get("batch_shape")
     if shape is None:
         shape = config.get("batch_input_shape")
     if shape is None:
         raise StaticUnsupported(f"input layer {config.get('name')!r} has no shape")
-    return _shape(shape)
+    return config_shape(shape)

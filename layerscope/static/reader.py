@@ -15,27 +15,27 @@ from layerscope.catalogue.params import MAX_SIZE, class_of
 from layerscope.errors import StaticUnsupported
 from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
-from layerscope.static.archive import _dataset_count, _dataset_count_deep, _Weights
+from layerscope.static.archive import WeightsIndex, dataset_count, dataset_count_deep
 from layerscope.static.naming import (
     MODEL_CLASSES,
-    _custom_class,
-    _is_operation,
-    _nested_layer_configs,
-    _unique_keys,
+    custom_class,
+    is_operation,
+    nested_layer_configs,
+    unique_keys,
 )
 from layerscope.static.nodes import (
-    _history_list,
-    _input_layer_shape,
-    _is_flat_shape,
-    _Node,
-    _parse_nodes,
-    _shape,
+    Node,
+    config_shape,
+    history_list,
+    input_layer_shape,
+    is_flat_shape,
+    parse_nodes,
 )
 from layerscope.static.variables import (
-    _AutoNames,
-    _check_group_name,
-    _layer_variables,
-    _policy_name,
+    AutoNames,
+    check_group_name,
+    layer_variables,
+    policy_name,
 )
 
 
@@ -50,7 +50,7 @@ class _Container:
     """The rows' config entries, in ``model.layers`` order (Sequential: no InputLayer)."""
     keys: list[str | None]
     """Each entry's group name in the weights file (``None`` for an operation)."""
-    nodes: dict[str, list[_Node]]
+    nodes: dict[str, list[Node]]
     shapes: dict[tuple[str, int], ShapeList]
     """Output shapes of each (layer, node) call in this graph."""
     input_shapes: ShapeList
@@ -59,14 +59,14 @@ class _Container:
     output_shapes: ShapeList
 
 
-class _ModelReader:
+class ModelReader:
     """Reads one archive's config against its weights index into rows and edges."""
 
-    def __init__(self, weights: _Weights) -> None:
+    def __init__(self, weights: WeightsIndex) -> None:
         self.weights = weights
         self.rows: list[LayerReport] = []
         self.edges: list[Edge] = []
-        self.auto_names = _AutoNames()
+        self.auto_names = AutoNames()
         self.gaps: list[str] = []
         """What could not be derived: custom layers' variable names..."""
         self.shape_gaps: list[str] = []
@@ -83,7 +83,7 @@ class _ModelReader:
             )
         container = self._container(config)
         root = self.weights.root
-        if _dataset_count(root.get("vars")):
+        if dataset_count(root.get("vars")):
             raise StaticUnsupported("the model holds variables outside its layers")
         trainable = bool(container.config.get("trainable", True))
         self._walk(container, root, prefix="", depth=0, parent=None, trainable=trainable)
@@ -119,13 +119,13 @@ class _ModelReader:
     def _functional(
         self, config: Mapping[str, Any], entries: list[Mapping[str, Any]]
     ) -> _Container:
-        nodes: dict[str, list[_Node]] = {}
+        nodes: dict[str, list[Node]] = {}
         recorded: dict[tuple[str, int], dict[int, Shape]] = {}
         names = []
         for entry in entries:
             name = str(entry.get("name") or entry["config"]["name"])
             names.append(name)
-            nodes[name] = _parse_nodes(entry)
+            nodes[name] = parse_nodes(entry)
             for node in nodes[name]:
                 for source, node_index, tensor_index, shape in node.inputs:
                     recorded.setdefault((source, node_index), {})[tensor_index] = shape
@@ -136,7 +136,7 @@ class _ModelReader:
             class_name = str(entry["class_name"])
             layer_config = entry.get("config") or {}
             if class_name == "InputLayer":
-                shapes[(name, 0)] = [_input_layer_shape(layer_config)]
+                shapes[(name, 0)] = [input_layer_shape(layer_config)]
                 continue
             for index, node in enumerate(nodes[name]):
                 shapes[(name, index)] = self._node_outputs(
@@ -155,8 +155,8 @@ class _ModelReader:
             name, node, index = end
             return (name, node - 1 if classes.get(name) == "Functional" else node, index)
 
-        ends_in = [keras_node(end) for end in _history_list(config.get("input_layers", []))]
-        ends_out = [keras_node(end) for end in _history_list(config.get("output_layers", []))]
+        ends_in = [keras_node(end) for end in history_list(config.get("input_layers", []))]
+        ends_out = [keras_node(end) for end in history_list(config.get("output_layers", []))]
         missing = [end for end in ends_in + ends_out if (end[0], end[1]) not in shapes]
         if missing:
             raise StaticUnsupported(f"the graph's ends name calls that do not exist: {missing!r}")
@@ -181,7 +181,7 @@ class _ModelReader:
             class_name="Functional",
             config=config,
             entries=entries,
-            keys=_unique_keys(entries),
+            keys=unique_keys(entries),
             nodes=nodes,
             shapes=shapes,
             input_shapes=input_shapes,
@@ -195,17 +195,17 @@ class _ModelReader:
     ) -> _Container:
         input_shape: Shape | None = None
         if entries and entries[0].get("class_name") == "InputLayer":
-            input_shape = _input_layer_shape(entries[0].get("config") or {})
+            input_shape = input_layer_shape(entries[0].get("config") or {})
             entries = entries[1:]
         elif config.get("build_input_shape") is not None:
-            input_shape = _shape(config["build_input_shape"])
+            input_shape = config_shape(config["build_input_shape"])
         if input_shape is None:
             raise StaticUnsupported(
                 f"Sequential model {config.get('name')!r} was saved unbuilt (no input shape)"
             )
         if not entries:
             raise StaticUnsupported(f"Sequential model {config.get('name')!r} has no layers")
-        nodes: dict[str, list[_Node]] = {}
+        nodes: dict[str, list[Node]] = {}
         shapes: dict[tuple[str, int], ShapeList] = {}
         current = input_shape
         previous: str | None = None
@@ -215,12 +215,12 @@ class _ModelReader:
             name = str((entry.get("config") or {})["name"])
             names.append(name)
             source = previous if previous is not None else "(input)"
-            nodes[name] = [_Node([(source, 0, 0, current)])]
+            nodes[name] = [Node([(source, 0, 0, current)])]
             recorded: dict[int, Shape] = {}
             if position + 1 < len(entries):
                 build = (entries[position + 1].get("build_config") or {}).get("input_shape")
-                if build is not None and _is_flat_shape(build):
-                    recorded[0] = _shape(build)
+                if build is not None and is_flat_shape(build):
+                    recorded[0] = config_shape(build)
             outputs = self._node_outputs(entry, [current], recorded)
             if not outputs and position + 1 == len(entries):
                 # The last layer is custom and nothing records its output shape: unknown
@@ -243,7 +243,7 @@ class _ModelReader:
             class_name="Sequential",
             config=config,
             entries=entries,
-            keys=_unique_keys(entries),
+            keys=unique_keys(entries),
             nodes=nodes,
             shapes=shapes,
             input_shapes=[input_shape],
@@ -257,7 +257,7 @@ class _ModelReader:
     ) -> ShapeList:
         """A call's output shapes: as recorded by its consumers, else computed per class."""
         config = entry.get("config") or {}
-        custom = _custom_class(entry)
+        custom = custom_class(entry)
         if custom is not None:
             if recorded and sorted(recorded) == list(range(len(recorded))):
                 return [recorded[i] for i in range(len(recorded))]
@@ -268,7 +268,7 @@ class _ModelReader:
             return []
         class_name = class_of(entry)
         computed: ShapeList | None = None
-        if _is_operation(entry):
+        if is_operation(entry):
             if sorted(recorded) == [0]:
                 return [recorded[0]]
             if class_name not in _ELEMENTWISE_OPERATIONS:
@@ -318,7 +318,7 @@ class _ModelReader:
         found: list[Variable] = []
         nested = {
             str((item.get("config") or {}).get("name")): item
-            for item in _nested_layer_configs(config)
+            for item in nested_layer_configs(config)
         }
         unnamed = 0
 
@@ -327,7 +327,7 @@ class _ModelReader:
             if group is None:
                 return
             vars_group = group.get("vars")
-            count = _dataset_count(vars_group)
+            count = dataset_count(vars_group)
             if names is not None and len(names) != count:
                 names = None
             for index in range(count):
@@ -350,14 +350,14 @@ class _ModelReader:
                 )
             for key in group:
                 child = group.get(key)
-                if key == "vars" or child is None or not _dataset_count_deep(child):
+                if key == "vars" or child is None or not dataset_count_deep(child):
                     continue
                 child_name = child.get("vars").saved_name if child.get("vars") else None
                 child_name = child_name or key
                 entry = nested.get(child_name)
                 child_class = None
                 child_names: Sequence[VarSpec] | None = None
-                if entry is not None and _custom_class(entry) is None:
+                if entry is not None and custom_class(entry) is None:
                     child_class = class_of(entry)
                     layout = layout_rule(child_class)
                     if layout is not None:
@@ -390,16 +390,16 @@ class _ModelReader:
         all_variables: list[Variable] = []
         for entry, key in zip(container.entries, container.keys, strict=True):
             config = entry.get("config") or {}
-            custom = None if _is_operation(entry) else _custom_class(entry)
+            custom = None if is_operation(entry) else custom_class(entry)
             class_name = custom if custom is not None else class_of(entry)
             name = str(entry.get("name") or config["name"])
             path = prefix + name
-            operation = _is_operation(entry)
+            operation = is_operation(entry)
             layer_group = (
                 layers_group.get(key) if layers_group is not None and key is not None else None
             )
             if key is not None:
-                _check_group_name(layer_group, name, key)
+                check_group_name(layer_group, name, key)
             layer_trainable = bool(config.get("trainable", True))
             calls = container.nodes.get(name, [])
             inbound: list[str] = []
@@ -441,7 +441,7 @@ class _ModelReader:
                 )
                 row_config = {"name": name, "trainable": layer_trainable}
             else:
-                variables = _layer_variables(
+                variables = layer_variables(
                     class_name,
                     config,
                     layer_group,
@@ -463,7 +463,7 @@ class _ModelReader:
                 parent=parent,
                 is_container=is_container,
                 layer_trainable=layer_trainable,
-                dtype_policy=None if operation else _policy_name(class_name, config),
+                dtype_policy=None if operation else policy_name(class_name, config),
                 config=row_config,
                 call_count=max(1, len(calls)),
             )
@@ -473,7 +473,7 @@ class _ModelReader:
             extra = [
                 k
                 for k in layers_group
-                if k not in expected and _dataset_count_deep(layers_group.get(k))
+                if k not in expected and dataset_count_deep(layers_group.get(k))
             ]
             if extra:
                 raise StaticUnsupported(f"the weights file holds unexpected layers {extra}")

@@ -13,12 +13,12 @@ from layerscope.catalogue.layout import quantization_mode
 from layerscope.errors import StaticUnsupported
 from layerscope.report import Variable
 from layerscope.roles import variable_role
-from layerscope.static.archive import _dataset_count, _dataset_count_deep
+from layerscope.static.archive import dataset_count, dataset_count_deep
 
 DEFAULT_POLICY = "float32"
 
 
-def _policy_name(class_name: str, config: Mapping[str, Any]) -> str:
+def policy_name(class_name: str, config: Mapping[str, Any]) -> str:
     if class_name == "InputLayer":
         # InputLayer keeps its tensor dtype apart; its policy is the global default.
         return DEFAULT_POLICY
@@ -50,12 +50,12 @@ def _variable_dtype(saved: str, class_name: str, config: Mapping[str, Any], name
     fixed = dict(kind.variable_dtypes).get(name) if kind is not None else None
     if fixed is not None:
         return fixed
-    policy = _policy_name(class_name, config)
+    policy = policy_name(class_name, config)
     variable = "float32" if policy.startswith("mixed_") else policy
     return variable if variable in _FLOAT_DTYPES else saved
 
 
-def _check_group_name(group: Any, name: str, key: str) -> None:
+def check_group_name(group: Any, name: str, key: str) -> None:
     if group is None:
         return
     vars_group = group.get("vars")
@@ -64,7 +64,7 @@ def _check_group_name(group: Any, name: str, key: str) -> None:
         raise StaticUnsupported(f"weights group {key!r} belongs to layer {saved!r}, not {name!r}")
 
 
-class _AutoNames:
+class AutoNames:
     """Keras's ``auto_name`` counter for unnamed variables, as a fresh session runs it."""
 
     def __init__(self) -> None:
@@ -76,13 +76,13 @@ class _AutoNames:
         return prefix if count == 0 else f"{prefix}_{count}"
 
 
-def _layer_variables(
+def layer_variables(
     class_name: str,
     config: Mapping[str, Any],
     group: Any,
     path: str,
     trainable: bool,
-    auto_names: _AutoNames,
+    auto_names: AutoNames,
     inputs: ShapeList,
 ) -> list[Variable]:
     """A layer's variables in capture order: its own, then its sublayers' depth first.
@@ -112,7 +112,7 @@ def _collect(
     trainable: bool,
     found: list[Variable],
     where: str,
-    auto_names: _AutoNames,
+    auto_names: AutoNames,
     inputs: ShapeList,
     implied: Mapping[str, Pattern] | None = None,
 ) -> None:
@@ -124,7 +124,7 @@ def _collect(
         raise StaticUnsupported(f"layer class {class_name!r} is not known to the static engine")
     own, subs = layout(config)
     vars_group = group.get("vars") if group is not None else None
-    datasets = _dataset_count(vars_group)
+    datasets = dataset_count(vars_group)
     if datasets != len(own):
         raise StaticUnsupported(
             f"layer {where!r} ({class_name}) saved {datasets} variables where "
@@ -181,7 +181,7 @@ def _collect(
         )
     if group is not None:
         for key in group:
-            if key not in known and _dataset_count_deep(group.get(key)):
+            if key not in known and dataset_count_deep(group.get(key)):
                 raise StaticUnsupported(
                     f"layer {where!r} ({class_name}) saved unexpected variables under {key!r}"
                 )
