@@ -187,3 +187,19 @@ def test_static_rules_come_from_the_catalogue() -> None:
     for name in PREFIX_NAMED_CUSTOM:
         assert layout_rule(name) is None and output_rule(name) is None
         assert name not in SUPPORTED_CLASSES
+
+
+def test_application_layers_are_keras_own_only_from_their_module() -> None:
+    from layerscope.catalogue.params import class_of
+    from layerscope.errors import StaticUnsupported
+
+    convnext = {"class_name": "LayerScale", "module": "keras.src.applications.convnext"}
+    assert class_of(convnext) == "LayerScale"
+    assert class_of({"class_name": "Dense", "module": "keras.layers"}) == "Dense"
+    for entry in (
+        {"class_name": "LayerScale", "module": "keras.layers"},
+        {"class_name": "Dense", "module": "my_package.layers"},
+        {"class_name": "Dense", "module": "keras.layers", "registered_name": "my>Dense"},
+    ):
+        with pytest.raises(StaticUnsupported, match="is not known to the static engine"):
+            class_of(entry)
