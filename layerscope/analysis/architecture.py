@@ -21,13 +21,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from layerscope.analysis.cost import shape_elements
 from layerscope.analysis.graph import (
     group_rows,
     has_kernel,
     is_chain,
     leaves,
 )
+from layerscope.catalogue.dims import shape_elements
 from layerscope.report import CapturedModel, LayerReport, Shape, Totals
 from layerscope.results import Architecture, BlockRun, FlattenStep, Stage
 from layerscope.roles import is_normalization_class

@@ -20,9 +20,9 @@ is counted as 1 and its layer listed in ``memory["activation_unknown_dims"]``.
 
 from __future__ import annotations
 
-from layerscope.analysis.cost import shape_elements
 from layerscope.analysis.graph import INPUT_CLASSES
 from layerscope.analysis.params import unique_variables
+from layerscope.catalogue.dims import shape_elements
 from layerscope.errors import UsageError
 from layerscope.report import CapturedModel, LayerReport, Totals, dtype_bytes
 from layerscope.results import Memory

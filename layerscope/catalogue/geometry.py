@@ -24,7 +24,8 @@ def same_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
 
 
 def channels_first(config: Mapping[str, Any]) -> bool:
-    return config.get("data_format", "channels_last") == "channels_first"
+    data_format: str = config.get("data_format", "channels_last")
+    return data_format == "channels_first"
 
 
 def conv_length(

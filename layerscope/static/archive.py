@@ -362,6 +362,8 @@ def _data_offset(file: Path, info: zipfile.ZipInfo) -> int:
         header = handle.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         raise StaticUnsupported(f"the zip entry of {info.filename} is damaged")
+    name_length: int
+    extra_length: int
     name_length, extra_length = struct.unpack("<HH", header[26:30])
     return info.header_offset + 30 + name_length + extra_length
 
