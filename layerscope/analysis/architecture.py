@@ -27,22 +27,14 @@ from layerscope.analysis.graph import (
     is_chain,
     leaves,
 )
+from layerscope.catalogue import kind_of
 from layerscope.catalogue.dims import shape_elements
 from layerscope.report import CapturedModel, LayerReport, Shape, Totals
 from layerscope.results import Architecture, BlockRun, FlattenStep, Stage
 from layerscope.roles import is_normalization_class
 
-_NOT_HIDDEN = frozenset({"Embedding", "ReversibleEmbedding", "PReLU"})
-"""Layers with a ``weight`` variable that are not a hidden layer: an embedding is the
-input's encoding (a lookup, not a transform), PReLU's alphas are an activation's."""
-
 BOTTLENECK_RATIO = 4
 """A hidden layer at most 1/4 as wide as both neighbours is a bottleneck."""
-
-_NOT_BLOCKS = frozenset(
-    {"Bidirectional", "TimeDistributed", "MultiHeadAttention", "GroupedQueryAttention"}
-)
-"""Stock layers holding several kernels that are one layer, not a block of layers."""
 
 _INNER_WIDTH_KEYS = ("intermediate_dim", "mlp_dim", "ffn_dim", "feedforward_dim")
 """Config keys naming a block's feed-forward width (keras_hub and common custom blocks)."""
@@ -56,11 +48,19 @@ _PATTERN_NOUN = {
 }
 
 
+def _kind_says(class_name: str, flag: str, default: bool) -> bool:
+    """The catalogue's ``flag`` for ``class_name`` (an embedding or PReLU is not a hidden
+    layer; a wrapper or attention layer is one layer, not a block); ``default`` for a class
+    it does not know."""
+    kind = kind_of(class_name)
+    return default if kind is None else bool(getattr(kind, flag))
+
+
 def is_width_layer(row: LayerReport) -> bool:
     """A layer that counts as a hidden (or output) layer: it transforms with a kernel."""
     return (
         has_kernel(row)
-        and row.class_name not in _NOT_HIDDEN
+        and _kind_says(row.class_name, "hidden_layer", default=True)
         and not is_normalization_class(row.class_name)
     )
 
@@ -146,7 +146,11 @@ def _bottlenecks(hidden: Sequence[LayerReport], out_width: int | None) -> list[s
 def _is_block(row: LayerReport) -> bool:
     """A composite layer: several kernels and no ``units``/``filters`` of its own (a
     transformer layer, a residual block written as one layer)."""
-    if row.class_name in _NOT_BLOCKS or "units" in row.config or "filters" in row.config:
+    if (
+        _kind_says(row.class_name, "single_layer", default=False)
+        or "units" in row.config
+        or "filters" in row.config
+    ):
         return False
     return sum(1 for v in row.variables if v.role == "weight") >= 2
 

@@ -305,11 +305,8 @@ def shrink_estimate(
     The layer's own kernel and bias shrink in proportion; so do the normalisation layers after
     it and the kernels of the next layers with weights, whose inputs narrow by half.
     """
-    width = row.config.get("units") if row.class_name == "Dense" else None
-    if row.class_name.startswith(("Conv", "SeparableConv")) and not row.class_name.endswith(
-        "Transpose"
-    ):
-        width = row.config.get("filters")
+    kind = kind_of(row.class_name)
+    width = row.config.get(kind.width_key) if kind is not None and kind.width_key else None
     if not isinstance(width, int) or width < 2:
         return None
     new_width = width // 2
@@ -329,7 +326,8 @@ def shrink_estimate(
             if nxt.is_container:
                 return None
             if has_kernel(nxt):
-                if nxt.class_name not in ("Dense",) and not nxt.class_name.startswith("Conv"):
+                following_kind = kind_of(nxt.class_name)
+                if following_kind is None or not following_kind.input_kernel:
                     return None
                 saved += sum(
                     v.count - _halved(v.count, width, new_width)

@@ -41,6 +41,7 @@ KINDS = (
     LayerKind(
         "PReLU",
         "activation",
+        hidden_layer=False,
         elementwise=True,
         pass_through=True,
         layout=single_variable("alpha"),

@@ -122,11 +122,14 @@ KINDS = (
     LayerKind(
         "MultiHeadAttention",
         "attention",
+        single_layer=True,
         cost=multi_head_attention_macs,
         layout=_attention_layout,
         output_shape=_attention_shape,
     ),
-    LayerKind("GroupedQueryAttention", "attention", cost=group_query_attention_macs),
+    LayerKind(
+        "GroupedQueryAttention", "attention", single_layer=True, cost=group_query_attention_macs
+    ),
     LayerKind("GroupQueryAttention", "attention", cost=group_query_attention_macs),
     LayerKind("Attention", "attention", cost=dot_attention_macs),
     LayerKind("AdditiveAttention", "attention", cost=dot_attention_macs),

@@ -198,6 +198,8 @@ def _kinds() -> tuple[LayerKind, ...]:
             LayerKind(
                 f"Conv{rank}D",
                 "conv",
+                width_key="filters",
+                input_kernel=True,
                 unit_kernel=True,
                 spectral_kernel=True,
                 cost=conv_macs(rank),
@@ -205,16 +207,28 @@ def _kinds() -> tuple[LayerKind, ...]:
                 variable_shapes=_conv_variables("plain"),
                 output_shape=_conv_shape(),
             ),
-            LayerKind(f"Convolution{rank}D", "conv", cost=conv_macs(rank)),
+            LayerKind(
+                f"Convolution{rank}D",
+                "conv",
+                width_key="filters",
+                input_kernel=True,
+                cost=conv_macs(rank),
+            ),
             LayerKind(
                 f"Conv{rank}DTranspose",
                 "conv",
+                input_kernel=True,
                 cost=conv_transpose_macs(rank),
                 layout=_conv_layout,
                 variable_shapes=_conv_variables("transposed"),
                 output_shape=_conv_shape(transposed=True),
             ),
-            LayerKind(f"Convolution{rank}DTranspose", "conv", cost=conv_transpose_macs(rank)),
+            LayerKind(
+                f"Convolution{rank}DTranspose",
+                "conv",
+                input_kernel=True,
+                cost=conv_transpose_macs(rank),
+            ),
         ]
     for rank in (1, 2):
         kinds += [
@@ -229,12 +243,18 @@ def _kinds() -> tuple[LayerKind, ...]:
             LayerKind(
                 f"SeparableConv{rank}D",
                 "conv",
+                width_key="filters",
                 cost=separable_macs(rank),
                 layout=_separable_layout,
                 variable_shapes=_conv_variables("separable"),
                 output_shape=_conv_shape(),
             ),
-            LayerKind(f"SeparableConvolution{rank}D", "conv", cost=separable_macs(rank)),
+            LayerKind(
+                f"SeparableConvolution{rank}D",
+                "conv",
+                width_key="filters",
+                cost=separable_macs(rank),
+            ),
         ]
     return tuple(kinds)
 

@@ -168,6 +168,8 @@ KINDS = (
     LayerKind(
         "Dense",
         "dense",
+        width_key="units",
+        input_kernel=True,
         unit_kernel=True,
         spectral_kernel=True,
         cost=dense_macs,
@@ -182,6 +184,7 @@ KINDS = (
     LayerKind(
         "Embedding",
         "dense",
+        hidden_layer=False,
         cost=zero,
         layout=_embedding_layout,
         variable_shapes=_embedding_variables,

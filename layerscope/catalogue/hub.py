@@ -117,5 +117,5 @@ whose calls Keras traced is priced through its sub-layer rows."""
 KINDS = (
     *(LayerKind(name, "hub", block_cost=rule) for name, rule in _BLOCK_RULES.items()),
     LayerKind("PositionEmbedding", "hub", cost=zero),
-    LayerKind("ReversibleEmbedding", "hub", cost=reversible_embedding_macs),
+    LayerKind("ReversibleEmbedding", "hub", hidden_layer=False, cost=reversible_embedding_macs),
 )

@@ -98,6 +98,16 @@ class LayerKind:
     """State tensors a recurrent layer returns with ``return_state`` (LSTM 2)."""
     cell: str | None = None
     """The cell class a recurrent layer saves as its ``cell`` sublayer."""
+    width_key: str | None = None
+    """The config key holding its width (``units``, ``filters``), which data fit's shrink
+    estimate halves."""
+    input_kernel: bool = False
+    """Its kernel's input axis is the width of the layer before it, so narrowing that layer
+    narrows this kernel (data fit's shrink estimate)."""
+    hidden_layer: bool = True
+    """With a kernel, it counts as a hidden layer (an embedding or PReLU's alphas do not)."""
+    single_layer: bool = False
+    """Holds several kernels but is one layer, not a block of layers (a wrapper, attention)."""
     unit_kernel: bool = False
     """The kernel's last axis holds one output unit each (weight statistics look for dead
     and identical units)."""

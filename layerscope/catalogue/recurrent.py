@@ -215,11 +215,21 @@ KINDS = (
         for name, gates in CELL_GATES.items()
     ),
     LayerKind("RNN", "recurrent", cost=generic_rnn_macs),
-    *(LayerKind(f"ConvLSTM{rank}D", "recurrent", cost=conv_lstm_macs(rank)) for rank in (1, 2, 3)),
+    *(
+        LayerKind(
+            f"ConvLSTM{rank}D",
+            "recurrent",
+            width_key="filters",
+            input_kernel=True,
+            cost=conv_lstm_macs(rank),
+        )
+        for rank in (1, 2, 3)
+    ),
     LayerKind(
         "Bidirectional",
         "recurrent",
         wrapper=True,
+        single_layer=True,
         layout=_bidirectional_layout,
         output_shape=_bidirectional_shape,
         sublayer_inputs=_same_inputs,
@@ -228,6 +238,7 @@ KINDS = (
         "TimeDistributed",
         "recurrent",
         wrapper=True,
+        single_layer=True,
         layout=_time_distributed_layout,
         output_shape=_time_distributed_shape,
         sublayer_inputs=_one_slice,

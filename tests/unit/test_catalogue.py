@@ -99,6 +99,20 @@ def test_flags_name_the_known_classes() -> None:
     assert regularising["RandomFlip"] == "augmentation"
     assert regularising["ActivityRegularization"] == "regularizer"
     assert all(name in CATALOGUE for name in ("MaxPooling3D", "GlobalAveragePooling1D"))
+    widths = {name: kind.width_key for name, kind in CATALOGUE.items() if kind.width_key}
+    assert widths["Dense"] == "units" and widths["SeparableConv2D"] == "filters"
+    assert widths["ConvLSTM2D"] == "filters" and "Conv2DTranspose" not in widths
+    assert "Conv2DTranspose" in names_where("input_kernel")
+    assert "DepthwiseConv2D" not in names_where("input_kernel")
+    assert names_where("single_layer") == {
+        "Bidirectional",
+        "TimeDistributed",
+        "MultiHeadAttention",
+        "GroupedQueryAttention",
+    }
+    assert {"Embedding", "ReversibleEmbedding", "PReLU"} == {
+        name for name, kind in CATALOGUE.items() if not kind.hidden_layer
+    }
 
 
 def test_cost_rules_give_exact_macs() -> None:
