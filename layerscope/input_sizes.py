@@ -1,7 +1,7 @@
 """How ``seq_len`` / ``input_shapes`` size a model's inputs: one rule for both engines.
 
 The Keras engine's symbolic call (tracing.py) and the static engine's keras_hub recipes
-(static_hub.py) both resolve the sizes through these functions, so a name the model lacks
+(static/hub.py) both resolve the sizes through these functions, so a name the model lacks
 is the same usage error, and the sizes the figures are measured at are the same, whichever
 engine reads the model. Pure Python: no Keras.
 """

@@ -8,6 +8,7 @@ every index's size in its equation; an embedding lookup 0.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -74,10 +75,13 @@ def _dense_layout(config: Mapping[str, Any]) -> Layout:
     return kernel_bias(config)
 
 
-def _quantized_dense_layout(config: Mapping[str, Any], mode: str) -> Layout:
+def _quantized_dense_layout(
+    config: Mapping[str, Any], mode: str, bias_key: str = "use_bias"
+) -> Layout:
     """Dense/EinsumDense after ``model.quantize``: saved in ``variable_serialization_spec``
-    order (kernel, bias, then the mode's scales), listed trainable ones first."""
-    bias = ["bias"] if config.get("use_bias", True) else []
+    order (kernel, bias, then the mode's scales), listed trainable ones first. EinsumDense
+    has a bias when it has ``bias_axes``."""
+    bias = ["bias"] if config.get(bias_key, bias_key == "use_bias") else []
     if mode == "int8":
         extras: list[str] = ["kernel_scale"]
     elif mode.split("/")[0] == "int4":
@@ -97,6 +101,9 @@ def _quantized_dense_layout(config: Mapping[str, Any], mode: str) -> Layout:
 
 
 def _einsum_layout(config: Mapping[str, Any]) -> Layout:
+    mode = quantization_mode(config)
+    if mode is not None:
+        return _quantized_dense_layout(config, mode, bias_key="bias_axes")
     require_plain(config)
     return var_specs("kernel", *(("bias",) if config.get("bias_axes") else ())), ()
 
@@ -160,6 +167,26 @@ def _dense_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     return [(*inputs[0][:-1], param_size(config, "units"))]
 
 
+def _einsum_dense_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList | None:
+    """EinsumDense's output: the batch axis, then ``output_shape`` as configured (an axis
+    left ``None`` there stays unknown in Keras's graph too); ``None`` for an equation with
+    ``...``, whose output is taken from its consumers."""
+    equation = str(config.get("equation", "")).replace(" ", "")
+    match = re.fullmatch(r"([a-z]+),([a-z]+)->([a-z]+)", equation)
+    if match is None or not inputs or len(inputs[0]) != len(match.group(1)):
+        return None
+    source, _, target = match.groups()
+    given = config.get("output_shape")
+    given = [given] if isinstance(given, int) else list(given or [])
+    if len(given) == len(target) - 1:
+        given = [inputs[0][0], *given]
+    if len(given) != len(target):
+        return None
+    if source[0] != target[0]:
+        return None
+    return [tuple(None if d is None else int(d) for d in given)]
+
+
 def _embedding_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     return [(*inputs[0], param_size(config, "output_dim"))]
 
@@ -179,7 +206,12 @@ KINDS = (
     ),
     LayerKind("QuantizedDense", "dense", cost=dense_macs),
     LayerKind(
-        "EinsumDense", "dense", spectral_kernel=True, cost=einsum_dense_macs, layout=_einsum_layout
+        "EinsumDense",
+        "dense",
+        spectral_kernel=True,
+        cost=einsum_dense_macs,
+        layout=_einsum_layout,
+        output_shape=_einsum_dense_shape,
     ),
     LayerKind(
         "Embedding",

@@ -62,8 +62,10 @@ ShapeRule = Callable[[Mapping[str, Any], ShapeList], dict[str, Pattern]]
 the class's ``build`` computes it. The weights file must hold exactly these shapes: Keras
 builds the layer from the config and refuses weights of any other shape."""
 
-ShapeFunction = Callable[[Mapping[str, Any], ShapeList], ShapeList]
-"""A call's output shapes from the layer's config and the call's input shapes."""
+ShapeFunction = Callable[[Mapping[str, Any], ShapeList], ShapeList | None]
+"""A call's output shapes from the layer's config and the call's input shapes; ``None`` when
+the config does not say them (EinsumDense's ``...`` equations: the shapes its consumers
+recorded are taken instead)."""
 
 
 Regularising = Literal["dropout", "noise", "augmentation", "regularizer"]

@@ -19,7 +19,6 @@ from layerscope.catalogue.kind import (
     Layout,
     MacRule,
     Pattern,
-    ShapeFunction,
     ShapeList,
     ShapeRule,
     SubSpec,
@@ -134,7 +133,7 @@ def _cell_rule(class_name: str) -> ShapeRule:
     return rule
 
 
-def _rnn_shape(states: int) -> ShapeFunction:
+def _rnn_shape(states: int) -> Callable[[Mapping[str, Any], ShapeList], ShapeList]:
     def shape_of(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
         shape = inputs[0]
         units = param_size(config, "units")
@@ -176,7 +175,7 @@ def _time_distributed_shape(config: Mapping[str, Any], inputs: ShapeList) -> Sha
         raise StaticUnsupported(f"TimeDistributed over {inner_class}")
     batch, steps, *rest = inputs[0]
     outputs = inner(inner_config, [(batch, *rest)])
-    if len(outputs) != 1:
+    if outputs is None or len(outputs) != 1:
         raise StaticUnsupported(f"TimeDistributed over {inner_class} with several outputs")
     return [(batch, steps, *outputs[0][1:])]
 

@@ -5,17 +5,16 @@ model whose config holds no layer graph, to the keras_hub reader (:mod:`layersco
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from layerscope.errors import StaticUnsupported
+from layerscope._gc import gc_paused
+from layerscope.errors import LayerscopeError, StaticUnsupported
 from layerscope.report import CapturedModel
 from layerscope.static.archive import CONFIG_MEMBER, open_weights
 from layerscope.static.checks import check_config
@@ -56,14 +55,15 @@ def read_model(
     from layerscope.loading import H5_SUFFIXES, check_model_path
     from layerscope.static.hub import read_hub_model
 
-    file = check_model_path(path)
-    if file.suffix.lower() in H5_SUFFIXES:
-        raise StaticUnsupported(
-            "legacy .h5 files keep the model in Keras 2's format, which only Keras can rebuild"
-        )
     source = os.fspath(path)
     try:
-        with _gc_paused():
+        with gc_paused():  # see layerscope._gc; the file checks parse config.json too
+            file = check_model_path(path)
+            if file.suffix.lower() in H5_SUFFIXES:
+                raise StaticUnsupported(
+                    "legacy .h5 files keep the model in Keras 2's format, which only Keras "
+                    "can rebuild"
+                )
             with zipfile.ZipFile(file) as archive:
                 config = _read_config(archive, file)
                 check_config(config)
@@ -84,6 +84,8 @@ def read_model(
             except StaticUnsupported as error:
                 error.module = module
                 raise
+            except LayerscopeError:
+                raise  # a usage error (an --input-shape name the model lacks) stays one
             except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
                 raise StaticUnsupported(
                     f"unexpected structure in the archive ({type(error).__name__}: {error})"
@@ -108,21 +110,6 @@ class StaticRead:
     report: CapturedModel
     gaps: tuple[str, ...] = ()
     module: str = ""
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while the config's many small objects are made:
-    its automatic full collections rescan everything alive, so a 5,000-layer config paid
-    more per layer than a 500-layer one. Nothing here makes reference cycles; the
-    collector's previous state is restored on exit."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_config(archive: zipfile.ZipFile, file: Path) -> dict[str, Any]:
