@@ -37,8 +37,10 @@ Why the rules below look the way they do:
 The package: :mod:`~layerscope.static.engine` (the entry points), :mod:`~.archive` (zip and
 HDF5 metadata), :mod:`~.checks` (config checks), :mod:`~.naming` (Keras naming),
 :mod:`~.nodes` (the graph's calls and tensors), :mod:`~.reader` (the graph reader),
-:mod:`~.variables` (variables against their rules), :mod:`~.hub` and :mod:`~.recipes`
-(keras_hub models). What each layer class is lives in :mod:`layerscope.catalogue`.
+:mod:`~.variables` (variables against their rules); for keras_hub models, :mod:`~.hub` and
+:mod:`~.hub_tree` (the reader), :mod:`~.recipes` with :mod:`~.plans`, :mod:`~.recipes_text`,
+:mod:`~.recipes_vision` and :mod:`~.subrows` (what each backbone builds). What each layer
+class is lives in :mod:`layerscope.catalogue`.
 """
 
 from __future__ import annotations

@@ -13,8 +13,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layerscope"
 MAX_LINES = 600
@@ -188,10 +186,6 @@ def _offenders() -> dict[str, int]:
     return {name: lines for name, lines in sorted(counts.items()) if lines > MAX_LINES}
 
 
-@pytest.mark.xfail(
-    reason="issue 13: static/recipes.py and static/hub.py (keras_hub recipes) are still over 600",
-    strict=True,
-)
 def test_no_module_is_over_600_lines() -> None:
     offenders = _offenders()
     assert not offenders, "modules over 600 lines: " + ", ".join(
