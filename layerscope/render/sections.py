@@ -218,10 +218,13 @@ def compute_lines(report: ModelReport) -> list[Fact | str]:
             )
         )
     if cost.heaviest_layer:
+        # A sub-layer's name repeats in every block (12 'self_attention_layer's in BERT):
+        # its path says which one.
+        heaviest = cost.heaviest_path or cost.heaviest_layer
         lines.append(
             _line(
                 "Heaviest layer",
-                f"'{cost.heaviest_layer}' {thousands(cost.heaviest_macs)} MACs "
+                f"'{heaviest}' {thousands(cost.heaviest_macs)} MACs "
                 f"({percent(cost.heaviest_share)})",
             )
         )
