@@ -153,6 +153,9 @@ def wrapper_macs(
         steps = _known(inputs[0][1]) if len(inputs[0]) > 1 else 1
         inner_inputs = [(s[0], *s[2:]) for s in inputs]
         inner_outputs = [(s[0], *s[2:]) for s in outputs]
+        kind = kind_of(inner[0])
+        if cost_rule(inner[0]) is None and kind is not None and kind.stateless:
+            return 0  # an activation, pooling or reshape costs 0 wrapped as it does unwrapped
         macs = layer_macs(inner[0], inner[1], inner_inputs, inner_outputs)
         return None if macs is None else steps * macs
     return None

@@ -281,6 +281,28 @@ CASES: list[tuple[str, dict[str, Any], list[tuple], list[tuple], int | None]] = 
         None,
     ),
     ("TimeDistributed", {"layer": "Dense"}, [(None, 7, 5)], [(None, 7, 4)], None),
+    # A wrapped layer without variables costs 0, as unwrapped; a wrapped model cannot be said.
+    (
+        "TimeDistributed",
+        {"layer": {"class_name": "ReLU", "config": {}}},
+        [(None, 7, 5)],
+        [(None, 7, 5)],
+        0,
+    ),
+    (
+        "TimeDistributed",
+        {"layer": {"class_name": "MaxPooling2D", "config": {"pool_size": 2}}},
+        [(None, 3, 6, 6, 2)],
+        [(None, 3, 3, 3, 2)],
+        0,
+    ),
+    (
+        "TimeDistributed",
+        {"layer": {"class_name": "Sequential", "config": {"layers": []}}},
+        [(None, 7, 5)],
+        [(None, 7, 4)],
+        None,
+    ),
     (
         "TimeDistributed",
         {"layer": {"class_name": "Dense", "config": {"units": 4}}},

@@ -42,3 +42,15 @@ def test_dense_macs_ignore_biases_and_activation() -> None:
     report = run_analyses(chain([dense("d", 784, 300, activation="relu")]))
     assert report.layer("d").macs == 235_200
     assert report.to_dict()["cost"]["flops"] == 470_400
+
+
+def test_a_wrapped_activation_costs_no_macs_and_is_not_uncounted() -> None:
+    """TimeDistributed(ReLU) costs 0 as ReLU does; it was listed as uncounted before."""
+    wrapped = plain(
+        "td", "TimeDistributed", (None, 128), "d1", {"layer": {"class_name": "ReLU", "config": {}}}
+    )
+    rows = [dense("d1", 64, 128), wrapped, dense("d2", 128, 10, previous="td")]
+    report = run_analyses(chain(rows))
+    assert report.layer("td").macs == 0
+    assert report.cost.uncounted == ()
+    assert report.cost.macs == 64 * 128 + 128 * 10
