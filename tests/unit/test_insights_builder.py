@@ -86,6 +86,17 @@ def test_html_shows_every_fact_and_sentence_the_text_shows() -> None:
             assert " ".join(note.split()) in page, note
 
 
+def test_html_says_what_the_macs_count_once_on_a_row_of_its_own() -> None:
+    """The convention is the compute insight's Counts fact; the page does not repeat it in
+    a caption, and a sentence-long fact spans the facts grid instead of a narrow cell."""
+    report = run_analyses(sequence_model(), training_samples=100)
+    page = render_html(report, sections="cost")
+    convention = html.escape(report.cost.convention, quote=False)
+    assert page.count(convention) == 1
+    assert f'<div class="ls-wide"><dt>Counts</dt><dd>{convention}</dd></div>' in page
+    assert "<div><dt>MACs per sample</dt>" in page  # a short fact keeps its cell
+
+
 def test_markdown_prints_the_same_lines() -> None:
     report = run_analyses(sequence_model())
     markdown = report.to_markdown()
