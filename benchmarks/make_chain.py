@@ -8,7 +8,7 @@ lays it out (``layers/<dense|add|input_layer>[_N]/vars`` groups, each with its `
 attribute, and the Dense kernel and bias as datasets ``0`` and ``1``), stored uncompressed
 in the zip, as Keras stores it.
 
-    python benchmarks/make_chain.py 50000            # -> ~/.cache/layerscope-bench/chain_50000_gen.keras
+    python benchmarks/make_chain.py 50000   # -> <bench cache>/chain_50000_gen.keras
     python benchmarks/make_chain.py 5000 -o x.keras
 """
 
@@ -188,7 +188,5 @@ if __name__ == "__main__":
     parser.add_argument("layers", type=int)
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
-    out = (
-        write_chain(args.output, args.layers) if args.output else generated_chain(args.layers)
-    )
+    out = write_chain(args.output, args.layers) if args.output else generated_chain(args.layers)
     print(out)

@@ -51,7 +51,11 @@ class _MemberFile:
         return self._position
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._position, 2: self._size}[whence]
+        # HDF5 seeks before each of its reads (about ten per layer): keep the common case short.
+        if whence == 0:
+            self._position = offset if offset > 0 else 0
+            return self._position
+        base = self._position if whence == 1 else self._size
         self._position = max(0, base + offset)
         return self._position
 
@@ -66,9 +70,13 @@ class _MemberFile:
         return data
 
     def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        count = self._count(len(view))
-        got = os.preadv(self._fd, [view[:count]], self._start + self._position)
+        view = memoryview(buffer)
+        if view.format != "B" or view.ndim != 1:
+            view = view.cast("B")
+        count = self._count(view.nbytes)
+        got = os.preadv(
+            self._fd, [view if count == view.nbytes else view[:count]], self._start + self._position
+        )
         self._position += got
         self.bytes_read += got
         return got
@@ -218,7 +226,7 @@ def _fill_index(index: WeightsIndex, handle: Any, h5py: Any, np: Any) -> None:
     cache.max_size = max(cache.max_size, METADATA_CACHE_BYTES)
     handle.id.set_mdc_config(cache)
     root = h5py.h5g.open(handle.id, b"/")
-    budget = _Budget({h5py.h5o.get_info(root).addr})
+    budget = _Budget({h5py.h5o.get_info(root).addr}, h5py.h5l.TYPE_HARD)
     _index_group(index, root, "", h5py, np, budget)
 
 
@@ -242,6 +250,8 @@ class _Budget:
     times) and the number of links followed."""
 
     groups: set[int]
+    hard: int
+    """h5py's code for a hard link (whose info holds the target's address)."""
     links: int = 0
 
 
@@ -256,14 +266,17 @@ def _index_group(
     if depth > MAX_GROUP_DEPTH:
         raise StaticUnsupported(f"{WEIGHTS_MEMBER} nests groups more than {MAX_GROUP_DEPTH} deep")
     children = index.children.setdefault(path, [])
-    names: list[bytes] = []
-    # One H5Literate pass; iterating a GroupID asks for each name by position, which walks
-    # an old-style group's B-tree from the start every time (quadratic in its size).
-    group.links.iterate(names.append)
-    budget.links += len(names)
+    links: list[tuple[bytes, int, int]] = []
+    # One H5Literate pass with each link's info; iterating a GroupID asks for each name by
+    # position, which walks an old-style group's B-tree from the start every time (quadratic
+    # in its size). A hard link's info holds its target's address, which spares asking the
+    # opened object for it (H5Oget_info reads its header: several times the cost).
+    # (h5py hands the callback one info object, overwritten for each link: copy its fields.)
+    group.links.iterate(lambda raw, info: links.append((raw, info.type, info.u)), info=True)
+    budget.links += len(links)
     if budget.links > MAX_LINKS:
         raise StaticUnsupported(f"{WEIGHTS_MEMBER} holds more than {MAX_LINKS:,} links")
-    for raw_name in names:
+    for raw_name, link_type, link_address in links:
         name = raw_name.decode("utf-8", "replace")
         child_path = f"{path}/{name}" if path else name
         children.append(name)
@@ -271,7 +284,8 @@ def _index_group(
         if isinstance(child, h5py.h5d.DatasetID):
             index.datasets[child_path] = _dataset_entry(child, child_path, h5py, np)
         elif isinstance(child, h5py.h5g.GroupID):
-            address = h5py.h5o.get_info(child).addr
+            # A soft or external link that resolves to a group has no address of its own.
+            address = link_address if link_type == budget.hard else h5py.h5o.get_info(child).addr
             if address in budget.groups:
                 # Keras reads each layer's own group; one group reachable from two places
                 # (or a chain of them: a "DAG bomb") is not something Keras writes.
