@@ -163,9 +163,10 @@ def python_lambdas(config: Any) -> list[str]:
     "lambda"`` in a legacy .h5 one). This is what Keras's safe mode refuses to run."""
     found: list[str] = []
     stack: list[tuple[Any, str]] = [(config, "")]
+    containers = (dict, list)
     while stack:
         value, owner = stack.pop()
-        if isinstance(value, dict):
+        if type(value) is dict or isinstance(value, dict):
             inner = value.get("config")
             name = inner.get("name") if isinstance(inner, dict) else None
             here = name if isinstance(name, str) and "class_name" in value else owner
@@ -174,9 +175,11 @@ def python_lambdas(config: Any) -> list[str]:
             )
             if is_code and here not in found:
                 found.append(here)
-            stack.extend((child, here) for child in value.values())
-        elif isinstance(value, list):
-            stack.extend((child, owner) for child in value)
+            children: Any = value.values()
+        else:
+            here, children = owner, value
+        # Only containers are stacked: a 50,000-layer config holds millions of scalars.
+        stack.extend((child, here) for child in children if isinstance(child, containers))
     return found
 
 
