@@ -93,11 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``layerscope`` console script and ``python -m layerscope``."""
     import warnings
 
-    from layerscope._gc import one_shot_process
     from layerscope.progress import install_signal_handlers
 
     install_signal_handlers()
-    one_shot_process()
     # zipfile's UserWarnings about an archive's oddities (a duplicate member name) are not
     # the user's business on a run that succeeds; real damage is refused with one line.
     warnings.filterwarnings(

@@ -91,8 +91,10 @@ class ModelArgs:
 
     def analyze(self) -> Any:
         """Validate the cheap options, then load, capture and analyse the model."""
+        from layerscope._gc import one_shot_process
         from layerscope.api import analyze
 
+        one_shot_process()  # the CLI's process ends after this one report
         options = self.analysis_options()  # before the (slow) load
         return analyze(
             self.model,
