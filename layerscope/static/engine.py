@@ -52,20 +52,25 @@ def read_model(
 ) -> StaticRead:
     """Like :func:`read_model_file`, but a file whose classes the engine does not know is
     still read from its weights file: the report then lists its gaps instead of raising."""
-    from layerscope.loading import H5_SUFFIXES, check_model_path
+    from layerscope.loading import H5_SUFFIXES
+    from layerscope.modelfile import open_model
     from layerscope.static.hub import read_hub_model
 
     source = os.fspath(path)
     try:
         with gc_paused():  # see layerscope._gc; the file checks parse config.json too
-            file = check_model_path(path)
+            opened = open_model(path)  # a ModelFile is taken as it is, already checked
+            file = opened.path
             if file.suffix.lower() in H5_SUFFIXES:
                 raise StaticUnsupported(
                     "legacy .h5 files keep the model in Keras 2's format, which only Keras "
                     "can rebuild"
                 )
             with zipfile.ZipFile(file) as archive:
-                config = _read_config(archive, file)
+                # The checks parsed config.json already (and a 50,000-layer one takes
+                # most of a second to parse): the engine reads that parse, never changing it.
+                parsed = opened.config
+                config = parsed if isinstance(parsed, dict) else _read_config(archive, file)
                 check_config(config)
                 weights = open_weights(archive, file)
             module = str(config.get("module") or "")
