@@ -157,6 +157,15 @@ def _validate_object(value: Any, where: str, what: str, depth: int) -> None:
             _validate_object(layer, where, label, depth + 1)
 
 
+def may_hold_lambda(text: str) -> bool:
+    """Whether a config's JSON text could hold a serialised Python lambda, for
+    :func:`python_lambdas` to skip walking a large config that cannot. Both markers
+    (``"__lambda__"``, ``"function_type": "lambda"``) hold the word ``lambda``, and a JSON
+    string can spell a letter only as itself or as a ``\\u`` escape: text with neither
+    holds no lambda."""
+    return "lambda" in text or "\\u" in text
+
+
 def python_lambdas(config: Any) -> list[str]:
     """Names of the layers in a model config that hold Python bytecode: a serialised
     ``lambda`` (``{"class_name": "__lambda__"}`` in a .keras config, ``function_type:

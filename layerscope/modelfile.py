@@ -37,6 +37,7 @@ from layerscope.errors import (
 from layerscope.modelconfig import (
     MAX_CONFIG_BYTES,
     human_size,
+    may_hold_lambda,
     parse_config_json,
     python_lambdas,
     validate_model_config,
@@ -184,12 +185,12 @@ def open_model(path: str | os.PathLike[str]) -> ModelFile:
                 f"{shown} is not a .keras archive (a .keras file is a zip archive; "
                 f"this looks like {kind})"
             )
-        config, weights_member, members = _read_keras_archive(file, status.st_size)
+        config, weights_member, members, scan = _read_keras_archive(file, status.st_size)
         model_kind = ModelKind.KERAS
     elif suffix in H5_SUFFIXES:
         if not _has_hdf5_signature(file, head):
             raise UnsupportedFormatError(f"{shown} is not an HDF5 file (looks like {_sniff(head)})")
-        config, weights_member, members = _read_h5_config(file), None, ()
+        config, weights_member, members, scan = _read_h5_config(file), None, (), True
         model_kind = ModelKind.H5
     else:
         raise UnsupportedFormatError(
@@ -203,7 +204,7 @@ def open_model(path: str | os.PathLike[str]) -> ModelFile:
         kind=model_kind,
         size=status.st_size,
         config=config,
-        lambdas=tuple(python_lambdas(config)),
+        lambdas=tuple(python_lambdas(config)) if scan else (),
         weights_member=weights_member,
         members=members,
     )
@@ -302,18 +303,19 @@ WEIGHTS_MEMBERS = ("model.weights.h5", "model.weights.npz")
 NPZ_MAGIC = b"PK\x03\x04"
 
 
-def _read_keras_archive(file: Path, size: int) -> tuple[dict[str, Any], str, tuple[str, ...]]:
+def _read_keras_archive(file: Path, size: int) -> tuple[dict[str, Any], str, tuple[str, ...], bool]:
     """Refuse truncated archives, archives without a config or weights, zip bombs and
     configs of the wrong shape, by looking at the central directory, reading the small
     ``config.json`` (its declared size is checked first) and the weights' first bytes.
-    Returns the parsed config, the weights member and the member names."""
+    Returns the parsed config, the weights member, the member names, and whether the
+    config's text could hold a Python lambda (:func:`may_hold_lambda`)."""
     shown = describe(file)
     try:
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
             _check_members(shown, infos)
             _check_declared_sizes(shown, infos, size)
-            config = _read_config(shown, archive)
+            config, scan = _read_config(shown, archive)
             weights_member = _check_weights_member(shown, archive, infos)
     except ModelLoadError:
         raise
@@ -326,7 +328,7 @@ def _read_keras_archive(file: Path, size: int) -> tuple[dict[str, Any], str, tup
             f"{shown} is a damaged zip archive ({type(error).__name__}: {error})"
         ) from error
     validate_model_config(config, f"{shown}: config.json")  # a JSON object from here on
-    return config, weights_member, tuple(info.filename for info in infos)
+    return config, weights_member, tuple(info.filename for info in infos), scan
 
 
 def _check_members(shown: str, infos: list[zipfile.ZipInfo]) -> None:
@@ -389,9 +391,10 @@ def _check_declared_sizes(shown: str, infos: list[zipfile.ZipInfo], archive_size
         )
 
 
-def _read_config(shown: str, archive: zipfile.ZipFile) -> Any:
-    """``config.json`` parsed. Its declared size was checked, and zipfile never returns
-    more than the declared size, so this read is bounded."""
+def _read_config(shown: str, archive: zipfile.ZipFile) -> tuple[Any, bool]:
+    """``config.json`` parsed, and whether its text could hold a Python lambda. Its
+    declared size was checked, and zipfile never returns more than the declared size, so
+    this read is bounded."""
     raw = archive.read("config.json")
     try:
         text = raw.decode("utf-8")
@@ -399,7 +402,7 @@ def _read_config(shown: str, archive: zipfile.ZipFile) -> Any:
         raise UnsupportedFormatError(
             f"{shown}: config.json is not UTF-8 text (byte {error.start}); the archive is damaged"
         ) from error
-    return parse_config_json(text, f"{shown}: config.json")
+    return parse_config_json(text, f"{shown}: config.json"), may_hold_lambda(text)
 
 
 def _check_weights_member(

@@ -58,7 +58,7 @@ def test_an_opened_file_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_analyze_runs_the_guards_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guards read the archive once; the static engine then opens it for the weights
-    (it still parses config.json itself until it takes ``ModelFile.config``)."""
+    only (it takes the config the guards parsed, ``ModelFile.config``)."""
     passes: list[Path] = []
     opens: list[Any] = []
     read_archive = modelfile._read_keras_archive
