@@ -135,20 +135,33 @@ def plan_precision(report: CapturedModel, memory: Any = None) -> PrecisionPlan:
             known = owner.get(variable.path)
             if known is None or row.depth > known[0].depth:
                 owner[variable.path] = (row, variable)
+    # A variable's bytes depend on its owner row and its path, shape and dtype: priced once
+    # per precision, then summed by the model's total and by each row that owns it.
+    priced: dict[tuple[str, tuple[int, ...], str], tuple[int, ...]] = {}
+
+    def price(variable: Variable) -> tuple[int, ...]:
+        key = (variable.path, variable.shape, variable.dtype)
+        found = priced.get(key)
+        if found is None:
+            row = owner[variable.path][0]
+            found = priced[key] = tuple(
+                _variable_bytes(row, variable, precision) for precision in PRECISIONS
+            )
+        return found
+
     total = dict.fromkeys(PRECISIONS, 0)
-    for row, variable in owner.values():
-        for precision in PRECISIONS:
-            total[precision] += _variable_bytes(row, variable, precision)
+    for _, variable in owner.values():
+        for precision, size in zip(PRECISIONS, price(variable), strict=True):
+            total[precision] += size
     layers: dict[str, dict[str, int]] = {}
     for row in report.layers:
         if not row.variables:
             continue
-        layers[row.path] = {
-            precision: sum(
-                _variable_bytes(owner[v.path][0], v, precision) for v in row.owned_variables
-            )
-            for precision in PRECISIONS
-        }
+        sums = [0] * len(PRECISIONS)
+        for variable in row.owned_variables:
+            for position, size in enumerate(price(variable)):
+                sums[position] += size
+        layers[row.path] = dict(zip(PRECISIONS, sums, strict=True))
     mixed = float32 = None
     if memory is not None:
         float32 = int(_field(memory, "training_total_bytes"))
