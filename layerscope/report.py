@@ -277,7 +277,7 @@ class LayerReport:
     def bytes(self) -> int:
         return sum(variable.nbytes for variable in self.owned_variables)
 
-    @property
+    @functools.cached_property
     def by_role(self) -> RoleCounts:
         return RoleCounts.of(self.owned_variables)
 
