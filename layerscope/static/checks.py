@@ -101,7 +101,9 @@ def _check_registered_names(name: str, layer_config: Mapping[str, Any]) -> None:
     stack: list[Any] = list(layer_config.values())
     while stack:
         value = stack.pop()
-        if isinstance(value, Mapping):
+        # (type() first: parsed JSON holds plain dicts, and the Mapping ABC's check costs
+        # several times more, on every value of a 50,000-layer config.)
+        if type(value) is dict or isinstance(value, Mapping):
             registered = value.get("registered_name")
             if "class_name" in value and registered is not None and not isinstance(registered, str):
                 raise StaticUnsupported(
@@ -109,7 +111,7 @@ def _check_registered_names(name: str, layer_config: Mapping[str, Any]) -> None:
                     f"{registered!r}, which Keras cannot look up"
                 )
             stack.extend(value.values())
-        elif isinstance(value, list):
+        elif type(value) is list or isinstance(value, list):
             stack.extend(value)
 
 
@@ -159,7 +161,9 @@ Keras deserialises while loading (an unknown one, or a serialised one without it
 
 def _check_serialized_arguments(name: str, config: Mapping[str, Any]) -> None:
     for key, value in config.items():
-        known = next((names for end, names in _KERAS_ARGUMENTS.items() if key.endswith(end)), None)
+        # Each suffix is "_" and a word: the key's last "_word" finds its names, if any.
+        underscore = key.rfind("_") if isinstance(key, str) else -1
+        known = _KERAS_ARGUMENTS.get(key[underscore:]) if underscore >= 0 else None
         if known is None or value is None:
             continue
         class_name = value
