@@ -286,7 +286,12 @@ def test_factory_built_rule(index: int) -> None:
 
 
 def _block_by_hand(t: int, d: int, h: int, k: int, head: int, f: int, gated: bool) -> int:
-    query, key, value, output = t * d * h * head, t * d * k * head, t * d * k * head, t * h * head * d
+    query, key, value, output = (
+        t * d * h * head,
+        t * d * k * head,
+        t * d * k * head,
+        t * h * head * d,
+    )
     scores, weighted = h * t * t * head, h * t * t * head
     feed_forward = t * d * f * 2 + (t * d * f if gated else 0)
     return query + key + value + output + scores + weighted + feed_forward
