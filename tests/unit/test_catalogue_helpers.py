@@ -324,3 +324,262 @@ def test_dense_layout_plain_and_quantized() -> None:
         ),
         (),
     )
+
+
+# --- the static engine's convolution, dense and recurrent shape rules ---------------------
+
+
+@pytest.mark.parametrize(
+    ("factory", "config", "inputs", "output"),
+    [
+        ({}, {"filters": 4, "kernel_size": 3}, (None, 10, 11, 3), (None, 8, 9, 4)),
+        (
+            {},
+            {"filters": 4, "kernel_size": [3, 2], "strides": [2, 1], "padding": "valid"},
+            (None, 10, 11, 3),
+            (None, 4, 10, 4),
+        ),
+        (
+            {},
+            {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "SAME"},
+            (None, 10, 11, 3),
+            (None, 5, 6, 4),
+        ),
+        (
+            {},
+            {"filters": 4, "kernel_size": 3, "dilation_rate": 2},
+            (None, 10, None, 3),
+            (None, 6, None, 4),
+        ),
+        (
+            {},
+            {"filters": 2, "kernel_size": 3, "data_format": "channels_first"},
+            (None, 3, 10, 11),
+            (None, 2, 8, 9),
+        ),
+        ({}, {"filters": 2, "kernel_size": 3, "padding": "causal"}, (None, 10, 3), (None, 10, 2)),
+        (
+            {},
+            {"filters": 2, "kernel_size": 3, "padding": "causal", "strides": 3},
+            (None, 10, 3),
+            (None, 4, 2),
+        ),
+        (
+            {},
+            {"filters": 2, "kernel_size": 3, "padding": "causal"},
+            (None, None, 3),
+            (None, None, 2),
+        ),
+        (
+            {"depthwise": True},
+            {"kernel_size": 3, "depth_multiplier": 2},
+            (None, 10, 11, 3),
+            (None, 8, 9, 6),
+        ),
+        ({"depthwise": True}, {"kernel_size": 3}, (None, 10, 11, 3), (None, 8, 9, 3)),
+        ({"depthwise": True}, {"kernel_size": 3}, (None, 10, 11, None), (None, 8, 9, None)),
+        (
+            {"transposed": True},
+            {"filters": 2, "kernel_size": 3, "strides": 2},
+            (None, 4, 5, 3),
+            (None, 9, 11, 2),
+        ),
+        (
+            {"transposed": True},
+            {"filters": 2, "kernel_size": 2, "strides": 3},
+            (None, 4, 5, 3),
+            (None, 12, 15, 2),
+        ),
+        (
+            {"transposed": True},
+            {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"},
+            (None, 4, 5, 3),
+            (None, 8, 10, 2),
+        ),
+        (
+            {"transposed": True},
+            {"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2},
+            (None, 4, 5, 3),
+            (None, 11, 13, 2),
+        ),
+        (
+            {"transposed": True},
+            {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1},
+            (None, 4, 5, 3),
+            (None, 10, 12, 2),
+        ),
+        (
+            {"transposed": True},
+            {
+                "filters": 2,
+                "kernel_size": 5,
+                "strides": 2,
+                "padding": "same",
+                "output_padding": [0, 1],
+                "dilation_rate": 1,
+            },
+            (None, 4, 5, 3),
+            (None, 7, 10, 2),
+        ),
+        (
+            {"transposed": True},
+            {"filters": 2, "kernel_size": 3, "data_format": "channels_first"},
+            (None, 3, 4, None),
+            (None, 2, 6, None),
+        ),
+    ],
+)
+def test_conv_output_shapes(
+    factory: dict[str, bool], config: dict[str, Any], inputs: tuple, output: tuple
+) -> None:
+    assert conv._conv_shape(**factory)(config, [inputs]) == [output]
+
+
+def test_conv_output_shape_refuses_unknown_padding() -> None:
+    config = {"filters": 2, "kernel_size": 3, "padding": "full"}
+    with pytest.raises(StaticUnsupported, match=r"^padding 'full'$"):
+        conv._conv_shape(transposed=True)(config, [(None, 4, 3)])
+    with pytest.raises(StaticUnsupported, match=r"^padding 'full'$"):
+        conv._conv_shape()(config, [(None, 4, 3)])
+
+
+def test_conv_variable_shapes() -> None:
+    plain = {"filters": 8, "kernel_size": [3, 2]}
+    assert conv._conv_variables("plain")(plain, [(None, 9, 9, 6)]) == {
+        "kernel": (3, 2, 6, 8),
+        "bias": (8,),
+    }
+    grouped = {"filters": 8, "kernel_size": 3, "groups": 3}
+    assert conv._conv_variables("plain")(grouped, [(None, 9, 9, 6)]) == {
+        "kernel": (3, 3, 2, 8),
+        "bias": (8,),
+    }
+    assert conv._conv_variables("plain")(grouped, [(None, 9, 9, None)]) == {
+        "kernel": (3, 3, None, 8),
+        "bias": (8,),
+    }
+    with pytest.raises(StaticUnsupported) as caught:
+        conv._conv_variables("plain")({**grouped, "name": "g"}, [(None, 9, 9, 7)])
+    assert str(caught.value) == "layer 'g': 7 input channels do not split into 3 groups"
+    assert conv._conv_variables("transposed")(plain, [(None, 3, 9, 9)]) == {
+        "kernel": (3, 2, 8, 9),
+        "bias": (8,),
+    }
+    depthwise = {"kernel_size": 3, "depth_multiplier": 2}
+    assert conv._conv_variables("depthwise")(depthwise, [(None, 9, 5)]) == {
+        "kernel": (3, 5, 2),
+        "bias": (10,),
+    }
+    assert conv._conv_variables("depthwise")({"kernel_size": 3}, [(None, 9, 5)]) == {
+        "kernel": (3, 5, 1),
+        "bias": (5,),
+    }
+    separable = {"filters": 4, "kernel_size": 3, "depth_multiplier": 2}
+    assert conv._conv_variables("separable")(separable, [(None, 9, 9, 5)]) == {
+        "depthwise_kernel": (3, 3, 5, 2),
+        "pointwise_kernel": (1, 1, 10, 4),
+        "bias": (4,),
+    }
+    assert conv._conv_variables("separable")({"filters": 4, "kernel_size": 3}, [(None, 9, 5)]) == {
+        "depthwise_kernel": (3, 5, 1),
+        "pointwise_kernel": (1, 5, 4),
+        "bias": (4,),
+    }
+    channels_first_config = {"filters": 4, "kernel_size": 3, "data_format": "channels_first"}
+    assert conv._conv_variables("plain")(channels_first_config, [(None, 5, 9)]) == {
+        "kernel": (3, 5, 4),
+        "bias": (4,),
+    }
+
+
+def test_dense_variable_shapes_by_quantization_mode() -> None:
+    inputs = [(None, 6)]
+    assert dense._dense_variables({"units": 5}, inputs) == {"kernel": (6, 5), "bias": (5,)}
+    int8 = {"units": 5, "dtype": _policy("QuantizedDTypePolicy")}
+    assert dense._dense_variables(int8, inputs) == {
+        "kernel": (6, 5),
+        "bias": (5,),
+        "kernel_scale": (5,),
+    }
+    int4 = {"units": 5, "dtype": _policy("Int4DTypePolicy", "int4")}
+    assert dense._dense_variables(int4, inputs) == {
+        "kernel": (6, 3),
+        "bias": (5,),
+        "kernel_scale": (5,),
+    }
+    blocks = {"units": 5, "dtype": _policy("Int4DTypePolicy", "int4/4")}
+    assert dense._dense_variables(blocks, [(None, 9)]) == {
+        "kernel": (9, 3),
+        "bias": (5,),
+        "kernel_scale": (3, 5),
+        "kernel_zero": (3, 5),
+        "g_idx": (9,),
+    }
+    assert dense._dense_variables(blocks, [(None, None)])["kernel_scale"] == (None, 5)
+    float8 = {
+        "units": 5,
+        "dtype": {
+            "class_name": "QuantizedFloat8DTypePolicy",
+            "config": {"mode": "float8", "amax_history_length": 16},
+        },
+    }
+    assert dense._dense_variables(float8, inputs) == {
+        "kernel": (6, 5),
+        "bias": (5,),
+        "inputs_scale": (),
+        "inputs_amax_history": (16,),
+        "kernel_scale": (),
+        "kernel_amax_history": (16,),
+        "outputs_grad_scale": (),
+        "outputs_grad_amax_history": (16,),
+    }
+    float8_default = {"units": 5, "dtype": _policy("QuantizedFloat8DTypePolicy", "float8")}
+    assert dense._dense_variables(float8_default, inputs)["kernel_amax_history"] == (1024,)
+
+
+def test_recurrent_cell_variable_shapes_and_outputs() -> None:
+    from layerscope.catalogue import recurrent
+
+    assert recurrent._cell_rule("LSTMCell")({"units": 3}, [(None, 5)]) == {
+        "kernel": (5, 12),
+        "recurrent_kernel": (3, 12),
+        "bias": (12,),
+    }
+    assert recurrent._cell_rule("GRUCell")({"units": 3}, [(None, 5)]) == {
+        "kernel": (5, 9),
+        "recurrent_kernel": (3, 9),
+        "bias": (2, 9),
+    }
+    assert recurrent._cell_rule("GRUCell")({"units": 3, "reset_after": False}, [(None, 5)])[
+        "bias"
+    ] == (9,)
+    assert recurrent._cell_rule("SimpleRNNCell")({"units": 3}, [(None, 5)])["bias"] == (3,)
+    shape = recurrent._rnn_shape(2)
+    assert shape({"units": 4}, [(None, 7, 5)]) == [(None, 4)]
+    assert shape({"units": 4, "return_sequences": True}, [(2, 7, 5)]) == [(2, 7, 4)]
+    assert shape({"units": 4, "return_state": True}, [(2, 7, 5)]) == [(2, 4), (2, 4), (2, 4)]
+    assert recurrent._rnn_shape(1)({"units": 4, "return_state": True}, [(2, 7, 5)]) == [
+        (2, 4),
+        (2, 4),
+    ]
+    layout = recurrent._rnn_layout("GRUCell")({"name": "g", "units": 3})
+    assert layout[0] == ()
+    (sub,) = layout[1]
+    assert (sub.attribute, sub.class_name) == ("cell", "GRUCell")
+    assert dict(sub.config) == {
+        "name": "g",
+        "units": 3,
+        "reset_after": True,
+        "use_bias": True,
+        "trainable": True,
+    }
+    (sub,) = recurrent._rnn_layout("LSTMCell")(
+        {"name": "l", "units": 2, "reset_after": False, "use_bias": False}
+    )[1]
+    assert dict(sub.config) == {
+        "name": "l",
+        "units": 2,
+        "reset_after": False,
+        "use_bias": False,
+        "trainable": True,
+    }
