@@ -583,3 +583,76 @@ def test_recurrent_cell_variable_shapes_and_outputs() -> None:
         "use_bias": False,
         "trainable": True,
     }
+
+
+# --- axes, batch axes, integer results ----------------------------------------------------
+
+
+def test_param_axis_and_axes_shape() -> None:
+    from layerscope.catalogue.geometry import times
+    from layerscope.catalogue.normalization import axes_shape
+    from layerscope.catalogue.params import param_axis
+
+    assert [param_axis(a, 3, {}) for a in (-3, -1, 0, 2)] == [0, 2, 0, 2]
+    for bad in (3, -4, True, 1.0):
+        with pytest.raises(StaticUnsupported) as caught:
+            param_axis(bad, 3, {"name": "n"})
+        assert str(caught.value) == f"layer 'n': axis {bad!r} is out of range for rank 3"
+    assert axes_shape({}, [(None, 4, 5)]) == (5,)
+    assert axes_shape({"axis": None}, [(None, 4, 5)]) == ()
+    assert axes_shape({}, [(None, 4, 5)], default=1) == (4,)
+    assert axes_shape({"axis": [2, -2]}, [(None, 4, 5)]) == (4, 5)
+    with pytest.raises(StaticUnsupported) as caught:
+        axes_shape({"name": "n", "axis": 5}, [(None, 4, 5)])
+    assert str(caught.value) == "layer 'n': axis 5 is out of range for rank 3"
+    with pytest.raises(StaticUnsupported) as caught:
+        axes_shape({"name": "n"}, [])
+    assert str(caught.value) == "layer 'n': no input shape to normalize"
+    assert times(None, 2) is None and times(3, 2) == 6
+
+
+def test_shape_rules_keep_the_batch_axis() -> None:
+    from layerscope.catalogue import pooling, reshaping
+
+    assert conv._conv_shape()({"filters": 2, "kernel_size": 3}, [(4, 6, 3)]) == [(4, 4, 2)]
+    assert pooling._pool_shape({"pool_size": 2}, [(4, 6, 3)]) == [(4, 3, 3)]
+    assert reshaping._upsampling_shape({"size": [2, 2]}, [(4, 3, 5, 1)]) == [(4, 6, 10, 1)]
+    assert reshaping._reshape_shape({"target_shape": [3, 2]}, [(4, None, 6)]) == [(4, 3, 2)]
+
+
+def test_sizes_are_integers() -> None:
+    from layerscope.catalogue import reshaping
+
+    (shape,) = reshaping._reshape_shape({"target_shape": [-1, 2]}, [(None, 3, 4)])
+    assert shape == (None, 6, 2) and isinstance(shape[1], int)
+    (shape,) = conv._conv_shape()(
+        {"filters": 2, "kernel_size": 3, "padding": "causal", "strides": 2}, [(None, 7, 3)]
+    )
+    assert shape == (None, 4, 2) and isinstance(shape[1], int)
+    kernel = conv._conv_variables("plain")(
+        {"filters": 4, "kernel_size": 3, "groups": 2}, [(None, 9, 6)]
+    )["kernel"]
+    assert kernel == (3, 3, 4) and isinstance(kernel[1], int)
+
+
+def test_each_built_convolution_kind_reads_its_own_shapes() -> None:
+    kinds = {k.name: k for k in conv._kinds()}
+    config = {"filters": 4, "kernel_size": 3, "strides": 2, "depth_multiplier": 2}
+    expected = {
+        "Conv2D": ({"kernel": (3, 3, 5, 4), "bias": (4,)}, (None, 4, 4, 4)),
+        "Conv2DTranspose": ({"kernel": (3, 3, 4, 5), "bias": (4,)}, (None, 19, 19, 4)),
+        "DepthwiseConv2D": ({"kernel": (3, 3, 5, 2), "bias": (10,)}, (None, 4, 4, 10)),
+        "SeparableConv2D": (
+            {
+                "depthwise_kernel": (3, 3, 5, 2),
+                "pointwise_kernel": (1, 1, 10, 4),
+                "bias": (4,),
+            },
+            (None, 4, 4, 4),
+        ),
+    }
+    for name, (variables, output) in expected.items():
+        kind = kinds[name]
+        assert kind.variable_shapes is not None and kind.output_shape is not None
+        assert kind.variable_shapes(config, [(None, 9, 9, 5)]) == variables, name
+        assert kind.output_shape(config, [(None, 9, 9, 5)]) == [output], name

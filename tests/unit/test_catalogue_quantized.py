@@ -162,3 +162,23 @@ def test_embedding_layouts_and_variables() -> None:
 )
 def test_einsum_dense_output_shape(config: dict[str, Any], inputs: list, output: Any) -> None:
     assert dense._einsum_dense_shape(config, inputs) == output
+
+
+def test_int4_block_size_reads_only_the_first_slash() -> None:
+    with _refused("layer 'q': quantization mode 'int4/32/1'"):
+        int4_block_size({"name": "q"}, "int4/32/1")
+
+
+def test_quantized_einsum_layout_has_a_bias_with_bias_axes() -> None:
+    assert dense._einsum_layout({"bias_axes": "d", "dtype": INT8})[0] == (
+        VarSpec("bias", True, stored_at=1),
+        VarSpec("kernel", False, stored_at=0),
+        VarSpec("kernel_scale", False, stored_at=2),
+    )
+
+
+def test_int4_kernel_packs_two_units_per_byte() -> None:
+    for units, packed in ((6, 3), (5, 3), (1, 1)):
+        shapes = dense._dense_variables({"units": units, "dtype": INT4}, [(None, 4)])
+        assert shapes["kernel"] == (4, packed)
+        assert all(isinstance(d, int) for d in shapes["kernel"])

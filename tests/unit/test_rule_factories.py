@@ -372,3 +372,13 @@ def test_hub_block_rules_table() -> None:
     assert rules["LlamaTransformerDecoder"](config, [shape], []) == gated
     assert rules["MistralTransformerDecoder"](config, [shape], []) == gated
     assert rules["GemmaDecoderBlock"](config, [shape], []) == halved
+
+
+def test_rules_return_integers() -> None:
+    config = {"filters": 4, "kernel_size": 3, "groups": 2}
+    macs = conv.conv_macs(1)(config, [(None, 6, 6)], [(None, 4, 4)])
+    assert macs == 4 * 3 * 3 * 4 and isinstance(macs, int)
+    vit = {"num_heads": 2, "hidden_dim": 8, "mlp_dim": 10, "num_layers": 3}
+    macs = hub._vit_encoder(vit, [(None, 5, 8)], [])
+    assert macs == 3 * _block_by_hand(5, 8, 2, 2, 4, 10, gated=False)
+    assert isinstance(macs, int)
