@@ -138,3 +138,28 @@ def test_prelu_alphas() -> None:
     for bad in (0, 4, True, "1"):
         with _refused(f"layer 'p': shared axis {bad!r}"):
             rule({"name": "p", "shared_axes": [bad]}, [(None, 4, 5, 6)])
+
+
+def test_conv_and_core_layouts() -> None:
+    from layerscope.catalogue import conv, core
+    from layerscope.catalogue.dims import zero
+    from layerscope.catalogue.geometry import same_shape
+
+    assert conv._conv_layout({}) == ((VarSpec("kernel"), VarSpec("bias")), ())
+    with _refused("layer 'c' is quantized or uses LoRA, whose saved variables depend on the mode"):
+        conv._conv_layout({"name": "c", "lora_rank": 1})
+    assert conv._separable_layout({}) == (
+        (VarSpec("depthwise_kernel"), VarSpec("pointwise_kernel"), VarSpec("bias")),
+        (),
+    )
+    assert conv._separable_layout({"use_bias": False}) == (
+        (VarSpec("depthwise_kernel"), VarSpec("pointwise_kernel")),
+        (),
+    )
+    assert core._layer_scale_layout({}) == ((VarSpec("variable", auto_named=True),), ())
+    assert core._layer_scale_variables({"projection_dim": 96}, []) == {"variable": (96,)}
+    with _refused("layer 's': projection_dim is None, not a whole number from 1 to 2147483647"):
+        core._layer_scale_variables({"name": "s"}, [])
+    assert core._custom_scale_shape({}, [(None, 4), (None, 5)]) == [(None, 4)]
+    assert same_shape({}, [(2, 3), (2, 5)]) == [(2, 3)]
+    assert zero({}, [(None, 4)], [(None, 4)]) == 0
