@@ -10,6 +10,33 @@ from layerscope.report import Shape
 from layerscope.static.plans import Dims, Plan, Recipe, _int, _unsupported
 
 
+def _blocks(
+    plans: list[Plan],
+    block: str,
+    previous: str,
+    layers: int,
+    seq: Shape,
+    tokens: Shape,
+    heads: int,
+    ffn: int,
+) -> str:
+    """``layers`` keras_hub transformer blocks (``transformer_layer_0``...), each fed the
+    previous output and the padding mask, appended to ``plans``; the last block's name."""
+    for index in range(layers):
+        name = f"transformer_layer_{index}"
+        plans.append(
+            Plan(
+                name,
+                block,
+                [(previous, seq), ("padding_mask", tokens)],
+                [seq],
+                {"num_heads": heads, "intermediate_dim": ffn},
+            )
+        )
+        previous = name
+    return previous
+
+
 def _bert(config: Dims, seq_len: int | None) -> Recipe:
     vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")
     heads, hidden = _int(config, "num_heads"), _int(config, "hidden_dim")
@@ -50,19 +77,9 @@ def _bert(config: Dims, seq_len: int | None) -> Recipe:
         Plan("embeddings_dropout", "Dropout", [("embeddings_layer_norm", seq)], [seq]),
         Plan("padding_mask", "InputLayer", outputs=[tokens]),
     ]
-    previous = "embeddings_dropout"
-    for index in range(layers):
-        name = f"transformer_layer_{index}"
-        plans.append(
-            Plan(
-                name,
-                "TransformerEncoder",
-                [(previous, seq), ("padding_mask", tokens)],
-                [seq],
-                {"num_heads": heads, "intermediate_dim": ffn},
-            )
-        )
-        previous = name
+    previous = _blocks(
+        plans, "TransformerEncoder", "embeddings_dropout", layers, seq, tokens, heads, ffn
+    )
     plans.append(Plan("get_item", "GetItem", [(previous, seq)], [(None, hidden)], operation=True))
     plans.append(
         Plan(
@@ -112,19 +129,9 @@ def _encoder_with_position_embedding(
             Plan("embeddings_dropout", "Dropout", [("embeddings_layer_norm", seq)], [seq]),
             Plan("padding_mask", "InputLayer", outputs=[tokens]),
         ]
-        previous = "embeddings_dropout"
-        for index in range(layers):
-            name = f"transformer_layer_{index}"
-            plans.append(
-                Plan(
-                    name,
-                    "TransformerEncoder",
-                    [(previous, seq), ("padding_mask", tokens)],
-                    [seq],
-                    {"num_heads": heads, "intermediate_dim": ffn},
-                )
-            )
-            previous = name
+        previous = _blocks(
+            plans, "TransformerEncoder", "embeddings_dropout", layers, seq, tokens, heads, ffn
+        )
         return Recipe(
             str(config.get("name")),
             class_name,
@@ -159,19 +166,7 @@ def _opt(config: Dims, seq_len: int | None) -> Recipe:
         ),
         Plan("padding_mask", "InputLayer", outputs=[tokens]),
     ]
-    previous = "embeddings"
-    for index in range(layers):
-        name = f"transformer_layer_{index}"
-        plans.append(
-            Plan(
-                name,
-                "TransformerDecoder",
-                [(previous, seq), ("padding_mask", tokens)],
-                [seq],
-                {"num_heads": heads, "intermediate_dim": ffn},
-            )
-        )
-        previous = name
+    previous = _blocks(plans, "TransformerDecoder", "embeddings", layers, seq, tokens, heads, ffn)
     plans.append(Plan("layer_norm", "LayerNormalization", [(previous, seq)], [seq]))
     return Recipe(
         str(config.get("name")),
@@ -211,19 +206,9 @@ def _gpt2(config: Dims, seq_len: int | None) -> Recipe:
         Plan("embeddings_dropout", "Dropout", [("embeddings_add", seq)], [seq]),
         Plan("padding_mask", "InputLayer", outputs=[tokens]),
     ]
-    previous = "embeddings_dropout"
-    for index in range(layers):
-        name = f"transformer_layer_{index}"
-        plans.append(
-            Plan(
-                name,
-                "TransformerDecoder",
-                [(previous, seq), ("padding_mask", tokens)],
-                [seq],
-                {"num_heads": heads, "intermediate_dim": ffn},
-            )
-        )
-        previous = name
+    previous = _blocks(
+        plans, "TransformerDecoder", "embeddings_dropout", layers, seq, tokens, heads, ffn
+    )
     plans.append(Plan("layer_norm", "LayerNormalization", [(previous, seq)], [seq]))
     return Recipe(
         str(config.get("name")),
