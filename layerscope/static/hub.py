@@ -353,16 +353,15 @@ def _recipe_for(
 
 
 def _check_sizes(
-    config: Mapping[str, Any], seq_len: int | None, input_shapes: Mapping[str, Sequence[int]]
+    unsized: Recipe,
+    sized: Recipe,
+    seq_len: int | None,
+    input_shapes: Mapping[str, Sequence[int]],
 ) -> None:
     """The sizes asked for, checked as the Keras engine checks them (a name the model has no
     input for is the same usage error), and declined when the recipe cannot give each input
-    the size Keras would (a recipe gives all token inputs one length): Keras measures those."""
-    try:
-        unsized = _recipe_for(config, None, None)
-        sized = _recipe_for(config, seq_len, input_shapes)
-    except Exception:  # noqa: BLE001 - the reading below says what the file holds instead
-        return
+    the size Keras would (a recipe gives all token inputs one length): Keras measures those.
+    ``unsized`` is the recipe built without sizes, ``sized`` the one built with them."""
     check_input_names(input_shapes, unsized.inputs)
     wanted = [
         resolve_input_shape(name, shape, seq_len, input_shapes.get(name))
@@ -402,18 +401,23 @@ def read_hub_model(
             "(int8/int4 kernels and scales) its construction does not name"
         )
     elif class_name in RECIPES:
-        if seq_len is not None or input_shapes:
-            _check_sizes(config, seq_len, input_shapes or {})
+        sized = seq_len is not None or bool(input_shapes)
         try:
             recipe = _recipe_for(config, seq_len, input_shapes)
+            # The recipe as built (no sizes): the graph's shapes, and what sizes apply to.
+            graph = _recipe_for(config, None, None) if sized else recipe
+        except Exception as error:  # noqa: BLE001 - read generically instead
+            return read_tree(config, weights, source, _mismatch(class_name, error))
+        if sized:
+            _check_sizes(graph, recipe, seq_len, input_shapes or {})
+        try:
             builder = _Builder(weights.root, policy, trainable)
             builder.build(recipe, weights.root, "", 0, None)
             # The rows hold the shapes the layers run at (seq_len / input_shapes filled in,
             # as the Keras engine's trace does); the graph's edges and inputs keep the
             # shapes the model was built with, as Keras's graph does.
-            graph, edges = recipe, builder.edges
-            if seq_len is not None or input_shapes:
-                graph = _recipe_for(config, None, None)
+            edges = builder.edges
+            if sized:
                 unsized = _Builder(weights.root, policy, trainable)
                 unsized.build(graph, weights.root, "", 0, None)
                 edges = unsized.edges
@@ -444,8 +448,12 @@ def read_hub_model(
             )
             return HubRead(report)
         except Exception as error:  # noqa: BLE001 - any mismatch: read generically instead
-            reason = f"{class_name}'s file does not hold what its construction builds ({error})"
+            reason = _mismatch(class_name, error)
     return read_tree(config, weights, source, reason)
+
+
+def _mismatch(class_name: str, error: Exception) -> str:
+    return f"{class_name}'s file does not hold what its construction builds ({error})"
 
 
 __all__ = ["HubRead", "read_hub_model", "read_tree"]
