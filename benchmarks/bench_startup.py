@@ -1,16 +1,16 @@
 """Benchmark 3: ``layerscope --help`` against ``python -c pass``, as whole processes.
 
 The CLI promises a light start: ``layerscope --help`` imports only ``layerscope.cli``, the
-entry module, which prints the group's help itself (click's own text, checked by the tests);
-anything else loads click, the group and the one command asked for (the options, the report
-model, renderers, TensorFlow and Keras are imported by the commands that need them). An
-information row times ``layerscope summary --help``, a start that loads click.
+entry module, its argparse-based parser module and the stdlib-only progress module; a command
+loads its own module and the options (the report model, renderers, TensorFlow and Keras are
+imported by the commands that need them). An information row times
+``layerscope summary --help``, a start that also loads one command and the options.
 
 Measured so that the figure is layerscope's, not the machine's (a ``.pth`` file in the base
 interpreter's site-packages can cost tens of milliseconds at every start): the target row
 runs both sides in a clean venv (``~/.cache/layerscope-bench/startup-venv``, made with
 ``python -m venv --without-pip``) whose only addition is a ``.pth`` of plain folder lines
-putting this ``layerscope`` and ``click`` on the path, as ``pip install`` would, and a
+putting this ``layerscope`` on the path, as ``pip install`` would, and a
 console script like pip's; its modules are byte-compiled first, as ``pip install`` does
 (with ``PYTHONDONTWRITEBYTECODE`` set, a fresh checkout would otherwise compile
 layerscope's modules from source at every start). For information, the same with ``-I -S``
@@ -38,10 +38,10 @@ def _package_root(name: str) -> str:
 
 
 def help_code() -> str:
-    """``layerscope --help`` for ``python -I -S -c``: the two package folders, then main()."""
-    roots = list(dict.fromkeys([_package_root("layerscope"), _package_root("click")]))
+    """``layerscope --help`` for ``python -I -S -c``: the package's folder, then main()."""
     return (
-        f"import sys; sys.path[:0] = {roots!r}; sys.argv[0] = 'layerscope'; "
+        f"import sys; sys.path[:0] = {[_package_root('layerscope')]!r}; "
+        "sys.argv[0] = 'layerscope'; "
         "from layerscope.cli import main; main()"
     )
 
@@ -57,20 +57,19 @@ if __name__ == "__main__":
 
 
 def clean_venv() -> Path:
-    """A venv holding nothing but a path file for layerscope and click (made once)."""
+    """A venv holding nothing but a path file for layerscope (made once)."""
     venv = CACHE / "startup-venv"
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
-    roots = list(dict.fromkeys([_package_root("layerscope"), _package_root("click")]))
-    (site / "layerscope_bench_paths.pth").write_text("\n".join(roots) + "\n", encoding="utf-8")
+    root = _package_root("layerscope")
+    (site / "layerscope_bench_paths.pth").write_text(root + "\n", encoding="utf-8")
     script = venv / "bin" / "layerscope"
     script.write_text(SCRIPT.format(python=python), encoding="utf-8")
     script.chmod(0o755)
-    for name in ("layerscope", "click"):  # what pip install does: bytecode written once
-        folder = Path(_package_root(name)) / name
-        subprocess.run([str(python), "-m", "compileall", "-q", str(folder)], check=True)
+    folder = Path(root) / "layerscope"  # what pip install does: bytecode written once
+    subprocess.run([str(python), "-m", "compileall", "-q", str(folder)], check=True)
     return venv
 
 
@@ -98,8 +97,8 @@ def run(runs: int = 15) -> list[Result]:
         ),
         Result(
             "3. start-up",
-            "`layerscope summary --help` (click and one command loaded) vs `python -c pass`, "
-            "clean venv",
+            "`layerscope summary --help` (one command and the options loaded) vs "
+            "`python -c pass`, clean venv",
             median(seconds["venv_command_help"]),
             median(seconds["venv_python"]),
             None,

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up: issue 17)
 if TYPE_CHECKING:  # the names below load on first use (PEP 562), so `layerscope --help`
-    # imports nothing but click and layerscope.cli
+    # imports nothing but layerscope.cli and its parser
+    from typing import Any
+
     from layerscope.api import analyze
     from layerscope.budgets import Budget, BudgetResult, CheckResult, check, parse_size
     from layerscope.diffing import DiffReport, LayerDiff, diff
@@ -116,7 +117,7 @@ _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (start-up stays at click + the CLI)."""
+    """Import a public name's module on first use (start-up stays at the CLI's own modules)."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'layerscope' has no attribute {name!r}")

@@ -219,7 +219,7 @@ def _replace_atomically(target: Path, payload: bytes, shown: str) -> None:
             mode = 0o666 & ~umask
         os.chmod(temp_name, mode)
         os.replace(temp_name, target)
-    except BaseException as error:  # SIGTERM/SIGHUP arrive as Terminated (see progress)
+    except BaseException as error:  # SIGTERM/SIGHUP arrive as Terminated (see layerscope.signals)
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         if isinstance(error, OSError):

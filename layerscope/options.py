@@ -1,7 +1,7 @@
 """One options model for the library, the CLI and the Sphinx directive.
 
 Every choice a user can make is an enum here (its values written once: the CLI's
-``click.Choice`` lists, the error messages and the validation all read them), and every
+choice lists, the error messages and the validation all read them), and every
 group of options a small frozen dataclass validated on construction, so a bad value is a
 :class:`~layerscope.errors.UsageError` quoting it before any model is loaded:
 
@@ -239,5 +239,5 @@ class HtmlOptions:
 
 
 def choices(enum_class: type[Choice]) -> list[str]:
-    """The values of a choice enum, for ``click.Choice`` and docs."""
+    """The values of a choice enum, for the CLI's choices and docs."""
     return list(enum_class.values())

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_runner import invoke
 
 from layerscope import analyze
-from layerscope.cli import cli
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +43,23 @@ def test_depth_limits_the_text_rows(nested_file: Path) -> None:
 
 
 def test_cli_depth_on_summary_report_and_diagram(nested_file: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    text = runner.invoke(cli, ["summary", str(nested_file), "--depth", "0"])
+    text = invoke(["summary", str(nested_file), "--depth", "0"])
     assert text.exit_code == 0, text.output
     assert "inner (Sequential)" not in text.output and "mid (Functional)" in text.output
-    data = runner.invoke(cli, ["summary", str(nested_file), "--depth", "0", "--format", "json"])
+    data = invoke(["summary", str(nested_file), "--depth", "0", "--format", "json"])
     assert len(json.loads(data.output)["layers"]) == 7  # JSON has every row
     dot = tmp_path / "n.dot"
-    drawn = runner.invoke(cli, ["diagram", str(nested_file), "--depth", "1", "-o", str(dot)])
+    drawn = invoke(["diagram", str(nested_file), "--depth", "1", "-o", str(dot)])
     assert drawn.exit_code == 0, drawn.output
     source = dot.read_text()
     assert source.count("subgraph cluster_n") == 1  # mid is a cluster, inner a box in it
     assert "<B>inner</B>" in source and "<B>deep</B>" not in source
     html = tmp_path / "r.html"
-    made = runner.invoke(
-        cli, ["report", str(nested_file), "--depth", "1", "-o", str(html), "--sections", "layers"]
+    made = invoke(
+        ["report", str(nested_file), "--depth", "1", "-o", str(html), "--sections", "layers"]
     )
     assert made.exit_code == 0, made.output
     page = html.read_text()
     assert 'data-depth="2"' not in page and page.count('data-depth="1"') == 3
-    bad = runner.invoke(cli, ["summary", str(nested_file), "--depth", "-1"])
+    bad = invoke(["summary", str(nested_file), "--depth", "-1"])
     assert bad.exit_code == 2 and "--depth" in bad.output

@@ -182,12 +182,10 @@ def test_rankdir(seed_report: ModelReport) -> None:
 
 
 def test_cli_dot_output_equals_the_golden(seed_path: Path, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from layerscope.cli import cli
+    from cli_runner import invoke
 
     target = tmp_path / "seed.dot"
-    result = CliRunner().invoke(cli, ["diagram", str(seed_path), "-o", str(target)])
+    result = invoke(["diagram", str(seed_path), "-o", str(target)])
     assert result.exit_code == 0, result.output
     expected = (ROOT / "tests" / "golden" / "mnist_mlp.dot").read_text(encoding="utf-8")
     assert target.read_text(encoding="utf-8") == expected
@@ -196,13 +194,11 @@ def test_cli_dot_output_equals_the_golden(seed_path: Path, tmp_path: Path) -> No
 def test_cli_render_failure_is_one_line(
     seed_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from click.testing import CliRunner
-
-    from layerscope.cli import cli
+    from cli_runner import invoke
 
     monkeypatch.setenv("LAYERSCOPE_DOT", "/nonexistent/dot")
     target = tmp_path / "seed.svg"
-    result = CliRunner().invoke(cli, ["diagram", str(seed_path), "-o", str(target)])
+    result = invoke(["diagram", str(seed_path), "-o", str(target)])
     assert result.exit_code == 1
     assert result.stderr == (
         "layerscope: error: LAYERSCOPE_DOT is '/nonexistent/dot', which does not run as a "

@@ -504,13 +504,11 @@ def test_charts_are_drawn_to_scale(seed_report: Any) -> None:
 
 
 def test_cli_report(seed_path: Path, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from layerscope.cli import cli
+    from cli_runner import invoke
 
     out = tmp_path / "seed.html"
-    result = CliRunner().invoke(
-        cli, ["report", str(seed_path), "-o", str(out), "--samples", "55000", "--title", "Seed MLP"]
+    result = invoke(
+        ["report", str(seed_path), "-o", str(out), "--samples", "55000", "--title", "Seed MLP"]
     )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
@@ -518,7 +516,7 @@ def test_cli_report(seed_path: Path, tmp_path: Path) -> None:
     assert ">Seed MLP</h1>" in html
 
     frag = tmp_path / "seed-fragment.html"
-    result = CliRunner().invoke(cli, ["report", str(seed_path), "-o", str(frag), "--fragment"])
+    result = invoke(["report", str(seed_path), "-o", str(frag), "--fragment"])
     assert result.exit_code == 0, result.output
     text = frag.read_text(encoding="utf-8")
     assert text.startswith('<div class="layerscope ls-fragment"') and "Data fit" not in text

@@ -212,18 +212,14 @@ def test_macs_equal_an_independent_count_from_big_files(
 def test_cli_seq_len_and_input_shape() -> None:
     import json
 
-    from click.testing import CliRunner
-
-    from layerscope.cli import cli
+    from cli_runner import invoke
 
     path = str(hub_file("llama_small_gqa"))
-    runner = CliRunner()
-    result = runner.invoke(cli, ["summary", path, "--seq-len", "128", "--format", "json"])
+    result = invoke(["summary", path, "--seq-len", "128", "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["cost"]["macs"] == 193_994_752
-    result = runner.invoke(
-        cli,
+    result = invoke(
         [
             "summary",
             path,
@@ -237,5 +233,5 @@ def test_cli_seq_len_and_input_shape() -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["cost"]["assumptions"]["input_shapes"]["token_ids"] == [1, 64]
-    bad = runner.invoke(cli, ["summary", path, "--input-shape", "token_ids"])
+    bad = invoke(["summary", path, "--input-shape", "token_ids"])
     assert bad.exit_code == 2 and "NAME=D1,D2" in bad.output

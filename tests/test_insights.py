@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
+from cli_runner import invoke
 
 from layerscope import analyze
 from layerscope.analysis.architecture import classify_widths
@@ -376,17 +376,13 @@ def test_json_carries_every_analysis(seed_report) -> None:  # type: ignore[no-un
 
 
 def test_cli_summary_with_samples_and_batch_size(seed_path) -> None:  # type: ignore[no-untyped-def]
-    from layerscope.cli import cli
-
-    runner = CliRunner()
-    result = runner.invoke(
-        cli,
+    result = invoke(
         ["summary", str(seed_path), "--samples", "55000", "--batch-size", "32", "--width", "160"],
     )
     assert result.exit_code == 0, result.output
     assert "  Params per sample:   5.76 (0.174 samples per param)" in result.output
     assert "batch 32: forward 272.25 KiB, training ~544.50 KiB" in result.output
-    result = runner.invoke(cli, ["summary", str(seed_path), "--format", "json"])
+    result = invoke(["summary", str(seed_path), "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["data_fit"] is None

@@ -7,9 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from layerscope.cli import cli
+from cli_runner import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -46,9 +44,8 @@ def test_main_command_uses_the_bundled_example() -> None:
 
 
 def test_every_option_the_readme_names_exists() -> None:
-    runner = CliRunner()
     helps = {
-        name: runner.invoke(cli, [name, "--help"]).output
+        name: invoke([name, "--help"]).output
         for name in ("summary", "report", "diagram", "diff", "check")
     }
     usage = README.split("## Command line", 1)[1].split("## JSON", 1)[0]

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_runner import invoke
 
-from layerscope.cli import cli
 from layerscope.errors import RenderError
 from layerscope.io import ensure_distinct, write_atomic
 
@@ -314,9 +313,7 @@ def test_failed_run_keeps_the_earlier_output(
     target.write_text(EARLIER)
     before = sha256(model)
     break_it(monkeypatch)
-    result = CliRunner().invoke(
-        cli, [command[0], os.fspath(model), *command[1:], "-o", os.fspath(target)]
-    )
+    result = invoke([command[0], os.fspath(model), *command[1:], "-o", os.fspath(target)])
     monkeypatch.undo()
     assert result.exit_code == 1, result.output
     assert "layerscope: error:" in result.output and "Traceback" not in result.output

@@ -486,17 +486,12 @@ def test_engine_choice_reaches_the_report(seed_path: Path) -> None:
 def test_cli_engine_static_surfaces_the_reason_and_debug_tells_auto(
     decline_files: dict[str, Path],
 ) -> None:
-    from click.testing import CliRunner
+    from cli_runner import invoke
 
-    from layerscope.cli import cli
-
-    runner = CliRunner()
-    result = runner.invoke(cli, ["summary", str(decline_files["legacy_h5"]), "--engine", "static"])
+    result = invoke(["summary", str(decline_files["legacy_h5"]), "--engine", "static"])
     assert result.exit_code == 1
     assert "legacy .h5 files keep the model in Keras 2's format" in result.output
-    result = runner.invoke(
-        cli, ["summary", str(decline_files["legacy_h5"]), "--format", "json", "--debug"]
-    )
+    result = invoke(["summary", str(decline_files["legacy_h5"]), "--format", "json", "--debug"])
     assert result.exit_code == 0, result.output
     assert (
         "loaded the model with Keras: the static engine cannot report it exactly "
@@ -609,17 +604,16 @@ def test_conv_kernel_size_that_disagrees_with_its_weights_is_declined(
 def test_engine_static_names_the_mismatch_and_the_seed_still_reads_exactly(
     seed_path: Path, tmp_path: Path
 ) -> None:
-    from click.testing import CliRunner
+    from cli_runner import invoke
 
     from layerscope import analyze
-    from layerscope.cli import cli
 
     report = analyze(seed_path, training_samples=55000, engine="static")
     assert report.engine == "static"
     assert report.totals is not None and report.totals.params == 316_810
     assert report.layer("Hidden1").variables[0].shape == (784, 300)
     path = with_config(seed_path, tmp_path / "tampered.keras", set_layer("Output", "units", 11))
-    result = CliRunner().invoke(cli, ["summary", str(path), "--engine", "static"])
+    result = invoke(["summary", str(path), "--engine", "static"])
     assert result.exit_code == 1
     assert "its config implies kernel of shape (100, 11)" in result.output
     assert "Hidden widths" not in result.output

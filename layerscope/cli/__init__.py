@@ -1,10 +1,11 @@
 """The command line: a thin shell over :func:`layerscope.analyze` and the report's renderers.
 
-This entry module is all that ``layerscope --help`` imports besides click: each command lives
-in its own module (``layerscope.cli.summary``, ``.diagram``, ``.report``, ``.diff``,
-``.check``), imported only when that command runs or shows its help, and the options, the
-report model, the renderers and TensorFlow/Keras load inside the commands that need them
-(issue 17: start-up within 3x ``python -c pass``).
+This entry module, the parser module (argparse) and the stdlib-only progress module are all
+that ``layerscope --help`` imports: each command lives in its own module
+(``layerscope.cli.summary``, ``.diagram``, ``.report``, ``.diff``, ``.check``), imported only
+when that command runs or shows its help, and the options, the report model, the renderers
+and TensorFlow/Keras load inside the commands that need them (issue 17: start-up within 3x
+``python -c pass``).
 
 Exit status: 0 success; 1 the model could not be read, analysed or rendered (one line on
 stderr, the traceback only with ``--debug``); 2 bad command-line usage; 3 (``check`` only) a
@@ -13,9 +14,15 @@ budget was exceeded.
 
 from __future__ import annotations
 
-import click
+import sys
 
 from layerscope import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+    from layerscope.cli.shared import Command
 
 COMMANDS: dict[str, str] = {
     "check": "Check MODEL against budgets; exit 0 when all hold, 3 when any is exceeded.",
@@ -25,75 +32,70 @@ COMMANDS: dict[str, str] = {
     "summary": "Print a per-layer parameter summary of MODEL.",
 }
 """Each command (defined in ``layerscope.cli.<name>``) and the first paragraph of its help,
-which the group's ``--help`` lists without importing the command's module.
-``tests/unit/test_cli_lazy.py`` checks that each equals the command's own help and that the
-listing is click's own output for the loaded commands."""
+which ``layerscope --help`` lists without importing the command's module.
+``tests/unit/test_cli_lazy.py`` checks that each equals the command's own help."""
+
+DESCRIPTION = """Explain a Keras model's parameters: where they live, what they cost, and whether
+the model is large for its training data.
+
+MODEL is a .keras file (or a legacy .h5)."""
 
 
-class LazyGroup(click.Group):
-    """A group whose commands are imported when one is run or asked for its help.
+def _group_help() -> str:
+    """``layerscope --help``: the usage, the description, the options and the commands."""
+    import textwrap
 
-    The group's own help lists every command through click's own formatting, from a stand-in
-    command carrying the help's first paragraph (:data:`COMMANDS`); an unknown command name
-    loads them all so that click's own error (and its "Did you mean") is unchanged.
-    """
+    from layerscope.cli.parsing import Parser, columns
 
-    _listing = False
-    """True while the group's help lists the commands (stand-ins, nothing imported)."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(COMMANDS) | set(self.commands))
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = self.commands.get(cmd_name)
-        if command is not None or cmd_name not in COMMANDS:
-            return command
-        if self._listing:
-            return click.Command(cmd_name, help=COMMANDS[cmd_name])
-        return self.load(cmd_name)
-
-    def load(self, name: str) -> click.Command:
-        """Import ``layerscope.cli.<name>`` and register its command."""
-        import importlib
-
-        command = getattr(importlib.import_module(f"layerscope.cli.{name}"), name)
-        if not isinstance(command, click.Command):  # pragma: no cover - a packaging mistake
-            raise TypeError(f"layerscope.cli.{name}.{name} is not a click command")
-        self.add_command(command, name)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self._listing = True
-        try:
-            super().format_commands(ctx, formatter)
-        finally:
-            self._listing = False
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in COMMANDS:
-            for name in COMMANDS:
-                if name not in self.commands:
-                    self.load(name)
-        return super().resolve_command(ctx, args)
+    parser = Parser(None, "COMMAND [ARGS]...", DESCRIPTION)
+    parser.add_argument("--version", action="store_true", help="Show the version and exit.")
+    text = parser.finish().format_help().rstrip("\n")
+    width = min(100, columns()) - 2
+    name_width = max(map(len, COMMANDS)) + 2
+    lines = ["", "Commands:"]
+    for name, summary in COMMANDS.items():
+        wrapped = textwrap.wrap(summary, max(20, width - name_width - 2))
+        lines.append(f"  {name:<{name_width}}{wrapped[0]}")
+        lines.extend(f"  {'':<{name_width}}{more}" for more in wrapped[1:])
+    return text + "\n" + "\n".join(lines) + "\n"
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="layerscope")
-def cli() -> None:
-    """Explain a Keras model's parameters: where they live, what they cost, and whether the
-    model is large for its training data.
+def _usage_error(message: str) -> NoReturn:
+    from layerscope.cli.parsing import Parser, Usage
 
-    MODEL is a .keras file (or a legacy .h5).
-    """
+    Parser(None, "COMMAND [ARGS]...", DESCRIPTION).fail(Usage(message))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``layerscope`` console script and ``python -m layerscope``."""
+def run(argv: list[str]) -> NoReturn:
+    """Dispatch ``argv`` (the words after ``layerscope``) to its command, and exit."""
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(_group_help())
+        sys.stdout.flush()
+        sys.exit(0 if argv else 2)
+    first = argv[0]
+    if first == "--version":
+        sys.stdout.write(f"layerscope, version {__version__}\n")
+        sys.exit(0)
+    if first.startswith("-") and first != "-":
+        _usage_error(f"No such option '{first.partition('=')[0]}'.")
+    if first not in COMMANDS:
+        import difflib
+
+        close = difflib.get_close_matches(first, list(COMMANDS))
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        _usage_error(f"No such command '{first}'.{hint}")
+    import importlib
+
+    command: Command = getattr(importlib.import_module(f"layerscope.cli.{first}"), first)
+    command.main(argv[1:])
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point of the ``layerscope`` console script and ``python -m layerscope``; always
+    ends with :class:`SystemExit` carrying the exit status."""
     import warnings
 
-    from layerscope.progress import install_signal_handlers
+    from layerscope.signals import install_signal_handlers
 
     install_signal_handlers()
     # zipfile's UserWarnings about an archive's oddities (a duplicate member name) are not
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings(
         "ignore", message=r"(Duplicate name|Archive comment)", category=UserWarning
     )
-    cli.main(args=argv, prog_name="layerscope")
+    run(sys.argv[1:] if argv is None else list(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover

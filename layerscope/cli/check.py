@@ -4,117 +4,92 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
 
-import click
-
-from layerscope.cli.shared import ModelArgs, check_output, emit, handle_errors, model_options
+from layerscope.cli.parsing import Parser, choice, choices_metavar, file_path, invalid
+from layerscope.cli.shared import (
+    Command,
+    ModelArgs,
+    add_output_option,
+    check_output,
+    emit,
+    handle_errors,
+)
 from layerscope.errors import UsageError
 
+FORMATS = ("text", "markdown", "json")
 
-def _size_option(option: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    def convert(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is None:
-            return None
+BUDGETS = (
+    ("max-params", "N", "Budget for all parameters (25M, 1.5G, 300K, 1_000_000...)."),
+    ("max-trainable", "N", "Budget for trainable parameters."),
+    ("max-macs", "N", "Budget for multiply-accumulates per sample (e.g. 1.5G)."),
+    ("max-bytes", "SIZE", "Budget for parameter memory (e.g. 300MiB, 25MB)."),
+    (
+        "max-params-per-sample",
+        "X",
+        "Budget for parameters per training sample (needs --samples).",
+    ),
+    ("max-layers", "N", "Budget for the number of layers (nested models' layers included)."),
+)
+"""Each budget option: its name, its value's metavar and its help."""
+
+
+def _size_option(option: str) -> Callable[[str], str]:
+    def convert(text: str) -> str:
         from layerscope.budgets import budget_from_option
 
         try:
-            budget_from_option(option, value)
+            budget_from_option(option, text)
         except UsageError as error:
-            raise click.BadParameter(str(error).removeprefix(f"--{option} ")) from error
-        return value
+            raise invalid(str(error).removeprefix(f"--{option} ")) from error
+        return text
 
     return convert
 
 
-def _growth_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+def _growth_option(text: str) -> str:
     from layerscope.budgets import parse_growth
 
-    for item in value or ():
-        try:
-            parse_growth(item)
-        except UsageError as error:
-            raise click.BadParameter(str(error).removeprefix("--max-growth ")) from error
-    return value
+    try:
+        parse_growth(text)
+    except UsageError as error:
+        raise invalid(str(error).removeprefix("--max-growth ")) from error
+    return text
 
 
-@click.command()
-@model_options
-@click.option(
-    "--max-params",
-    metavar="N",
-    callback=_size_option("max-params"),
-    help="Budget for all parameters (25M, 1.5G, 300K, 1_000_000...).",
-)
-@click.option(
-    "--max-trainable",
-    metavar="N",
-    callback=_size_option("max-trainable"),
-    help="Budget for trainable parameters.",
-)
-@click.option(
-    "--max-macs",
-    metavar="N",
-    callback=_size_option("max-macs"),
-    help="Budget for multiply-accumulates per sample (e.g. 1.5G).",
-)
-@click.option(
-    "--max-bytes",
-    metavar="SIZE",
-    callback=_size_option("max-bytes"),
-    help="Budget for parameter memory (e.g. 300MiB, 25MB).",
-)
-@click.option(
-    "--max-params-per-sample",
-    metavar="X",
-    callback=_size_option("max-params-per-sample"),
-    help="Budget for parameters per training sample (needs --samples).",
-)
-@click.option(
-    "--max-layers",
-    metavar="N",
-    callback=_size_option("max-layers"),
-    help="Budget for the number of layers (nested models' layers included).",
-)
-@click.option(
-    "--baseline",
-    metavar="B.keras",
-    type=click.Path(path_type=str, readable=False),
-    help="A model to compare with for --max-growth.",
-)
-@click.option(
-    "--max-growth",
-    "max_growth",
-    metavar="PCT",
-    multiple=True,
-    callback=_growth_option,
-    help="Growth allowed over --baseline: 5% (params, MACs, bytes) or macs=10%; repeatable.",
-)
-@click.option(
-    "--config",
-    metavar="PYPROJECT",
-    type=click.Path(path_type=str, dir_okay=False),
-    help="Read budgets from this pyproject.toml (default: the nearest one above "
-    "MODEL with [tool.layerscope.check]).",
-)
-@click.option("--no-config", is_flag=True, help="Ignore pyproject.toml budgets.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Terminal table, Markdown table for a pull-request comment, or JSON verdict.",
-)
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=click.Path(path_type=str),
-    help="Write the verdict to FILE instead of standard output.",
-)
+def configure(parser: Parser) -> None:
+    option = parser.add_argument
+    for name, metavar, help_text in BUDGETS:
+        option(f"--{name}", metavar=metavar, type=_size_option(name), help=help_text)
+    option("--baseline", metavar="B.keras", help="A model to compare with for --max-growth.")
+    option(
+        "--max-growth",
+        metavar="PCT",
+        action="append",
+        type=_growth_option,
+        help="Growth allowed over --baseline: 5% (params, MACs, bytes) or macs=10%; repeatable.",
+    )
+    option(
+        "--config",
+        metavar="PYPROJECT",
+        type=file_path(directory=False),
+        help="Read budgets from this pyproject.toml (default: the nearest one above "
+        "MODEL with [tool.layerscope.check]).",
+    )
+    option("--no-config", action="store_true", help="Ignore pyproject.toml budgets.")
+    option(
+        "--format",
+        dest="output_format",
+        type=choice(FORMATS),
+        metavar=choices_metavar(FORMATS),
+        default="text",
+        help="Terminal table, Markdown table for a pull-request comment, or JSON verdict.  "
+        "[default: text]",
+    )
+    add_output_option(parser, "Write the verdict to FILE instead of standard output.")
+
+
 @handle_errors
-def check(
+def run(
     args: ModelArgs,
     max_params: str | None,
     max_trainable: str | None,
@@ -123,7 +98,7 @@ def check(
     max_params_per_sample: str | None,
     max_layers: str | None,
     baseline: str | None,
-    max_growth: tuple[str, ...],
+    max_growth: list[str] | None,
     config: str | None,
     no_config: bool,
     output_format: str,
@@ -151,7 +126,7 @@ def check(
             "max-params-per-sample": max_params_per_sample,
             "max-layers": max_layers,
         },
-        max_growth,
+        tuple(max_growth or ()),
         samples=args.samples,
         baseline=baseline,
     )
@@ -184,3 +159,6 @@ def check(
     emit(output, text, (args.model, chosen.baseline, args.custom_objects, chosen.config))
     if not result.ok:
         sys.exit(3)
+
+
+check = Command("check", "MODEL", configure, run)

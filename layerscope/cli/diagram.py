@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import click
-
+from layerscope.cli.parsing import Parser
 from layerscope.cli.shared import (
+    Command,
     ModelArgs,
+    add_diagram_options,
+    add_output_option,
     check_output,
-    diagram_options,
     handle_errors,
-    model_options,
     wrote,
 )
 from layerscope.options import DiagramOptions, Rankdir
 
 
-@click.command()
-@model_options
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=click.Path(path_type=str),
-    required=True,
-    help="Where to write the diagram: .svg, .png, .pdf or .dot.",
-)
-@diagram_options
+def configure(parser: Parser) -> None:
+    add_output_option(
+        parser, "Where to write the diagram: .svg, .png, .pdf or .dot.", required=True
+    )
+    add_diagram_options(parser)
+
+
 @handle_errors
-def diagram(
+def run(
     args: ModelArgs,
     output: str,
     rankdir: str,
@@ -48,3 +44,6 @@ def diagram(
             output, rankdir=layout.rankdir.value, expand_nested=layout.expand_nested
         )
     wrote(output)
+
+
+diagram = Command("diagram", "MODEL", configure, run)

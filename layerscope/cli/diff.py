@@ -5,48 +5,49 @@ from __future__ import annotations
 import os
 import sys
 
-import click
-
+from layerscope.cli.parsing import Parser, choice, choices_metavar
 from layerscope.cli.shared import (
+    Command,
     ModelArgs,
+    add_output_option,
     check_output,
     emit,
     handle_errors,
     is_terminal,
-    model_options,
 )
+from layerscope.options import Theme, choices
+
+FORMATS = ("text", "markdown", "json", "html")
+THEMES = tuple(choices(Theme))
 
 
-@click.command()
-@model_options
-@click.argument("other", metavar="OTHER", type=click.Path(path_type=str, readable=False))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="Terminal table, Markdown for a pull-request comment, JSON, or an HTML page.",
-)
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=click.Path(path_type=str),
-    help="Write to FILE instead of standard output.",
-)
-@click.option("--all", "show_all", is_flag=True, help="Text: list unchanged layers too.")
-@click.option("--fragment", is_flag=True, help="HTML: an embeddable <div> instead of a page.")
-@click.option("--title", metavar="TEXT", help="HTML: the page's title.")
-@click.option(
-    "--theme",
-    type=click.Choice(["auto", "light", "dark"]),
-    default="auto",
-    show_default=True,
-    help="HTML: colour theme.",
-)
+def configure(parser: Parser) -> None:
+    option = parser.add_argument
+    option("other", metavar="OTHER", help="The model to compare MODEL with (B).")
+    option(
+        "--format",
+        dest="output_format",
+        type=choice(FORMATS),
+        metavar=choices_metavar(FORMATS),
+        default="text",
+        help="Terminal table, Markdown for a pull-request comment, JSON, or an HTML page.  "
+        "[default: text]",
+    )
+    add_output_option(parser, "Write to FILE instead of standard output.")
+    option("--all", dest="show_all", action="store_true", help="Text: list unchanged layers too.")
+    option("--fragment", action="store_true", help="HTML: an embeddable <div> instead of a page.")
+    option("--title", metavar="TEXT", help="HTML: the page's title.")
+    option(
+        "--theme",
+        type=choice(THEMES),
+        metavar=choices_metavar(THEMES),
+        default="auto",
+        help="HTML: colour theme.  [default: auto]",
+    )
+
+
 @handle_errors
-def diff(
+def run(
     args: ModelArgs,
     other: str,
     output_format: str,
@@ -81,3 +82,6 @@ def diff(
     if not text.endswith("\n"):
         text += "\n"
     emit(output, text, (args.model, other, args.custom_objects))
+
+
+diff = Command("diff", "MODEL OTHER", configure, run)

@@ -2,58 +2,53 @@
 
 from __future__ import annotations
 
-import click
-
+from layerscope.cli.parsing import Parser, choice, choices_metavar, file_path
 from layerscope.cli.shared import (
+    Command,
     ModelArgs,
+    add_diagram_options,
+    add_output_option,
     check_output,
-    diagram_options,
     handle_errors,
-    model_options,
     wrote,
 )
 from layerscope.options import SECTIONS, HtmlOptions, Rankdir, Theme, choices, parse_sections
 
 
-@click.command()
-@model_options
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=click.Path(path_type=str),
-    default="report.html",
-    show_default=True,
-    help="Where to write the HTML.",
-)
-@click.option(
-    "--fragment",
-    is_flag=True,
-    help="Write an embeddable <div> (scoped styles) instead of a whole page.",
-)
-@click.option("--title", metavar="TEXT", help="The report's title (default: the model's name).")
-@click.option(
-    "--template-dir",
-    "template_dir",
-    metavar="DIR",
-    type=click.Path(path_type=str, file_okay=False),
-    help='Templates searched before the defaults ({% extends "default:report.html" %}).',
-)
-@diagram_options
-@click.option(
-    "--sections",
-    metavar="LIST",
-    help=f"Comma list of sections to include: {', '.join(SECTIONS)} (default: all).",
-)
-@click.option(
-    "--theme",
-    type=click.Choice(choices(Theme)),
-    default="auto",
-    show_default=True,
-    help="Colour theme (auto follows the reader's system setting).",
-)
+def configure(parser: Parser) -> None:
+    add_output_option(
+        parser, "Where to write the HTML.  [default: report.html]", default="report.html"
+    )
+    option = parser.add_argument
+    option(
+        "--fragment",
+        action="store_true",
+        help="Write an embeddable <div> (scoped styles) instead of a whole page.",
+    )
+    option("--title", metavar="TEXT", help="The report's title (default: the model's name).")
+    option(
+        "--template-dir",
+        metavar="DIR",
+        type=file_path(directory=True),
+        help='Templates searched before the defaults ({% extends "default:report.html" %}).',
+    )
+    add_diagram_options(parser)
+    option(
+        "--sections",
+        metavar="LIST",
+        help=f"Comma list of sections to include: {', '.join(SECTIONS)} (default: all).",
+    )
+    option(
+        "--theme",
+        type=choice(choices(Theme)),
+        metavar=choices_metavar(choices(Theme)),
+        default="auto",
+        help="Colour theme (auto follows the reader's system setting).  [default: auto]",
+    )
+
+
 @handle_errors
-def report(
+def run(
     args: ModelArgs,
     output: str,
     fragment: bool,
@@ -82,3 +77,6 @@ def report(
     with progress.step("Writing the HTML report"):
         result.save_html(output, options=options)
     wrote(output)
+
+
+report = Command("report", "MODEL", configure, run)

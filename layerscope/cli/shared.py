@@ -1,5 +1,6 @@
 """What the commands share: the model argument and its options (one :class:`ModelArgs`),
-the diagram options, error handling (one line on stderr, the exit status) and output.
+the diagram options, the command runner, error handling (one line on stderr, the exit
+status) and output.
 
 Imported by the command modules only, so ``layerscope --help`` never pays for it.
 """
@@ -11,61 +12,63 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-import click
-
+from layerscope.cli.parsing import (
+    Parser,
+    Usage,
+    choice,
+    choices_metavar,
+    invalid,
+    shown,
+    whole_number,
+)
 from layerscope.errors import LayerscopeError, UsageError
 from layerscope.options import AnalysisOptions, Engine, Rankdir, choices
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _positive_int(name: str) -> Callable[[click.Context, click.Parameter, Any], int | None]:
+def positive_int(text: str) -> int:
     """A positive integer option (``55000``, ``55_000``, ``55,000``), exactly parsed and
     at most :data:`layerscope.api.MAX_COUNT`; anything else is a usage error (exit 2)."""
+    digits = text.strip().replace("_", "").replace(",", "")
+    if not digits.isascii() or not digits.isdigit():
+        raise invalid(f"must be a positive integer; got {shown(text)}")
+    from layerscope.api import MAX_COUNT
 
-    def convert(ctx: click.Context, param: click.Parameter, value: Any) -> int | None:
-        if value is None:
-            return None
-        text = str(value).strip().replace("_", "").replace(",", "")
-        raw = str(value)
-        shown = raw if len(raw) <= 60 else f"{raw[:30]}... ({len(raw)} characters)"
-        if not text.isascii() or not text.isdigit():
-            raise click.BadParameter(f"must be a positive integer; got {shown!r}")
-        from layerscope.api import MAX_COUNT
-
-        if len(text.lstrip("0")) > len(str(MAX_COUNT)) or int(text) > MAX_COUNT:
-            raise click.BadParameter(f"must be at most {MAX_COUNT:,}; got {shown!r}")
-        number = int(text)
-        if number <= 0:
-            raise click.BadParameter(f"must be a positive integer; got {shown!r}")
-        return number
-
-    return convert
+    if len(digits.lstrip("0")) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+        raise invalid(f"must be at most {MAX_COUNT:,}; got {shown(text)}")
+    number = int(digits)
+    if number <= 0:
+        raise invalid(f"must be a positive integer; got {shown(text)}")
+    return number
 
 
-def _input_shapes(
-    ctx: click.Context, param: click.Parameter, values: Any
+def input_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """``NAME=D1,D2,...`` as a (name, dims) pair; a malformed one is a usage error."""
+    name, sep, dims_text = text.partition("=")
+    name = name.strip()
+    try:
+        dims = tuple(int(d) for d in dims_text.replace("x", ",").split(",") if d.strip())
+    except ValueError:
+        dims = ()
+    if not sep or not name or not dims or any(d <= 0 for d in dims):
+        raise invalid(
+            f"expected NAME=D1,D2,... with positive dimensions, e.g. token_ids=128; got {text!r}"
+        )
+    return name, dims
+
+
+def _distinct_inputs(
+    pairs: list[tuple[str, tuple[int, ...]]] | None,
 ) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """``NAME=D1,D2,...`` options as (name, dims) pairs; a malformed one is a usage error."""
-    parsed: list[tuple[str, tuple[int, ...]]] = []
-    for value in values or ():
-        name, sep, dims_text = str(value).partition("=")
-        name = name.strip()
-        try:
-            dims = tuple(int(d) for d in dims_text.replace("x", ",").split(",") if d.strip())
-        except ValueError:
-            dims = ()
-        if not sep or not name or not dims or any(d <= 0 for d in dims):
-            raise click.BadParameter(
-                f"expected NAME=D1,D2,... with positive dimensions, e.g. token_ids=128; "
-                f"got {value!r}"
-            )
-        if any(name == seen for seen, _ in parsed):
-            raise click.BadParameter(f"input {name!r} is given twice")
-        parsed.append((name, dims))
-    return tuple(parsed)
+    seen: set[str] = set()
+    for name, _ in pairs or ():
+        if name in seen:
+            raise Usage(f"Invalid value for '--input-shape': input {name!r} is given twice")
+        seen.add(name)
+    return tuple(pairs or ())
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,13 @@ class ModelArgs:
     seq_len: int | None = None
     input_shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
     weights: bool = False
+
+    @classmethod
+    def take(cls, values: dict[str, Any]) -> ModelArgs:
+        """The shared options, removed from a parsed command line's ``values``."""
+        shared = {name: values.pop(name) for name in cls.__dataclass_fields__}
+        shared["input_shapes"] = _distinct_inputs(shared["input_shapes"])
+        return cls(**shared)
 
     def analysis_options(self) -> AnalysisOptions:
         """The analysis options, validated (a bad value is a usage error)."""
@@ -112,109 +122,140 @@ class ModelArgs:
         )
 
 
-def model_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the shared options to a command, which receives them as one :class:`ModelArgs`
-    (its first argument) followed by its own options."""
-    decorators = [
-        # readable=False: an unreadable model is a bad model file (exit 1, one line from
-        # layerscope.loading), not a usage error.
-        click.argument("model", type=click.Path(path_type=str, readable=False)),
-        click.option(
-            "--samples",
-            "samples",
-            metavar="N",
-            callback=_positive_int("--samples"),
-            help="Training samples the model will see; adds the data-fit analysis.",
-        ),
-        click.option(
-            "--unsafe",
-            is_flag=True,
-            help="Allow a trusted model holding Python lambdas (turns Keras safe mode off).",
-        ),
-        click.option(
-            "--custom-objects",
-            "custom_objects",
-            metavar="FILE.py",
-            type=click.Path(path_type=str),
-            help="A Python file defining the model's custom layers (it is run: trust it).",
-        ),
-        click.option(
-            "--engine",
-            type=click.Choice(choices(Engine)),
-            default="auto",
-            show_default=True,
-            help="static reads a .keras file without TensorFlow; keras builds the model.",
-        ),
-        click.option(
-            "--batch-size",
-            "batch_size",
-            metavar="N",
-            callback=_positive_int("--batch-size"),
-            help="Batch size for the activation-memory estimate (default 1).",
-        ),
-        click.option(
-            "--optimizer",
-            metavar="NAME",
-            default="adam",
-            show_default=True,
-            help="Optimizer for the optimizer-state memory estimate (adam, sgd, rmsprop, ...).",
-        ),
-        click.option(
-            "--depth",
-            type=click.IntRange(min=0),
-            metavar="N",
-            default=None,
-            help="Show rows down to N levels inside nested models and blocks (default: what "
-            "reads best; 0: the model's own layers). JSON always has every row.",
-        ),
-        click.option(
-            "--weights",
-            is_flag=True,
-            help="Read the weights' values: statistics per variable and health findings.",
-        ),
-        click.option("--debug", is_flag=True, help="Show tracebacks and engine decisions."),
-        click.option(
-            "--seq-len",
-            "seq_len",
-            metavar="N",
-            callback=_positive_int("--seq-len"),
-            help="Fill every unknown non-batch input dimension with N for the MACs and "
-            "activation figures (default: unknown, figures per position).",
-        ),
-        click.option(
-            "--input-shape",
-            "input_shapes",
-            metavar="NAME=D1,D2,...",
-            multiple=True,
-            callback=_input_shapes,
-            help="Set one model input's non-batch dimensions, e.g. token_ids=512 (repeatable).",
-        ),
-    ]
-
-    @functools.wraps(function)
-    def collect(**kwargs: Any) -> Any:
-        shared = {name: kwargs.pop(name) for name in ModelArgs.__dataclass_fields__}
-        return function(ModelArgs(**shared), **kwargs)
-
-    wrapped: Callable[..., Any] = collect
-    for decorator in reversed(decorators):
-        wrapped = decorator(wrapped)
-    return wrapped
+def add_model_options(parser: Parser) -> None:
+    """The model argument and the options every command that reads a model shares."""
+    parser.add_argument("model", metavar="MODEL", help="The .keras file (or a legacy .h5).")
+    option = parser.add_argument
+    option(
+        "--samples",
+        metavar="N",
+        type=positive_int,
+        help="Training samples the model will see; adds the data-fit analysis.",
+    )
+    option(
+        "--unsafe",
+        action="store_true",
+        help="Allow a trusted model holding Python lambdas (turns Keras safe mode off).",
+    )
+    option(
+        "--custom-objects",
+        metavar="FILE.py",
+        help="A Python file defining the model's custom layers (it is run: trust it).",
+    )
+    option(
+        "--engine",
+        type=choice(choices(Engine)),
+        metavar=choices_metavar(choices(Engine)),
+        default="auto",
+        help="static reads a .keras file without TensorFlow; keras builds the model.  "
+        "[default: auto]",
+    )
+    option(
+        "--batch-size",
+        metavar="N",
+        type=positive_int,
+        help="Batch size for the activation-memory estimate (default 1).",
+    )
+    option(
+        "--optimizer",
+        metavar="NAME",
+        default="adam",
+        help="Optimizer for the optimizer-state memory estimate (adam, sgd, rmsprop, ...).  "
+        "[default: adam]",
+    )
+    option(
+        "--depth",
+        metavar="N",
+        type=whole_number(0),
+        help="Show rows down to N levels inside nested models and blocks (default: what "
+        "reads best; 0: the model's own layers). JSON always has every row.",
+    )
+    option(
+        "--weights",
+        action="store_true",
+        help="Read the weights' values: statistics per variable and health findings.",
+    )
+    option("--debug", action="store_true", help="Show tracebacks and engine decisions.")
+    option(
+        "--seq-len",
+        metavar="N",
+        type=positive_int,
+        help="Fill every unknown non-batch input dimension with N for the MACs and "
+        "activation figures (default: unknown, figures per position).",
+    )
+    option(
+        "--input-shape",
+        dest="input_shapes",
+        metavar="NAME=D1,D2,...",
+        action="append",
+        type=input_shape,
+        help="Set one model input's non-batch dimensions, e.g. token_ids=512 (repeatable).",
+    )
 
 
-def diagram_options(function: Callable[..., Any]) -> Callable[..., Any]:
+def add_diagram_options(parser: Parser) -> None:
     """``--rankdir`` and ``--expand-nested``, shared by ``diagram`` and ``report``."""
-    function = click.option(
-        "--expand-nested", is_flag=True, help="Draw nested models as clusters of their layers."
-    )(function)
-    return click.option(
+    parser.add_argument(
         "--rankdir",
-        type=click.Choice(choices(Rankdir), case_sensitive=False),
-        metavar="[" + "|".join(choices(Rankdir)) + "]",
+        type=choice(choices(Rankdir), case_sensitive=False),
+        metavar=choices_metavar(choices(Rankdir)),
         default="TB",
-        show_default=True,
-        help="Diagram layout: top to bottom, left to right, or reversed.",
-    )(function)
+        help="Diagram layout: top to bottom, left to right, or reversed.  [default: TB]",
+    )
+    parser.add_argument(
+        "--expand-nested",
+        action="store_true",
+        help="Draw nested models as clusters of their layers.",
+    )
+
+
+def add_output_option(parser: Parser, help_text: str, **settings: Any) -> None:
+    """``-o``/``--output FILE``."""
+    parser.add_argument("-o", "--output", metavar="FILE", help=help_text, **settings)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: its arguments, its own options and what it does.
+
+    ``run`` receives the shared options as one :class:`ModelArgs` followed by the command's
+    own options as keywords; its docstring is the command's help.
+    """
+
+    name: str
+    arguments: str
+    """The usage line's arguments, e.g. ``"MODEL OTHER"``."""
+    configure: Callable[[Parser], None]
+    run: Callable[..., None]
+
+    @property
+    def help(self) -> str:
+        return self.run.__doc__ or ""
+
+    def parser(self) -> Parser:
+        parser = Parser(self.name, self.arguments, self.help)
+        add_model_options(parser)
+        self.configure(parser)
+        return parser.finish()
+
+    def main(self, argv: list[str]) -> NoReturn:
+        """Parse ``argv`` (the words after the command's name), run, and exit."""
+        parser = self.parser()
+        try:
+            values = parser.parse(argv)
+            self.run(ModelArgs.take(values), **values)
+        except Usage as error:
+            parser.fail(error)
+        sys.exit(0)
+
+
+def _say(line: str) -> None:
+    """One line on standard error (nothing when it is closed)."""
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (AttributeError, ValueError, OSError):  # closed or replaced standard error
+        pass
 
 
 def _print_traceback() -> None:
@@ -226,7 +267,7 @@ def _print_traceback() -> None:
 def _fail(message: str, debug: bool) -> None:
     if debug:
         _print_traceback()
-    click.echo(f"layerscope: error: {message}", err=True)
+    _say(f"layerscope: error: {message}")
     sys.exit(1)
 
 
@@ -242,16 +283,14 @@ def handle_errors(function: F) -> F:
         except UsageError as error:
             if debug:
                 _print_traceback()
-            raise click.UsageError(str(error)) from error
+            raise Usage(str(error)) from error
         except LayerscopeError as error:
             _fail(_one_line(str(error)), debug)
         except KeyboardInterrupt as error:
-            from layerscope.progress import Terminated
+            from layerscope.signals import Terminated
 
             signum = error.signum if isinstance(error, Terminated) else 2
-            click.echo(
-                "layerscope: interrupted" if signum == 2 else "layerscope: terminated", err=True
-            )
+            _say("layerscope: interrupted" if signum == 2 else "layerscope: terminated")
             sys.exit(128 + signum)
         except MemoryError:
             _fail(f"out of memory while reading the model{_named(shared)}", debug)
@@ -305,7 +344,7 @@ def wrote(output: str) -> None:
     if output != "-":
         from layerscope.render.escape import visible
 
-        click.echo(f"wrote {visible(output)}", err=True)
+        _say(f"wrote {visible(output)}")
 
 
 def is_terminal(stream: Any) -> bool:

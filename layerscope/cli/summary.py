@@ -4,46 +4,46 @@ from __future__ import annotations
 
 import sys
 
-import click
-
-from layerscope.cli.shared import ModelArgs, check_output, handle_errors, is_terminal, model_options
+from layerscope.cli.parsing import Parser, choice, choices_metavar, invalid, whole_number
+from layerscope.cli.shared import (
+    Command,
+    ModelArgs,
+    add_output_option,
+    check_output,
+    handle_errors,
+    is_terminal,
+)
 from layerscope.options import SummaryFormat, choices
 
 
-def _text_width(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value is not None and 0 < value < 40:
-        raise click.BadParameter(f"must be 0 (no limit) or at least 40; got {value}")
+def _text_width(text: str) -> int:
+    value: int = whole_number(0, 1000)(text)
+    if 0 < value < 40:
+        raise invalid(f"must be 0 (no limit) or at least 40; got {value}")
     return value
 
 
-@click.command()
-@model_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(choices(SummaryFormat)),
-    default="text",
-    show_default=True,
-    help="Terminal table, Markdown table, or the JSON document.",
-)
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    type=click.Path(path_type=str),
-    help="Write to FILE instead of standard output.",
-)
-@click.option(
-    "--width",
-    metavar="N",
-    type=click.IntRange(0, 1000),
-    callback=_text_width,
-    default=None,
-    help="Text width in columns (default: the terminal's, 80 when piped; 0: no limit; "
-    "at least 40).",
-)
+def configure(parser: Parser) -> None:
+    parser.add_argument(
+        "--format",
+        dest="output_format",
+        type=choice(choices(SummaryFormat)),
+        metavar=choices_metavar(choices(SummaryFormat)),
+        default="text",
+        help="Terminal table, Markdown table, or the JSON document.  [default: text]",
+    )
+    add_output_option(parser, "Write to FILE instead of standard output.")
+    parser.add_argument(
+        "--width",
+        metavar="N",
+        type=_text_width,
+        help="Text width in columns (default: the terminal's, 80 when piped; 0: no limit; "
+        "at least 40).",
+    )
+
+
 @handle_errors
-def summary(
+def run(
     args: ModelArgs,
     output_format: str,
     output: str | None,
@@ -68,3 +68,6 @@ def summary(
     from layerscope.io import write_output
 
     write_output("-" if output is None else output, text, (args.model, args.custom_objects))
+
+
+summary = Command("summary", "MODEL", configure, run)

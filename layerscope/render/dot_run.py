@@ -133,7 +133,7 @@ class GraphvizProgram:
         if safe:
             arguments += ["-Gsplines=line", "-Gmclimit=0.5", "-Gnslimit=2", "-Gnslimit1=2"]
         timeout = _timeout()
-        from layerscope.progress import signals_as_interrupts
+        from layerscope.signals import signals_as_interrupts
 
         try:
             # SIGTERM/SIGHUP unwind like Ctrl-C: subprocess.run kills the child on any
