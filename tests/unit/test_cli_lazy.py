@@ -274,21 +274,3 @@ def test_options_after_the_model_and_a_model_named_like_an_option() -> None:
     args, own = parse("check", "m", "--max-growth", "5%", "--max-growth", "macs=10%")
     assert own["max_growth"] == ["5%", "macs=10%"]
     assert parse("check", "m")[1]["max_growth"] is None
-
-
-def test_a_command_is_imported_when_it_runs_only() -> None:
-    import subprocess
-
-    code = (
-        "import sys\n"
-        "from layerscope.cli import main\n"
-        "try:\n    main(['diagram', '--help'])\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('layerscope.cli.')))\n"
-    )
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
-    )
-    assert "Usage: layerscope diagram [OPTIONS] MODEL" in result.stdout
-    loaded = result.stdout.strip().splitlines()[-1]
-    assert loaded == "['layerscope.cli.diagram', 'layerscope.cli.parsing', 'layerscope.cli.shared']"

@@ -109,3 +109,9 @@ def test_package_names_load_on_first_use() -> None:
         assert "nonexistent" in str(error)
     else:
         raise AssertionError("no AttributeError")
+
+
+def test_a_command_help_imports_no_other_command() -> None:
+    added = added_modules("diagram", "--help")
+    commands = [name for name in added if name.startswith("layerscope.cli.")]
+    assert commands == ["layerscope.cli.diagram", "layerscope.cli.parsing", "layerscope.cli.shared"]
