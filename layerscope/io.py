@@ -9,6 +9,9 @@ render_diagram`) goes through :func:`write_output`:
   so the device stays a device and a FIFO's reader gets the bytes;
 * a symbolic link is followed: its final target is written (atomically when it is a regular
   file or does not exist yet, in the target's own folder) and the link stays a link;
+  ``/dev/stdout`` and ``/dev/stderr`` (links to ``/proc/self/fd/N``) write to that stream,
+  whatever it is: a pipe, a terminal, or a file the shell opened (``>> log`` keeps what the
+  log held, and the shell's file is never swapped for a new one);
 * a regular file (or a new one) is replaced atomically: a temporary file in the same folder,
   fsynced, then renamed over it, so a failed run never leaves half a file;
 * an empty path, a path ending in a slash, and any path that is one of the command's
@@ -139,15 +142,22 @@ def write_output(path: PathLike, data: str | bytes, inputs: Iterable[PathLike | 
     except OSError as error:
         raise RenderError(f"cannot write {_shown(text)}: {error.strerror}") from error
     if status is not None and stat.S_ISLNK(status.st_mode):
-        target = Path(os.path.realpath(target))
         try:
-            status = os.stat(target)
+            status = os.stat(target)  # follows /proc's links to pipes too (/dev/stdout)
         except FileNotFoundError:
             status = None  # a link to a file not made yet: create its target
         except OSError as error:
             raise RenderError(f"cannot write {_shown(text)}: {error.strerror}") from error
         if status is not None and stat.S_ISDIR(status.st_mode):
             raise UsageError(f"the output path {_shown(text)} links to a folder")
+        stream = _standard_stream(status)
+        if stream is not None:
+            _write_stream(stream, payload)
+            return text
+        if status is None or stat.S_ISREG(status.st_mode):
+            # a file is replaced in its own folder; a pipe, device or socket is opened
+            # through the link itself (realpath cannot name /proc's "pipe:[123]")
+            target = Path(os.path.realpath(target))
     if status is not None and not stat.S_ISREG(status.st_mode):
         _write_through(target, payload, text)
     else:
@@ -157,6 +167,37 @@ def write_output(path: PathLike, data: str | bytes, inputs: Iterable[PathLike | 
 
 write_atomic = write_output
 """The former name of :func:`write_output`."""
+
+
+def _standard_stream(status: os.stat_result | None) -> int | None:
+    """1 or 2 when a link's target is this process's standard output or error (the file
+    behind ``/proc/self/fd/1``, say), else None."""
+    if status is None:
+        return None
+    for descriptor in (1, 2):
+        try:
+            held = os.fstat(descriptor)
+        except OSError:  # closed
+            continue
+        if (held.st_dev, held.st_ino) == (status.st_dev, status.st_ino):
+            return descriptor
+    return None
+
+
+def _write_stream(descriptor: int, payload: bytes) -> None:
+    if descriptor == 1:
+        _write_stdout(payload)
+        return
+    stream = getattr(sys.stderr, "buffer", None)
+    if stream is None or getattr(sys.stderr, "closed", False):
+        raise RenderError("cannot write to standard error: it is closed")
+    try:
+        sys.stderr.flush()
+        stream.write(payload)
+        stream.flush()
+    except (OSError, ValueError) as error:
+        detail = getattr(error, "strerror", None) or str(error)
+        raise RenderError(f"cannot write to standard error: {detail}") from error
 
 
 def _write_stdout(payload: bytes) -> None:

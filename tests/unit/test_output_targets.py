@@ -104,6 +104,73 @@ def test_a_symlink_stays_a_link_and_its_target_gets_the_output(
     assert sorted(p.name for p in (tmp_path / "real").iterdir()) == [f"out{suffix}"]
 
 
+@pytest.mark.parametrize("command", ["summary", "report"])
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_dev_stdout_and_stderr_reach_the_pipe_behind_them(
+    command: str, stream: str, model: Path, tmp_path: Path
+) -> None:
+    """/dev/stdout is a link to /proc/self/fd/1, itself a link to "pipe:[N]" here (the test
+    captures the output through a pipe): written through, never resolved to a file name."""
+    extra, _, marker = COMMANDS[command]
+    result = run(command, model, *extra, "-o", f"/dev/{stream}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    assert marker in getattr(result, stream)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
+def test_dev_stdout_appends_to_the_file_the_shell_opened(model: Path, tmp_path: Path) -> None:
+    """``layerscope summary m -o /dev/stdout >> log``: the log keeps its earlier lines, and
+    the file the shell opened is written, not replaced by a new one."""
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"earlier line\n")
+    inode = log.stat().st_ino
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    with open(log, "ab") as appended:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "layerscope",
+                "summary",
+                os.fspath(model),
+                "--engine",
+                "static",
+                "-o",
+                "/dev/stdout",
+            ],
+            stdout=appended,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr.decode()
+    written = log.read_bytes()
+    assert written.startswith(b"earlier line\n") and COMMANDS["summary"][2] in written
+    assert log.stat().st_ino == inode
+
+
+def test_a_symlink_to_a_fifo_feeds_the_fifo(model: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "out.txt"
+    link.symlink_to(fifo)
+    received: list[bytes] = []
+
+    def reader() -> None:
+        with open(fifo, "rb") as stream:
+            received.append(stream.read())
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    result = run("summary", model, "--engine", "static", "-o", link, cwd=tmp_path)
+    thread.join(timeout=30)
+    assert result.returncode == 0, result.stderr.decode()
+    assert link.is_symlink() and stat.S_ISFIFO(os.stat(link).st_mode)
+    assert received and COMMANDS["summary"][2] in received[0]
+
+
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_dash_is_standard_output(command: str, model: Path, tmp_path: Path) -> None:
     extra, _, marker = COMMANDS[command]
