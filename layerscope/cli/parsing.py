@@ -182,10 +182,14 @@ class Parser(argparse.ArgumentParser):
         raise Usage(_reworded(message))
 
     def fail(self, error: Usage) -> NoReturn:
-        """Print ``error`` after the usage line and exit with status 2."""
+        """Print ``error`` after the usage line and exit with status 2. The message quotes
+        what the user typed, so control characters in it are shown as escapes (the same
+        rule as every other line the CLI writes to stderr)."""
+        from layerscope.render.escape import visible
+
         sys.stderr.write(
             f"{self.format_usage().rstrip()}\n"
-            f"Try '{self.prog} --help' for help.\n\nError: {error}\n"
+            f"Try '{self.prog} --help' for help.\n\nError: {visible(str(error))}\n"
         )
         sys.stderr.flush()
         sys.exit(2)

@@ -175,6 +175,21 @@ def test_usage_errors_name_the_problem_after_the_usage(
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["summary", "m", "--\x1b[2Jx"], "No such option '--\\x1b[2Jx'."),
+        (["sum\u202emary"], "No such command 'sum\\u202emary'. Did you mean 'summary'?"),
+        (["summary", "m", "extra\x07"], "Got unexpected extra argument (extra\\x07)."),
+    ],
+)
+def test_usage_errors_show_control_characters_as_escapes(args: list[str], shown: str) -> None:
+    result = invoke(args)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"Error: {shown}\n")
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+
+
 def test_a_template_dir_that_is_a_file_and_a_config_that_is_a_folder(tmp_path: Path) -> None:
     afile = tmp_path / "f.txt"
     afile.write_text("x")
