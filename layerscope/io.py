@@ -184,28 +184,19 @@ def _standard_stream(status: os.stat_result | None) -> int | None:
     return None
 
 
-def _write_stream(descriptor: int, payload: bytes) -> None:
-    if descriptor == 1:
-        _write_stdout(payload)
-        return
-    stream = getattr(sys.stderr, "buffer", None)
-    if stream is None or getattr(sys.stderr, "closed", False):
-        raise RenderError("cannot write to standard error: it is closed")
-    try:
-        sys.stderr.flush()
-        stream.write(payload)
-        stream.flush()
-    except (OSError, ValueError) as error:
-        detail = getattr(error, "strerror", None) or str(error)
-        raise RenderError(f"cannot write to standard error: {detail}") from error
-
-
 def _write_stdout(payload: bytes) -> None:
-    stream = getattr(sys.stdout, "buffer", None)
-    if stream is None or getattr(sys.stdout, "closed", False):
-        raise RenderError("cannot write to standard output: it is closed")
+    _write_stream(1, payload)
+
+
+def _write_stream(descriptor: int, payload: bytes) -> None:
+    """Write to standard output (1) or standard error (2) through Python's own stream."""
+    text_stream = sys.stdout if descriptor == 1 else sys.stderr
+    name = "standard output" if descriptor == 1 else "standard error"
+    stream = getattr(text_stream, "buffer", None)
+    if stream is None or getattr(text_stream, "closed", False):
+        raise RenderError(f"cannot write to {name}: it is closed")
     try:
-        sys.stdout.flush()
+        text_stream.flush()
         stream.write(payload)
         stream.flush()
     except BrokenPipeError:
@@ -215,7 +206,7 @@ def _write_stdout(payload: bytes) -> None:
             os.dup2(devnull, stream.fileno())
     except (OSError, ValueError) as error:
         detail = getattr(error, "strerror", None) or str(error)
-        raise RenderError(f"cannot write to standard output: {detail}") from error
+        raise RenderError(f"cannot write to {name}: {detail}") from error
 
 
 def _write_through(target: Path, payload: bytes, shown: str) -> None:

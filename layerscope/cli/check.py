@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from layerscope.cli.parsing import Parser, choice, choices_metavar, file_path, invalid
+from layerscope.cli.parsing import Parser, file_path, invalid
 from layerscope.cli.shared import (
     Command,
     ModelArgs,
+    add_format_option,
     add_output_option,
     check_output,
     emit,
@@ -76,14 +77,10 @@ def configure(parser: Parser) -> None:
         "MODEL with [tool.layerscope.check]).",
     )
     option("--no-config", action="store_true", help="Ignore pyproject.toml budgets.")
-    option(
-        "--format",
-        dest="output_format",
-        type=choice(FORMATS),
-        metavar=choices_metavar(FORMATS),
-        default="text",
-        help="Terminal table, Markdown table for a pull-request comment, or JSON verdict.  "
-        "[default: text]",
+    add_format_option(
+        parser,
+        FORMATS,
+        "Terminal table, Markdown table for a pull-request comment, or JSON verdict.",
     )
     add_output_option(parser, "Write the verdict to FILE instead of standard output.")
 

@@ -9,6 +9,7 @@ from layerscope.cli.parsing import Parser, choice, choices_metavar
 from layerscope.cli.shared import (
     Command,
     ModelArgs,
+    add_format_option,
     add_output_option,
     check_output,
     emit,
@@ -24,14 +25,10 @@ THEMES = tuple(choices(Theme))
 def configure(parser: Parser) -> None:
     option = parser.add_argument
     option("other", metavar="OTHER", help="The model to compare MODEL with (B).")
-    option(
-        "--format",
-        dest="output_format",
-        type=choice(FORMATS),
-        metavar=choices_metavar(FORMATS),
-        default="text",
-        help="Terminal table, Markdown for a pull-request comment, JSON, or an HTML page.  "
-        "[default: text]",
+    add_format_option(
+        parser,
+        FORMATS,
+        "Terminal table, Markdown for a pull-request comment, JSON, or an HTML page.",
     )
     add_output_option(parser, "Write to FILE instead of standard output.")
     option("--all", dest="show_all", action="store_true", help="Text: list unchanged layers too.")

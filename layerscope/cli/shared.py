@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -206,6 +206,18 @@ def add_diagram_options(parser: Parser) -> None:
         "--expand-nested",
         action="store_true",
         help="Draw nested models as clusters of their layers.",
+    )
+
+
+def add_format_option(parser: Parser, formats: Sequence[str], help_text: str) -> None:
+    """``--format``, one of ``formats`` (the first is the default)."""
+    parser.add_argument(
+        "--format",
+        dest="output_format",
+        type=choice(formats),
+        metavar=choices_metavar(formats),
+        default=formats[0],
+        help=f"{help_text}  [default: {formats[0]}]",
     )
 
 

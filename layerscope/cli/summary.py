@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from layerscope.cli.parsing import Parser, choice, choices_metavar, invalid, whole_number
+from layerscope.cli.parsing import Parser, invalid, whole_number
 from layerscope.cli.shared import (
     Command,
     ModelArgs,
+    add_format_option,
     add_output_option,
     check_output,
     handle_errors,
@@ -24,13 +25,8 @@ def _text_width(text: str) -> int:
 
 
 def configure(parser: Parser) -> None:
-    parser.add_argument(
-        "--format",
-        dest="output_format",
-        type=choice(choices(SummaryFormat)),
-        metavar=choices_metavar(choices(SummaryFormat)),
-        default="text",
-        help="Terminal table, Markdown table, or the JSON document.  [default: text]",
+    add_format_option(
+        parser, choices(SummaryFormat), "Terminal table, Markdown table, or the JSON document."
     )
     add_output_option(parser, "Write to FILE instead of standard output.")
     parser.add_argument(

@@ -47,6 +47,19 @@ def model(tmp_path: Path) -> Path:
     return target
 
 
+def read_in_background(fifo: Path) -> tuple[list[bytes], threading.Thread]:
+    """Start a thread reading ``fifo`` to its end; what it read lands in the list."""
+    received: list[bytes] = []
+
+    def reader() -> None:
+        with open(fifo, "rb") as stream:
+            received.append(stream.read())
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    return received, thread
+
+
 needs_root = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod needs root"
 )
@@ -72,14 +85,7 @@ def test_a_fifo_is_fed_not_replaced(command: str, model: Path, tmp_path: Path) -
     extra, suffix, marker = COMMANDS[command]
     fifo = tmp_path / f"pipe{suffix}"
     os.mkfifo(fifo)
-    received: list[bytes] = []
-
-    def reader() -> None:
-        with open(fifo, "rb") as stream:
-            received.append(stream.read())
-
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
+    received, thread = read_in_background(fifo)
     result = run(command, model, *extra, "-o", fifo, cwd=tmp_path)
     thread.join(timeout=30)
     assert result.returncode == 0, result.stderr.decode()
@@ -156,14 +162,7 @@ def test_a_symlink_to_a_fifo_feeds_the_fifo(model: Path, tmp_path: Path) -> None
     os.mkfifo(fifo)
     link = tmp_path / "out.txt"
     link.symlink_to(fifo)
-    received: list[bytes] = []
-
-    def reader() -> None:
-        with open(fifo, "rb") as stream:
-            received.append(stream.read())
-
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
+    received, thread = read_in_background(fifo)
     result = run("summary", model, "--engine", "static", "-o", link, cwd=tmp_path)
     thread.join(timeout=30)
     assert result.returncode == 0, result.stderr.decode()
