@@ -10,6 +10,7 @@ from typing import Any
 from layerscope.budgets import CHECK_SCHEMA_VERSION, METRICS, BudgetResult, CheckResult
 from layerscope.render.escape import markdown_cell, markdown_code, terminal
 from layerscope.render.format import human_bytes, human_count
+from layerscope.render.text import aligned_table
 
 
 def _value(metric: str, value: int | float) -> str:
@@ -71,18 +72,7 @@ def render_check_text(result: CheckResult) -> str:
         lines.append(f"Baseline: {terminal(_name(result.baseline_source))}")
     rows = [(*cells(r), terminal(r.budget.origin)) for r in result.results]
     headers = ("Budget", "Limit", "Measured", "Margin", "Result", "From")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    right = {1, 2, 3}
-
-    def line(values: tuple[str, ...]) -> str:
-        parts = [
-            v.rjust(w) if i in right else v.ljust(w)
-            for i, (v, w) in enumerate(zip(values, widths, strict=True))
-        ]
-        return " " + "  ".join(parts).rstrip()
-
-    lines += ["", line(headers), " " + "─" * (sum(widths) + 2 * (len(widths) - 1))]
-    lines += [line(row) for row in rows]
+    lines += ["", *aligned_table(headers, rows, right={1, 2, 3})]
     lines += ["", _summary(result)]
     return "\n".join(lines) + "\n"
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from layerscope.diffing import DiffReport, LayerDiff, LayerSide, ModelSide, Quantity
 from layerscope.render.escape import terminal
 from layerscope.render.format import human_bytes, human_count, shape_text, thousands
+from layerscope.render.text import aligned_table
 
 TOTAL_LABELS: dict[str, str] = {
     "params": "Params",
@@ -152,25 +153,6 @@ def count_or_blank(side: LayerSide | None, key: str) -> str:
 # -- the text table ------------------------------------------------------------------------
 
 
-def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [len(h) for h in headers]
-    for cells in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        parts = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return " " + "  ".join(parts).rstrip()
-
-    return [
-        line(headers),
-        " " + "─" * (sum(widths) + 2 * (len(widths) - 1)),
-        *[line(cells) for cells in rows],
-    ]
-
-
 def render_diff_text(report: DiffReport, color: bool = False, show_unchanged: bool = False) -> str:
     """The diff as a terminal table: totals, then the changed rows (all rows with
     ``show_unchanged``). Names are escaped by :func:`terminal`; colour is ANSI, only when
@@ -189,7 +171,7 @@ def render_diff_text(report: DiffReport, color: bool = False, show_unchanged: bo
         ]
         for key, q in report.totals.items()
     ]
-    lines += _table(["", "A", "B", "Change"], total_rows, right={1, 2, 3})
+    lines += aligned_table(["", "A", "B", "Change"], total_rows, right={1, 2, 3})
     counts = " · ".join(f"{report.count(s)} {s}" for s in STATUS_ORDER)
     lines += ["", f"Layers: {counts}"]
     shown = report.layers if show_unchanged else report.changed_rows
@@ -210,7 +192,7 @@ def render_diff_text(report: DiffReport, color: bool = False, show_unchanged: bo
                 ]
             )
             statuses.append(row.status)
-        table = _table(
+        table = aligned_table(
             ["", "Layer", "Type", "Output shape", "Params A", "Params B", "Δ params", "Δ MACs"],
             body,
             right={4, 5, 6, 7},

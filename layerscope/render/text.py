@@ -89,6 +89,32 @@ def _ljust(text: str, width: int) -> str:
     return text + " " * max(0, width - cells(text))
 
 
+def _rjust(text: str, width: int) -> str:
+    return " " * max(0, width - cells(text)) + text
+
+
+def aligned_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
+) -> list[str]:
+    """A plain table's lines (header, rule, rows), columns padded in terminal cells (a CJK
+    name takes two per character), the ``right`` columns right-aligned. Cells are already
+    escaped by the caller."""
+    widths = [cells(h) for h in headers]
+    for row in rows:
+        widths = [max(w, cells(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            _rjust(v, w) if i in right else _ljust(v, w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ]
+        return " " + "  ".join(parts).rstrip()
+
+    return [line(headers), " " + "─" * (sum(widths) + 2 * (len(widths) - 1))] + [
+        line(row) for row in rows
+    ]
+
+
 def layer_label(row: LayerReport, width: int | None = None) -> str:
     """``name (Class)``, indented by nesting depth; within ``width`` cells the name is
     shortened first (to keep the class visible), then the whole label."""

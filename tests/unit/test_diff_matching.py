@@ -110,6 +110,21 @@ def test_text_colour_only_when_asked() -> None:
     assert plain.splitlines()[1] == "+41 params (+102.5%), MACs +36, layers: 2 changed, 1 added"
 
 
+def test_wide_names_keep_the_columns_aligned() -> None:
+    """A CJK name takes two terminal cells per character: the columns after it start at the
+    same cell in every row of the diff's table."""
+    from layerscope.render.text import cells
+
+    a = model(dense("x", 4, 4), dense("日本語の層", 4, 4))
+    b = model(dense("x", 4, 8), dense("日本語の層", 8, 4))
+    lines = diff(a, b).to_text().splitlines()
+    header = next(i for i, line in enumerate(lines) if "Layer" in line and "Type" in line)
+    rows = [line for line in lines[header + 2 :] if "Dense" in line]
+    assert len(rows) == 2
+    starts = {cells(line[: line.index("Dense")]) for line in rows}
+    assert starts == {cells(lines[header][: lines[header].index("Type")])}
+
+
 def test_check_on_reports() -> None:
     small = model(dense("x", 10, 10))  # 110 params, 100 MACs, 440 bytes
     big = model(dense("x", 10, 20))  # 220 params
