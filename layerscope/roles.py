@@ -13,7 +13,10 @@ The rules, in order (docs/json.md defines the roles):
   classes, is normalisation-like: ``*Normalization``, ``*Norm``, ``*Norm2d``, so keras_hub's
   ``LlamaLayerNorm.scale``, ``T5LayerNorm.weight`` and Gemma's ``RMSNormalization.scale``
   are all ``norm``) -> ``norm``;
-* kernels of every kind and embeddings -> ``weight``;
+* kernels of every kind and embeddings -> ``weight``: ``kernel``/``weight(s)``, any name
+  ending in ``embedding(s)`` (DeiT's ``position_embedding``) and learned token vectors
+  (``class_token``, ``cls_token``, ``distillation_token``, ``mask_token``,
+  ``register_tokens``: one embedding row each, prepended to or swapped into the sequence);
 * biases -> ``bias``;
 * everything else (PReLU's ``alpha``, ConvNeXt's layer-scale ``gamma``, custom variables)
   -> ``other``.
@@ -37,6 +40,8 @@ _NORM_CLASS = re.compile(r"Normalization|Norm(?:\d*[dD])?$")
 """``*Normalization`` anywhere in the name, or a name ending in ``Norm`` (``LlamaLayerNorm``,
 ``QKNorm``, ``RmsNorm2d``); not ``ConvNormAct``-style composite blocks."""
 _WEIGHT_NAMES = frozenset({"embeddings", "embedding", "kernel", "weight", "weights"})
+_TOKEN_NAME = re.compile(r"(?:^|_)tokens?$")
+"""A learned token vector (``class_token``, ``register_tokens``): an embedding row."""
 
 
 def is_normalization_class(class_name: str) -> bool:
@@ -65,7 +70,11 @@ def variable_role(
         is_normalization_class(layer_class) or any(map(is_normalization_class, bases))
     ):
         return "norm"
-    if name in _WEIGHT_NAMES or name.endswith("kernel") or name.endswith("embeddings"):
+    if (
+        name in _WEIGHT_NAMES
+        or name.endswith(("kernel", "embedding", "embeddings"))
+        or _TOKEN_NAME.search(name)
+    ):
         return "weight"
     if name == "bias" or name.endswith("_bias") or name.startswith("bias"):
         return "bias"

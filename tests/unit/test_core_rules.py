@@ -44,6 +44,12 @@ ROLES = [
     ("Custom", "weight", True, "weight"),
     ("Custom", "weights", True, "weight"),
     ("PositionEmbedding", "position_embeddings", True, "weight"),
+    ("DeiTEmbeddings", "position_embedding", True, "weight"),  # keras_hub DeiT / DINOv2
+    ("DeiTEmbeddings", "class_token", True, "weight"),
+    ("DeiTEmbeddings", "distillation_token", True, "weight"),
+    ("DINOV2Embedding", "cls_token", True, "weight"),
+    ("DINOV2Embedding", "register_tokens", True, "weight"),
+    ("Custom", "tokenizer_state", True, "other"),
     ("Dense", "bias", True, "bias"),
     ("MultiHeadAttention", "query_bias", True, "bias"),
     ("Custom", "bias_add", True, "bias"),
