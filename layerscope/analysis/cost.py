@@ -237,12 +237,17 @@ def _rule_cost(row: LayerReport, class_name: str) -> _RowCost:
     else:
         calls = (LayerCall(row.input_shapes, row.output_shapes),)
         repeat = row.call_count
+        if repeat == 0:
+            # A sub-layer its block built but never called in the traced forward pass
+            # (keras_hub's FusedMBConvBlock holds squeeze-and-excite convolutions it skips
+            # when se_ratio is 0): nothing ran, so nothing to price.
+            return _RowCost(0)
     total = 0
     for call in calls:
         macs = layer_macs(class_name, row.config, call.input_shapes, call.output_shapes)
         if macs is None:
             return _RowCost(0, f"the {class_name} rule could not read its shapes or config")
-        total += macs * repeat
+        total += macs * repeat * call.rows
     return _RowCost(total)
 
 
