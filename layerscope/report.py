@@ -159,6 +159,12 @@ class LayerCall:
     input_shapes: tuple[Shape, ...] = ()
     """Shapes of the call's tensor arguments in signature order (masks left out)."""
     output_shapes: tuple[Shape, ...] = ()
+    rows: int = 1
+    """How many rows the call's first tensor had per model sample: its leading axis in the
+    batch-1 trace. 1 for an ordinary call; more for a layer a block calls on a reshaped
+    tensor (Swin's window attention runs its Dense layers on 64 windows of 49 tokens per
+    image: shapes ``(None, 49, 96)``, rows 64). The shapes show that axis as ``None``, so a
+    rule's per-row figure times ``rows`` is the call's cost per sample."""
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ runs:
   called from two places - a tied embedding's forward and reverse calls - is told apart),
   and the shapes of its tensor arguments (masks left out) and outputs;
 * every matrix product run through ``keras.ops`` (``einsum``, ``matmul``,
-  ``dot_product_attention``) and the innermost layer whose own code ran it, so that work a
-  custom layer does outside its sub-layers (the attention products ``QK^T`` and ``A.V``) is
-  counted too.
+  ``dot_product_attention``) or the ``@`` operator, and the innermost layer whose own code
+  ran it, so that work a custom layer does outside its sub-layers (the attention products
+  ``QK^T`` and ``A.V``) is counted too.
 
 The patches are installed for the duration of the trace only and removed in a ``finally``;
 the model is not modified. Keras is imported by the caller (capture), as in capture.py.
@@ -169,10 +169,12 @@ class _Recorder:
                 chain = recorder.chain()
                 recorder.stack.pop()
             if chain:
+                inputs = recorder.argument_shapes(layer, args, kwargs)
                 recorder.calls.setdefault(chain, []).append(
                     LayerCall(
-                        input_shapes=recorder.argument_shapes(layer, args, kwargs),
+                        input_shapes=tuple(_batchless(s) for s in inputs),
                         output_shapes=tuple(_batchless(s) for s in _tensor_shapes(outputs)),
+                        rows=_rows(inputs),
                     )
                 )
             return outputs
@@ -190,11 +192,23 @@ class _Recorder:
                 if getattr(module, op_name, None) is original:
                     patched.append((module, op_name, original))
                     setattr(module, op_name, replacement)
+        # ``a @ b`` (MiT's SegFormer attention writes its products so) never calls
+        # ``keras.ops.matmul``: it is the tensor class's own operator, on the backend's
+        # tensors inside the symbolic trace (a TensorFlow graph tensor) or a KerasTensor.
+        operators: list[tuple[type, str, Any]] = []
+        for kind in _matmul_classes():
+            for name in ("__matmul__", "__rmatmul__"):
+                original = kind.__dict__.get(name)
+                if original is not None:
+                    operators.append((kind, name, original))
+                    setattr(kind, name, self.recording_operator(name, original))
         Layer.__call__ = recording_call
         try:
             yield
         finally:
             Layer.__call__ = original_call
+            for kind, name, original in operators:
+                setattr(kind, name, original)
             for module, op_name, original in patched:
                 setattr(module, op_name, original)
 
@@ -216,6 +230,15 @@ class _Recorder:
             return result
 
         return recording
+
+    def recording_operator(self, name: str, original: Any) -> Any:
+        """``tensor @ other`` (``__matmul__``) or ``other @ tensor`` (``__rmatmul__``),
+        recorded as a ``matmul`` with its operands in product order."""
+        if name == "__matmul__":
+            record = self.recording_op("matmul", original)
+            return lambda tensor, other: record(tensor, other)
+        record = self.recording_op("matmul", lambda left, right: original(right, left))
+        return lambda tensor, other: record(other, tensor)
 
     def argument_shapes(
         self, layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -252,7 +275,25 @@ class _Recorder:
                 *args,
                 *(v for k, v in kwargs.items() if "mask" not in k and k not in _SKIPPED_ARGUMENTS),
             ]
-        return tuple(_batchless(s) for s in _tensor_shapes(values))
+        return tuple(_tensor_shapes(values))
+
+
+def _matmul_classes() -> list[type]:
+    """The tensor classes whose ``@`` a symbolic trace can run: Keras's own, and the
+    backend's (only a framework Keras already imported is looked at)."""
+    import keras
+
+    classes: list[type] = [keras.KerasTensor]
+    tensorflow = sys.modules.get("tensorflow")
+    if keras.backend.backend() == "tensorflow" and tensorflow is not None:
+        classes.append(tensorflow.Tensor)
+    jax_core = sys.modules.get("jax.core")
+    if keras.backend.backend() == "jax" and jax_core is not None:
+        classes.append(jax_core.Tracer)
+    torch = sys.modules.get("torch")
+    if keras.backend.backend() == "torch" and torch is not None:
+        classes.append(torch.Tensor)
+    return classes
 
 
 def _find_op(name: str) -> Any:
@@ -298,6 +339,14 @@ def _tensor_shapes(value: Any) -> list[Shape]:
         except (TypeError, ValueError):
             continue
     return shapes
+
+
+def _rows(shapes: tuple[Shape, ...]) -> int:
+    """The first tensor argument's leading axis at batch 1 (see ``LayerCall.rows``); 1 when
+    it is unknown or there is none."""
+    if shapes and shapes[0] and isinstance(shapes[0][0], int) and shapes[0][0] > 0:
+        return shapes[0][0]
+    return 1
 
 
 def _batchless(shape: Shape) -> Shape:
