@@ -378,7 +378,18 @@ def _sublayers(layer: Any) -> list[Any]:
     whose rules price them whole: MultiHeadAttention, Bidirectional...)."""
     if _is_stock(layer):
         return []
-    return list(getattr(layer, "_layers", ()) or ())
+    direct = list(getattr(layer, "_layers", ()) or ())
+    # A layer Keras tracks both here and inside another sub-layer (keras_hub's ViTDet MLP
+    # keeps the list of Dense layers it then wraps in a Sequential) runs once, inside that
+    # sub-layer: it is shown there only, or its MACs would be counted twice.
+    nested: set[int] = set()
+    stack = [inner for sub in direct for inner in getattr(sub, "_layers", ()) or ()]
+    while stack:
+        inner = stack.pop()
+        if id(inner) not in nested:
+            nested.add(id(inner))
+            stack.extend(getattr(inner, "_layers", ()) or ())
+    return [sub for sub in direct if id(sub) not in nested]
 
 
 def _is_input_layer(layer: Any) -> bool:
