@@ -58,6 +58,20 @@ def _conv_output(op: Any, kernel: list[int]) -> list[int]:
     return [batch, *spatial, channels]
 
 
+def _atrous_output(op: Any) -> list[int] | None:
+    """A dilated convolution's real output shape. TensorFlow runs one as SpaceToBatchND ->
+    Conv2D -> BatchToSpaceND over blocks padded to a multiple of the rate (DeepLabV3's rate-18
+    3x3 convolution on a 16 x 16 map becomes 324 blocks of 1 x 1 outputs, 324 positions for
+    256 real ones): the positions computed are the BatchToSpaceND's output, not the padded
+    blocks'."""
+    if op.inputs[0].op.type != "SpaceToBatchND":
+        return None
+    for consumer in op.outputs[0].consumers():
+        if consumer.type == "BatchToSpaceND" and consumer.outputs[0].shape.is_fully_defined():
+            return list(consumer.outputs[0].shape.as_list())
+    return None
+
+
 def _op_macs(op: Any, resources: dict[str, list[int]]) -> int:
     def shape(tensor: Any) -> list[int]:
         dims = tensor.shape.as_list()
@@ -78,10 +92,10 @@ def _op_macs(op: Any, resources: dict[str, list[int]]) -> int:
         return _einsum(equation, [shape(t) for t in op.inputs])
     if kind == "Conv2D":
         kernel = _kernel_shape(op.inputs[1], resources)
-        return math.prod(_conv_output(op, kernel)) * math.prod(kernel[:-1])
+        return math.prod(_atrous_output(op) or _conv_output(op, kernel)) * math.prod(kernel[:-1])
     if kind == "DepthwiseConv2dNative":
         kernel = _kernel_shape(op.inputs[1], resources)
-        return math.prod(_conv_output(op, kernel)) * kernel[0] * kernel[1]
+        return math.prod(_atrous_output(op) or _conv_output(op, kernel)) * kernel[0] * kernel[1]
     return 0
 
 
