@@ -63,6 +63,7 @@ def capture(
     covered = {id(v) for row_vars in walker.top_level_variable_ids for v in row_vars}
     leftovers = [v for v in model.weights if id(v) not in covered]
     if leftovers:
+        owners = _owners(model)
         rows.append(
             LayerReport(
                 name=OWN_VARIABLES_ROW,
@@ -72,9 +73,10 @@ def capture(
                 variables=tuple(
                     _variable(
                         v,
-                        type(model).__name__,
+                        owners.get(id(v), (type(model).__name__, ()))[0],
                         id(v) in trainable_ids,
                         f"{OWN_VARIABLES_ROW}/{str(v.name).rsplit('/', 1)[-1]}",
+                        bases=owners.get(id(v), ("", ()))[1],
                     )
                     for v in leftovers
                 ),
@@ -97,6 +99,20 @@ def capture(
             else Trace(input_shapes=recording.input_shapes, error=recording.error)
         ),
     )
+
+
+def _owners(model: Any) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Each variable's creating layer (class name and base-class names), for variables no
+    row shows: a layer the model tracks but never calls, such as the ResNet's final
+    BatchNormalization DeepLabV3 keeps (its gamma is still a normalisation scale)."""
+    owners: dict[int, tuple[str, tuple[str, ...]]] = {}
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        own = list(getattr(layer, "_trainable_variables", ())) + list(
+            getattr(layer, "_non_trainable_variables", ())
+        )
+        for variable in own:
+            owners.setdefault(id(variable), (type(layer).__name__, _base_names(layer)))
+    return owners
 
 
 def variables_by_path(model: Any) -> dict[str, Any]:
