@@ -16,7 +16,9 @@ The rules, in order (docs/json.md defines the roles):
 * kernels of every kind and embeddings -> ``weight``: ``kernel``/``weight(s)``, any name
   ending in ``embedding(s)`` (DeiT's ``position_embedding``) and learned token vectors
   (``class_token``, ``cls_token``, ``distillation_token``, ``mask_token``,
-  ``register_tokens``: one embedding row each, prepended to or swapped into the sequence);
+  ``register_tokens``: one embedding row each, prepended to or swapped into the sequence),
+  and any trainable non-bias variable of a class named ``*Embedding(s)`` (ViTDet's
+  ``AddPositionalEmbedding.pos_embed``, ``AddRelativePositionalEmbedding.rel_pos_h``);
 * biases -> ``bias``;
 * everything else (PReLU's ``alpha``, ConvNeXt's layer-scale ``gamma``, custom variables)
   -> ``other``.
@@ -40,6 +42,11 @@ _NORM_CLASS = re.compile(r"Normalization|Norm(?:\d*[dD])?$")
 """``*Normalization`` anywhere in the name, or a name ending in ``Norm`` (``LlamaLayerNorm``,
 ``QKNorm``, ``RmsNorm2d``); not ``ConvNormAct``-style composite blocks."""
 _WEIGHT_NAMES = frozenset({"embeddings", "embedding", "kernel", "weight", "weights"})
+_EMBEDDING_CLASS = re.compile(r"Embeddings?$")
+"""A layer named as an embedding (``AddPositionalEmbedding``, ViTDet's
+``AddRelativePositionalEmbedding``): its learned tables (``pos_embed``, ``rel_pos_h``) are
+embeddings whatever their names. Matched on the class's own name only, which both engines
+know."""
 _TOKEN_NAME = re.compile(r"(?:^|_)tokens?$")
 """A learned token vector (``class_token``, ``register_tokens``): an embedding row."""
 
@@ -76,6 +83,9 @@ def variable_role(
         or _TOKEN_NAME.search(name)
     ):
         return "weight"
-    if name == "bias" or name.endswith("_bias") or name.startswith("bias"):
+    bias = name == "bias" or name.endswith("_bias") or name.startswith("bias")
+    if trainable and not bias and _EMBEDDING_CLASS.search(layer_class):
+        return "weight"
+    if bias:
         return "bias"
     return "other"

@@ -50,6 +50,11 @@ ROLES = [
     ("DINOV2Embedding", "cls_token", True, "weight"),
     ("DINOV2Embedding", "register_tokens", True, "weight"),
     ("Custom", "tokenizer_state", True, "other"),
+    ("AddPositionalEmbedding", "pos_embed", True, "weight"),  # keras_hub ViTDet / SAM
+    ("AddRelativePositionalEmbedding", "rel_pos_h", True, "weight"),
+    ("AddRelativePositionalEmbedding", "rel_pos_bias", True, "bias"),
+    ("CLIPVisionEmbedding", "position_ids", False, "other"),  # a constant index buffer
+    ("WindowAttention", "relative_position_bias_table", True, "other"),
     ("Dense", "bias", True, "bias"),
     ("MultiHeadAttention", "query_bias", True, "bias"),
     ("Custom", "bias_add", True, "bias"),
