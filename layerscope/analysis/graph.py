@@ -61,10 +61,16 @@ def leaves(rows: Iterable[LayerReport]) -> list[LayerReport]:
     block as one layer (its sub-layer rows, which it already adds up, are left out)."""
     rows = list(rows)
     blocks = {row.path for row in rows if row.is_block}
+    # Rows inside a block at any depth: a Sequential that a block calls is a container whose
+    # own rows would otherwise be counted again beside the block (ViTDet's MLP).
+    inside: set[str] = set()
+    for row in rows:  # a parent's row comes before its rows
+        if row.parent is not None and (row.parent in blocks or row.parent in inside):
+            inside.add(row.path)
     return [
         row
         for row in rows
-        if not row.is_container and row.class_name not in INPUT_CLASSES and row.parent not in blocks
+        if not row.is_container and row.class_name not in INPUT_CLASSES and row.path not in inside
     ]
 
 
