@@ -36,6 +36,15 @@ from layerscope.roles import is_normalization_class
 BOTTLENECK_RATIO = 4
 """A hidden layer at most 1/4 as wide as both neighbours is a bottleneck."""
 
+WRAPPER_SHARE = 0.9
+"""A block holding at least this share of the parameters, with blocks inside, is a wrapper
+around the model's stack (all but the embeddings or stem), read through."""
+
+SAME_SIZE_SLACK = 0.05
+"""Blocks of one class, width and feed-forward width whose parameters differ by at most this
+share are one run (ViTDet's global-attention blocks hold larger relative-position tables
+than its windowed ones: 0.2% more)."""
+
 _INNER_WIDTH_KEYS = ("intermediate_dim", "mlp_dim", "ffn_dim", "feedforward_dim")
 """Config keys naming a block's feed-forward width (keras_hub and common custom blocks)."""
 
@@ -163,6 +172,16 @@ def _inner_width(row: LayerReport) -> int | None:
     return None
 
 
+def _same_size(a: LayerReport, b: LayerReport) -> bool:
+    if a.params == b.params:
+        return True
+    return (
+        layer_width(a) == layer_width(b)
+        and _inner_width(a) == _inner_width(b)
+        and abs(a.params - b.params) <= SAME_SIZE_SLACK * max(a.params, b.params)
+    )
+
+
 def find_blocks(rows: Sequence[LayerReport]) -> tuple[BlockRun, ...]:
     """Runs of two or more consecutive blocks of one class and size among ``rows`` (the
     layers with weights), or one block row declaring ``num_layers`` >= 2 in its config."""
@@ -174,7 +193,7 @@ def find_blocks(rows: Sequence[LayerReport]) -> tuple[BlockRun, ...]:
         while (
             end + 1 < len(rows)
             and rows[end + 1].class_name == row.class_name
-            and rows[end + 1].params == row.params
+            and _same_size(rows[end + 1], row)
         ):
             end += 1
         count = end - index + 1
@@ -333,10 +352,32 @@ def _dominant_text(row: LayerReport, share: float) -> str:
     return text + "."
 
 
+def _unwrapped(report: CapturedModel, layers: list[LayerReport], total: int) -> list[LayerReport]:
+    """``layers`` with each wrapper block replaced by what it holds: a block with nearly all
+    the parameters whose sub-layers include two or more blocks is the model's stack
+    (DeiT's ``deit_encoder`` holds its 12 encoder blocks, HGNetV2's ``encoder`` its stages),
+    not one layer, so its sub-layers are read in its place (and theirs, while that holds)."""
+    index = 0
+    while index < len(layers):
+        row = layers[index]
+        inner = [r for r in report.layers if r.path.startswith(row.path + "/")]
+        direct = [r for r in inner if r.parent == row.path]
+        if (
+            row.is_block
+            and total
+            and row.params >= WRAPPER_SHARE * total
+            and sum(1 for r in direct if r.is_block) >= 2
+        ):
+            layers = [*layers[:index], *leaves(inner), *layers[index + 1 :]]
+            continue  # the first sub-layer may be a wrapper too
+        index += 1
+    return layers
+
+
 def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
     """The architecture reading (``report``'s rows carry the cost analysis's MACs)."""
     total = totals.params
-    layers = leaves(report.layers)
+    layers = _unwrapped(report, leaves(report.layers), total)
     dominant = max(layers, key=lambda r: r.params, default=None)
     if dominant is not None and not dominant.params:
         dominant = None
@@ -368,9 +409,19 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
                 start = next(i for i, row in enumerate(width_rows) if row.path == run.first)
                 names += [row.name for row in width_rows[start : start + run.count]]
         pattern = classify_widths(widths) if len(widths) == hidden_count else "mixed"
+        parallel = not all(_reaches(report, a.last, b.first) for a, b in itertools.pairwise(blocks))
+        if parallel:
+            pattern = "graph"
         if not chain:
             stages = _stages(report, totals)
-        explanation += _blocks_explanation(blocks, pattern)
+        by_path = {row.path: row for row in report.layers}
+        positions = [
+            _values_out(by_path[run.first]) // run.width if run.width else 0 for run in blocks
+        ]
+        pyramid = (
+            pattern == "expanding" and all(positions) and classify_widths(positions) == "funnel"
+        )
+        explanation += _blocks_explanation(blocks, pattern, positions if pyramid else None)
     elif chain:
         hidden = width_rows[:-1]
         widths = [w for w in (layer_width(row) for row in hidden) if w is not None]
@@ -494,14 +545,58 @@ def _chain_explanation(
     return lines
 
 
-def _blocks_explanation(blocks: Sequence[BlockRun], pattern: str) -> list[str]:
+def _reaches(report: CapturedModel, source: str, target: str) -> bool:
+    """Whether data flows from the row at ``source`` to the row at ``target``: along the
+    edges, into a nested model through its input rows and out of it from its last rows."""
+    following: dict[str, set[str]] = {}
+    incoming: set[str] = set()
+    outgoing: set[str] = set()
+    for edge in report.edges:
+        following.setdefault(edge.source, set()).add(edge.target)
+        incoming.add(edge.target)
+        outgoing.add(edge.source)
+    for row in report.layers:
+        if row.parent is None:
+            continue
+        if row.path not in incoming:
+            following.setdefault(row.parent, set()).add(row.path)
+        if row.path not in outgoing:
+            following.setdefault(row.path, set()).add(row.parent)
+    seen = {source}
+    stack = [source]
+    while stack:
+        for later in following.get(stack.pop(), ()):
+            if later == target:
+                return True
+            if later not in seen:
+                seen.add(later)
+                stack.append(later)
+    return False
+
+
+def _blocks_explanation(
+    blocks: Sequence[BlockRun], pattern: str, pyramid: Sequence[int] | None = None
+) -> list[str]:
     count = sum(run.count for run in blocks)
     runs = "; ".join(block_text(run) for run in blocks)
+    if pattern == "graph":
+        return [
+            f"{count} repeated blocks in parallel branches ({runs}): each branch (one per "
+            "input, as in a two-tower image-text model) is its own stack of blocks, so no "
+            "width pattern is claimed across them."
+        ]
     lines = [
         f"A stack of {count} repeated blocks ({runs}): a deep network whose depth is counted "
         "in blocks, each holding several layers of its own."
     ]
-    if pattern == "rectangle":
+    if pyramid is not None:
+        lines.append(
+            "Widths grow toward the output while the positions each channel covers shrink "
+            f"({' -> '.join(f'{v:,}' for v in pyramid)} positions): the feature pyramid of "
+            "convolutional networks and hierarchical vision transformers, each stage trading "
+            "resolution for channels."
+        )
+    elif pattern == "rectangle":
         lines.append(
             "Every block has the same width (a rectangle), as in a transformer, where each "
             "block keeps the hidden size and widens only inside its feed-forward part."
