@@ -26,6 +26,8 @@ from layerscope.analysis.graph import (
     has_kernel,
     is_chain,
     leaves,
+    reaches,
+    unwrapped,
 )
 from layerscope.catalogue import kind_of
 from layerscope.catalogue.dims import shape_elements
@@ -35,10 +37,6 @@ from layerscope.roles import is_normalization_class
 
 BOTTLENECK_RATIO = 4
 """A hidden layer at most 1/4 as wide as both neighbours is a bottleneck."""
-
-WRAPPER_SHARE = 0.9
-"""A block holding at least this share of the parameters, with blocks inside, is a wrapper
-around the model's stack (all but the embeddings or stem), read through."""
 
 SAME_SIZE_SLACK = 0.05
 """Blocks of one class, width and feed-forward width whose parameters differ by at most this
@@ -352,32 +350,10 @@ def _dominant_text(row: LayerReport, share: float) -> str:
     return text + "."
 
 
-def _unwrapped(report: CapturedModel, layers: list[LayerReport], total: int) -> list[LayerReport]:
-    """``layers`` with each wrapper block replaced by what it holds: a block with nearly all
-    the parameters whose sub-layers include two or more blocks is the model's stack
-    (DeiT's ``deit_encoder`` holds its 12 encoder blocks, HGNetV2's ``encoder`` its stages),
-    not one layer, so its sub-layers are read in its place (and theirs, while that holds)."""
-    index = 0
-    while index < len(layers):
-        row = layers[index]
-        inner = [r for r in report.layers if r.path.startswith(row.path + "/")]
-        direct = [r for r in inner if r.parent == row.path]
-        if (
-            row.is_block
-            and total
-            and row.params >= WRAPPER_SHARE * total
-            and sum(1 for r in direct if r.is_block) >= 2
-        ):
-            layers = [*layers[:index], *leaves(inner), *layers[index + 1 :]]
-            continue  # the first sub-layer may be a wrapper too
-        index += 1
-    return layers
-
-
 def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
     """The architecture reading (``report``'s rows carry the cost analysis's MACs)."""
     total = totals.params
-    layers = _unwrapped(report, leaves(report.layers), total)
+    layers = unwrapped(report, leaves(report.layers), total)
     dominant = max(layers, key=lambda r: r.params, default=None)
     if dominant is not None and not dominant.params:
         dominant = None
@@ -409,7 +385,7 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
                 start = next(i for i, row in enumerate(width_rows) if row.path == run.first)
                 names += [row.name for row in width_rows[start : start + run.count]]
         pattern = classify_widths(widths) if len(widths) == hidden_count else "mixed"
-        parallel = not all(_reaches(report, a.last, b.first) for a, b in itertools.pairwise(blocks))
+        parallel = not all(reaches(report, a.last, b.first) for a, b in itertools.pairwise(blocks))
         if parallel:
             pattern = "graph"
         if not chain:
@@ -543,35 +519,6 @@ def _chain_explanation(
             "whatever does not fit through it is lost to every later layer."
         )
     return lines
-
-
-def _reaches(report: CapturedModel, source: str, target: str) -> bool:
-    """Whether data flows from the row at ``source`` to the row at ``target``: along the
-    edges, into a nested model through its input rows and out of it from its last rows."""
-    following: dict[str, set[str]] = {}
-    incoming: set[str] = set()
-    outgoing: set[str] = set()
-    for edge in report.edges:
-        following.setdefault(edge.source, set()).add(edge.target)
-        incoming.add(edge.target)
-        outgoing.add(edge.source)
-    for row in report.layers:
-        if row.parent is None:
-            continue
-        if row.path not in incoming:
-            following.setdefault(row.parent, set()).add(row.path)
-        if row.path not in outgoing:
-            following.setdefault(row.path, set()).add(row.parent)
-    seen = {source}
-    stack = [source]
-    while stack:
-        for later in following.get(stack.pop(), ()):
-            if later == target:
-                return True
-            if later not in seen:
-                seen.add(later)
-                stack.append(later)
-    return False
 
 
 def _blocks_explanation(

@@ -84,3 +84,59 @@ def passes_through(row: LayerReport) -> bool:
 def has_kernel(row: LayerReport) -> bool:
     """A layer that multiplies its input by learned weights (a kernel or an embedding)."""
     return any(variable.role == "weight" for variable in row.variables)
+
+
+WRAPPER_SHARE = 0.9
+"""A block holding at least this share of the parameters, with blocks inside, is a wrapper
+around the model's stack (all but the embeddings or stem), read through."""
+
+
+def unwrapped(report: CapturedModel, layers: list[LayerReport], total: int) -> list[LayerReport]:
+    """``layers`` with each wrapper block replaced by what it holds: a block with nearly all
+    the parameters whose sub-layers include two or more blocks is the model's stack
+    (DeiT's ``deit_encoder`` holds its 12 encoder blocks, HGNetV2's ``encoder`` its stages),
+    not one layer, so its sub-layers are read in its place (and theirs, while that holds)."""
+    index = 0
+    while index < len(layers):
+        row = layers[index]
+        inner = [r for r in report.layers if r.path.startswith(row.path + "/")]
+        direct = [r for r in inner if r.parent == row.path]
+        if (
+            row.is_block
+            and total
+            and row.params >= WRAPPER_SHARE * total
+            and sum(1 for r in direct if r.is_block) >= 2
+        ):
+            layers = [*layers[:index], *leaves(inner), *layers[index + 1 :]]
+            continue  # the first sub-layer may be a wrapper too
+        index += 1
+    return layers
+
+
+def reaches(report: CapturedModel, source: str, target: str) -> bool:
+    """Whether data flows from the row at ``source`` to the row at ``target``: along the
+    edges, into a nested model through its input rows and out of it from its last rows."""
+    following: dict[str, set[str]] = {}
+    incoming: set[str] = set()
+    outgoing: set[str] = set()
+    for edge in report.edges:
+        following.setdefault(edge.source, set()).add(edge.target)
+        incoming.add(edge.target)
+        outgoing.add(edge.source)
+    for row in report.layers:
+        if row.parent is None:
+            continue
+        if row.path not in incoming:
+            following.setdefault(row.parent, set()).add(row.path)
+        if row.path not in outgoing:
+            following.setdefault(row.path, set()).add(row.parent)
+    seen = {source}
+    stack = [source]
+    while stack:
+        for later in following.get(stack.pop(), ()):
+            if later == target:
+                return True
+            if later not in seen:
+                seen.add(later)
+                stack.append(later)
+    return False
