@@ -1,0 +1,341 @@
+"""keras_hub vision and image-text backbones layerscope was not written against.
+
+Twenty models from ``tests/hub_vision_models.py`` (published configurations, random weights,
+no downloads): ResNet v1 and v2, EfficientNet B0 and V2-S, DenseNet, CSPNet, VGG, Xception,
+HGNetV2, MobileNetV3-Small, DeiT, DINOv2, Swin, MiT, SegFormer, CLIP, SigLIP, ViTDet, SAM and
+DeepLabV3+. For each: exact parameter totals and trainable split against Keras, depth-0 rows
+that add up, MACs equal to the independent TensorFlow-graph count
+(``tests/independent_macs.py``) within 1%, roles (normalisation, embedding and bias variables
+where they belong, and exactly which variables are left as ``other``), an architecture
+reading that fits the model, and what ``--engine auto`` does with the saved file.
+
+The sweep found, and these tests pin: Dense layers a block runs on windows (Swin) priced per
+window; ``a @ b`` attention products (MiT, SegFormer) missed; a layer tracked twice counted
+twice (ViTDet's MLP, 1.43x); never-called sub-layers (EfficientNetV2) reported uncounted;
+position embeddings and class tokens (DeiT, DINOv2, ViTDet) given the ``other`` role; and
+wrapper blocks, parallel towers and feature pyramids read as "shallow", a "funnel" or a
+"decoder".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import keras_hub  # noqa: F401  (a declared test dependency: missing fails, never skips)
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hub_models import hub_file, hub_model, keras_counts, recorded_counts, release
+from hub_vision_models import INPUT_DIMS, PUBLISHED_PARAMS, VISION_SPECS, input_dims
+from independent_macs import tf_graph_macs
+
+import layerscope
+from layerscope.roles import is_normalization_class
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HEAVY = {"vitdet_b", "sam_b", "deeplab_v3_plus", "clip_vit_b32", "siglip_b16", "swin_tiny"}
+"""Models whose build + trace + independent count take several seconds each: slow tier."""
+
+
+def _params(names: Any) -> list[Any]:
+    return [pytest.param(n, marks=pytest.mark.slow) if n in HEAVY else n for n in names]
+
+
+_REPORTS: dict[str, layerscope.ModelReport] = {}
+_COUNTS: dict[str, dict[str, int]] = {}
+
+
+def analysed(name: str) -> layerscope.ModelReport:
+    """The in-memory model's report at the spec's input size, once per process (with
+    Keras's own counts kept beside it); the model is dropped afterwards (they are large)."""
+    if name not in _REPORTS:
+        model = hub_model(name)
+        _REPORTS[name] = layerscope.analyze(model, input_shapes=input_dims(name, model))
+        _COUNTS[name] = keras_counts(model)
+        release(name)
+    return _REPORTS[name]
+
+
+# -- counts and MACs -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", _params(VISION_SPECS))
+def test_counts_and_macs_equal_keras_and_the_independent_count(name: str) -> None:
+    model = hub_model(name)
+    truth = tf_graph_macs(model, input_dims(name, model))
+    report = analysed(name)
+    totals = report.totals
+    counts = _COUNTS[name]
+    assert (totals.params, totals.trainable, totals.non_trainable) == (
+        counts["params"],
+        counts["trainable"],
+        counts["non_trainable"],
+    )
+    if name in PUBLISHED_PARAMS:
+        assert totals.params == PUBLISHED_PARAMS[name]
+    assert sum(r.params for r in report.top_level) == totals.params
+    assert sum(r.macs for r in report.top_level) == report.cost.macs
+    assert totals.by_role.total == totals.params
+    assert truth > 0
+    assert abs(report.cost.macs - truth) <= 0.01 * truth, (name, report.cost.macs, truth)
+    assert report.cost.complete is True and report.cost.uncounted == ()
+    assert report.cost.per_unknown_dims == ()
+
+
+@pytest.mark.slow
+def test_swin_dense_layers_on_windows_count_every_window() -> None:
+    """Swin-T's window attention runs its Dense layers on (64 windows x batch, 49, 96): the
+    call's leading axis at batch 1 (``rows``) multiplies the per-row rule. Swin-T at 224 is
+    the published 4.5 G."""
+    report = analysed("swin_tiny")
+    qkv = report.layer("stage_0/blocks_0/attn/attention_qkv")
+    assert qkv.calls[0].input_shapes == ((None, 49, 96),) and qkv.calls[0].rows == 64
+    assert qkv.macs == 64 * 49 * 96 * 288
+    assert report.cost.macs == 4_489_798_656
+
+
+def test_mit_attention_products_written_with_the_matmul_operator_are_counted() -> None:
+    """SegFormer's attention computes ``q @ k^T`` and ``attn @ v`` with ``@``: stage 0 has
+    one head, 3,136 queries, 49 reduced keys (sr_ratio 8) and head size 32."""
+    report = analysed("mit_b0")
+    path = "hierarchical_encoder_0_0/seg_former_multihead_attention"
+    attention = report.layer(path)
+    own = attention.macs - sum(r.macs for r in report.children(path))
+    assert own == 2 * 1 * 3136 * 49 * 32
+    assert [op.op for op in attention.ops] == ["matmul", "matmul"]
+
+
+@pytest.mark.slow
+def test_vitdet_mlp_dense_layers_are_counted_once() -> None:
+    """ViTDet's MLP keeps its Dense list after wrapping it in a Sequential: the Dense rows
+    appear once, inside the Sequential, and the MLP costs 2 x 4,096 x 768 x 3,072."""
+    report = analysed("vitdet_b")
+    mlp = "windowed_transformer_encoder/mlp"
+    assert [r.name for r in report.children(mlp)] == ["sequential"]
+    assert report.layer(mlp).macs == 2 * 64 * 64 * 768 * 3072
+
+
+def test_a_sub_layer_never_called_costs_nothing() -> None:
+    """EfficientNetV2's fused blocks build squeeze-and-excite convolutions they skip at
+    se_ratio 0: never called, so 0 MACs, not an uncounted layer."""
+    report = analysed("efficientnet_v2_s")
+    skipped = report.layer("block1a_/block1a_se_reduce")
+    assert skipped.call_count == 0 and skipped.macs == 0 and skipped.params == 0
+    assert report.cost.complete is True
+
+
+# -- roles ---------------------------------------------------------------------------------
+
+LEFT_AS_OTHER: dict[str, set[str]] = {
+    # Layer-scale factors, learnable affine scales, CLIP's logit scale, index buffers Keras
+    # counts as non-trainable weights, SigLIP's unnamed pooling probe, Swin's additive bias
+    # table and SAM's fixed random Fourier features: none is a kernel, bias or norm.
+    "dinov2_small": {"lambda1"},
+    "hgnetv2_b0": {"scale"},
+    "swin_tiny": {"relative_position_bias_table"},
+    "clip_vit_b32": {"position_ids", "logit_scale"},
+    "siglip_b16": {"position_ids", "variable", "logit_scale"},
+    "sam_b": {"positional_encoding_gaussian_matrix"},
+}
+
+
+def _leaf_variables(report: layerscope.ModelReport) -> list[tuple[str, Any]]:
+    """(class name, variable) for every variable, from the row that creates it."""
+    return [
+        (row.class_name, v)
+        for row in report.layers
+        if not row.is_block and not row.is_container
+        for v in row.owned_variables
+    ]
+
+
+@pytest.mark.parametrize("name", _params(VISION_SPECS))
+def test_roles(name: str) -> None:
+    report = analysed(name)
+    variables = _leaf_variables(report)
+    assert {v.name for _, v in variables if v.role == "other"} == LEFT_AS_OTHER.get(name, set())
+    for class_name, v in variables:
+        if is_normalization_class(class_name):
+            assert v.role in ("norm", "stats"), (class_name, v.path)
+        if "embed" in v.name.lower() or v.name.endswith("_token"):
+            assert v.role == "weight", (class_name, v.path)
+        if v.name == "bias" and not is_normalization_class(class_name):
+            assert v.role == "bias", (class_name, v.path)
+
+
+def test_tokens_and_position_embeddings_are_weights() -> None:
+    report = analysed("deit_tiny")
+    roles = {v.name: v.role for row in report.layers for v in row.owned_variables}
+    assert roles["class_token"] == roles["distillation_token"] == "weight"
+    assert roles["position_embedding"] == "weight"
+    assert report.totals.by_role.other == 0
+
+
+@pytest.mark.slow
+def test_an_unused_layers_variables_keep_their_layers_role() -> None:
+    """DeepLabV3 keeps the ResNet's final BatchNormalization, which its feature model never
+    calls: the model's own-variables row shows it, with norm and stats roles."""
+    report = analysed("deeplab_v3_plus")
+    row = report.layer("(own variables)")
+    assert {v.name: v.role for v in row.variables} == {
+        "gamma": "norm",
+        "beta": "norm",
+        "moving_mean": "stats",
+        "moving_variance": "stats",
+    }
+
+
+# -- architecture --------------------------------------------------------------------------
+
+BLOCKS = {
+    "deit_tiny": ["12 x DeiTEncoderBlock (width 192, feed-forward 768)"],
+    "dinov2_small": ["12 x DINOV2Layer (width 384, feed-forward 1,536)"],
+    "vitdet_b": ["4 x WindowedTransformerEncoder (width 768, feed-forward 3,072)"],
+    "mit_b0": [f"2 x HierarchicalTransformerEncoder (width {w})" for w in (32, 64, 160, 256)],
+}
+PYRAMIDS = {"mit_b0", "segformer_b0", "efficientnet_v2_s"}
+TOWERS = {"clip_vit_b32", "siglip_b16"}
+
+
+@pytest.mark.parametrize("name", _params(VISION_SPECS))
+def test_architecture_reading_fits_the_model(name: str) -> None:
+    from layerscope.analysis.architecture import block_text
+
+    report = analysed(name)
+    arch = report.architecture
+    text = " ".join(arch.explanation)
+    assert arch.depth_class == "deep"
+    # The dominant layer is a real layer, never a wrapper holding the whole stack.
+    assert arch.dominant_share < 0.6, (arch.dominant_layer, arch.dominant_share)
+    assert all(0 <= s.share <= 1 for s in arch.stages)
+    assert sum(s.params for s in arch.stages) <= report.totals.params
+    assert "unusual in a classifier" not in text
+    assert "shallow" not in text and "One hidden layer" not in text
+    if name in BLOCKS:
+        assert [block_text(run) for run in arch.blocks] == BLOCKS[name]
+    if name in PYRAMIDS:
+        assert arch.pattern == "expanding" and "feature pyramid" in text
+    if name in TOWERS:
+        assert arch.pattern == "graph" and "parallel branches" in text
+        assert "funnel" not in text
+    if name in ("deit_tiny", "dinov2_small", "vitdet_b"):
+        assert arch.pattern == "rectangle"
+
+
+def test_a_cnn_reads_as_stages() -> None:
+    arch = analysed("resnet18").architecture
+    assert arch.pattern == "graph"
+    assert [s.stage for s in arch.stages] == ["112x112", "56x56", "28x28", "14x14", "7x7"]
+    assert arch.dominant_layer == "stack3_block0_2_conv"
+
+
+# -- from the saved file ---------------------------------------------------------------------
+
+SMALL_FILES = ["resnet18", "hgnetv2_b0", "mobilenet_v3_small", "deit_tiny", "mit_b0"]
+
+
+@pytest.mark.parametrize("name", [*SMALL_FILES, *_params(sorted(HEAVY))])
+def test_the_saved_file_gives_the_same_figures(name: str) -> None:
+    """The Keras engine on the ``.keras`` file: the figures of the model in memory. Inputs
+    are named by Keras's session counters (``input_layer_7``), so the file's own input
+    sizes are used (every image size is fixed; token axes take ``seq_len``)."""
+    in_memory = analysed(name)
+    path = hub_file(name)
+    spec = VISION_SPECS[name]
+    options: dict[str, Any] = (
+        {"input_shapes": INPUT_DIMS[name]}
+        if name in INPUT_DIMS
+        else ({"seq_len": spec.seq_len} if spec.seq_len else {})
+    )
+    report = layerscope.analyze(str(path), engine="keras", **options)
+    counts = recorded_counts(name)
+    assert (report.totals.params, report.totals.trainable) == (
+        counts["params"],
+        counts["trainable"],
+    )
+    assert report.totals.params == in_memory.totals.params
+    assert report.cost.macs == in_memory.cost.macs
+    assert report.totals.by_role == in_memory.totals.by_role
+    # The reading, but not its names: keras_hub names some sub-layers after their parent
+    # when it deserialises them (HGNetV2's 'encoder_stage_3' comes back as
+    # 'hg_net_v2_backbone_encoder_stage_3').
+    read, built = report.architecture, in_memory.architecture
+    assert (read.pattern, read.depth_class, read.hidden_widths, read.dominant_share) == (
+        built.pattern,
+        built.depth_class,
+        built.hidden_widths,
+        built.dominant_share,
+    )
+    assert [(s.stage, s.params) for s in read.stages] == [(s.stage, s.params) for s in built.stages]
+    assert [(b.class_name, b.count, b.width) for b in read.blocks] == [
+        (b.class_name, b.count, b.width) for b in built.blocks
+    ]
+
+
+def _without_engine(report: layerscope.ModelReport) -> dict[str, Any]:
+    document = report.to_dict()
+    document["model"].pop("engine")
+    return document
+
+
+@pytest.mark.parametrize(
+    ("name", "fallback"),
+    [
+        ("mobilenet_v3_small", None),
+        ("resnet18", "ResNetBackbone"),
+        pytest.param("mit_b0", "MiTBackbone", marks=pytest.mark.slow),
+        pytest.param("deit_tiny", "DeiTBackbone", marks=pytest.mark.slow),
+    ],
+)
+def test_auto_engine_reads_exactly_or_says_it_falls_back(
+    name: str, fallback: str | None, keras: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``auto`` on the saved file: the static engine's whole report equals the Keras
+    engine's (MobileNet has a recipe), or it loads with Keras and says why in one line."""
+    path = str(hub_file(name))
+    keras.backend.clear_session()
+    auto = layerscope.analyze(path)
+    said = capsys.readouterr().err.strip().splitlines()
+    keras.backend.clear_session()
+    with_keras = layerscope.analyze(path, engine="keras")
+    capsys.readouterr()
+    if fallback is None:
+        assert auto.engine == "static" and said == []
+    else:
+        assert auto.engine == "keras"
+        assert len(said) == 1 and said[0].startswith(
+            "layerscope: loaded the model with Keras: the static engine cannot report it "
+            f"exactly (the model is a {fallback}"
+        ), said
+    assert _without_engine(auto) == _without_engine(with_keras)
+
+
+@pytest.mark.slow
+def test_report_and_diagram_commands(tmp_path: Path) -> None:
+    path = str(hub_file("mit_b0"))
+    env = dict(os.environ, LAYERSCOPE_PROGRESS="0", PYTHONPATH=str(ROOT))
+    html, svg = tmp_path / "mit.html", tmp_path / "mit.svg"
+    for command in (
+        ["report", path, "-o", str(html)],
+        ["diagram", path, "-o", str(svg)],
+        ["summary", path, "--format", "json", "--engine", "keras"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "layerscope", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+    page = html.read_text()
+    assert "hierarchical_encoder_3_1" in page and "feature pyramid" in page
+    assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
+    assert json.loads(result.stdout)["totals"]["params"] == recorded_counts("mit_b0")["params"]
