@@ -146,13 +146,14 @@ LEFT_AS_OTHER: dict[str, set[str]] = {
 
 
 def _leaf_variables(report: layerscope.ModelReport) -> list[tuple[str, Any]]:
-    """(class name, variable) for every variable, from the row that creates it."""
-    return [
-        (row.class_name, v)
-        for row in report.layers
-        if not row.is_block and not row.is_container
-        for v in row.owned_variables
-    ]
+    """(class name, variable) for every variable, from the deepest row listing it (the
+    layer that creates it: a block's row lists its sub-layers' variables too)."""
+    deepest: dict[str, tuple[int, str, Any]] = {}
+    for row in report.layers:
+        for v in row.owned_variables:
+            if v.path not in deepest or row.depth > deepest[v.path][0]:
+                deepest[v.path] = (row.depth, row.class_name, v)
+    return [(class_name, v) for _, class_name, v in deepest.values()]
 
 
 @pytest.mark.parametrize("name", _params(VISION_SPECS))
