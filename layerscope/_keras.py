@@ -74,3 +74,18 @@ def quiet_keras() -> Any:
     except AttributeError:  # pragma: no cover - older Keras 3
         pass
     return keras
+
+
+_MASK_WARNING = r"Layer '.*' \(of type .*\) was passed an input with a mask attached to it"
+
+
+@contextlib.contextmanager
+def mask_warnings_ignored() -> Iterator[None]:
+    """Keras's warning that a layer drops a mask it was passed (keras_hub's Swin hands a
+    masked tensor to its window attention) is about the model's own code and comes each
+    time the model is rebuilt or called: noise on a run that only measures the model."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_MASK_WARNING, category=UserWarning)
+        yield

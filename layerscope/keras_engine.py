@@ -54,7 +54,7 @@ def load_model(
     ``unsafe`` is true. Raises a ModelLoadError subclass on every failure."""
     model_file = open_model(path)
     shown = model_file.shown
-    from layerscope._keras import quiet_keras
+    from layerscope._keras import mask_warnings_ignored, quiet_keras
     from layerscope.custom_objects import load_custom_objects
 
     # Keras (and TensorFlow's logging settings) first: a custom-objects file importing
@@ -62,9 +62,13 @@ def load_model(
     keras = quiet_keras()
     objects = load_custom_objects(custom_objects)
     try:
-        return keras.saving.load_model(
-            model_file.path, custom_objects=objects or None, compile=False, safe_mode=not unsafe
-        )
+        with mask_warnings_ignored():
+            return keras.saving.load_model(
+                model_file.path,
+                custom_objects=objects or None,
+                compile=False,
+                safe_mode=not unsafe,
+            )
     except Exception as error:  # Keras raises bare TypeError/ValueError/OSError/KeyError...
         raise _explain_load_error(shown, error) from error
 

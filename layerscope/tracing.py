@@ -73,11 +73,13 @@ def trace_model(
     import keras
     from keras.src import backend
 
+    from layerscope._keras import mask_warnings_ignored
+
     tensors = [keras.KerasTensor(shape, dtype=dtype) for _, shape, dtype in named]
     structure = tensors[0] if struct is None else keras.tree.pack_sequence_as(struct, tensors)
     recorder = _Recorder(model)
     try:
-        with recorder.installed():
+        with recorder.installed(), mask_warnings_ignored():
             backend.compute_output_spec(lambda x: model(x, training=False), structure)
     except Exception as error:  # any failure means "shapes from the graph"
         message = " ".join(f"{type(error).__name__}: {error}".split())[:300]

@@ -340,3 +340,17 @@ def test_report_and_diagram_commands(tmp_path: Path) -> None:
     assert "hierarchical_encoder_3_1" in page and "feature pyramid" in page
     assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
     assert json.loads(result.stdout)["totals"]["params"] == recorded_counts("mit_b0")["params"]
+
+
+@pytest.mark.slow
+def test_keras_warnings_about_a_models_own_masks_are_not_shown(keras: Any) -> None:
+    """keras_hub's Swin passes a masked tensor to its window attention, and Keras warns
+    each time the model is rebuilt or traced: not shown on a run that measures it."""
+    import warnings
+
+    keras.backend.clear_session()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = layerscope.analyze(str(hub_file("swin_tiny")), engine="keras")
+    assert report.cost.macs == 4_489_798_656
+    assert [str(w.message) for w in caught if "mask" in str(w.message)] == []
