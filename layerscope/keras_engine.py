@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,16 +62,23 @@ def load_model(
     # keras or tensorflow itself would otherwise print TensorFlow's start-up chatter.
     keras = quiet_keras()
     objects = load_custom_objects(custom_objects)
-    try:
-        with mask_warnings_ignored():
-            return keras.saving.load_model(
-                model_file.path,
-                custom_objects=objects or None,
-                compile=False,
-                safe_mode=not unsafe,
-            )
-    except Exception as error:  # Keras raises bare TypeError/ValueError/OSError/KeyError...
-        raise _explain_load_error(shown, error) from error
+    # Keras's warnings while loading are shown only if the load succeeds: a file it cannot
+    # load is refused in one line, not after Keras's guesses about the damage ("Skipping
+    # nested container ... will retain their freshly-initialized weights").
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            with mask_warnings_ignored():
+                model = keras.saving.load_model(
+                    model_file.path,
+                    custom_objects=objects or None,
+                    compile=False,
+                    safe_mode=not unsafe,
+                )
+        except Exception as error:  # Keras raises bare TypeError/ValueError/OSError/KeyError...
+            raise _explain_load_error(shown, error) from error
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return model
 
 
 def _chain(error: BaseException) -> list[BaseException]:

@@ -354,3 +354,17 @@ def test_keras_warnings_about_a_models_own_masks_are_not_shown(keras: Any) -> No
         report = layerscope.analyze(str(hub_file("swin_tiny")), engine="keras")
     assert report.cost.macs == 4_489_798_656
     assert [str(w.message) for w in caught if "mask" in str(w.message)] == []
+
+
+def test_a_file_keras_hub_cannot_reload_is_refused_in_one_line() -> None:
+    """keras_hub 0.32 does not save EfficientNetBackbone's ``num_features``, so its own
+    EfficientNetV2-S file (1,792 head features) does not load back: one clear error, and
+    none of the warnings Keras printed on its way to failing."""
+    import warnings
+
+    path = str(hub_file("efficientnet_v2_s"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(layerscope.ModelLoadError, match="Keras could not load the model"):
+            layerscope.analyze(path, engine="keras")
+    assert [str(w.message) for w in caught] == []
