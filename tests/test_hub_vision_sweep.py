@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import keras_hub  # noqa: F401  (a declared test dependency: missing fails, never skips)
+import keras_hub
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -368,3 +368,33 @@ def test_a_file_keras_hub_cannot_reload_is_refused_in_one_line() -> None:
         with pytest.raises(layerscope.ModelLoadError, match="Keras could not load the model"):
             layerscope.analyze(path, engine="keras")
     assert [str(w.message) for w in caught] == []
+
+
+def test_an_encoder_declaring_its_blocks_is_read_through(keras: Any) -> None:
+    """DINOv2-small with registers and a SwiGLU feed-forward, cut to 2 blocks: its encoder
+    holds less than 90% of the parameters (the 518 x 518 position table weighs more), but it
+    declares its blocks as ``num_layers``: the reading is 2 DINOV2Layer blocks, not "2 x
+    DINOV2Encoder"."""
+
+    from layerscope.analysis.architecture import block_text
+
+    model = keras_hub.models.DINOV2Backbone(
+        patch_size=14,
+        num_layers=2,
+        hidden_dim=384,
+        num_heads=6,
+        intermediate_dim=1536,
+        num_register_tokens=4,
+        use_swiglu_ffn=True,
+        image_shape=(224, 224, 3),
+        position_embedding_shape=(518, 518),
+    )
+    report = layerscope.analyze(model)
+    assert report.layer("encoder").params < 0.9 * report.totals.params
+    assert [block_text(run) for run in report.architecture.blocks] == [
+        "2 x DINOV2Layer (width 384, feed-forward 1,536)"
+    ]
+    assert report.cost.macs == tf_graph_macs(model, {"images": (224, 224, 3)}) == 1_086_100_992
+    roles = {v.name: v.role for row in report.layers for v in row.owned_variables}
+    assert roles["register_tokens"] == roles["cls_token"] == "weight"
+    keras.backend.clear_session()

@@ -92,20 +92,21 @@ around the model's stack (all but the embeddings or stem), read through."""
 
 
 def unwrapped(report: CapturedModel, layers: list[LayerReport], total: int) -> list[LayerReport]:
-    """``layers`` with each wrapper block replaced by what it holds: a block with nearly all
-    the parameters whose sub-layers include two or more blocks is the model's stack
-    (DeiT's ``deit_encoder`` holds its 12 encoder blocks, HGNetV2's ``encoder`` its stages),
-    not one layer, so its sub-layers are read in its place (and theirs, while that holds)."""
+    """``layers`` with each wrapper block replaced by what it holds: a block whose sub-layers
+    include two or more blocks and that holds nearly all the parameters, or declares them
+    as its ``num_layers``, is the model's stack (DeiT's ``deit_encoder`` holds its 12
+    encoder blocks, HGNetV2's ``encoder`` its stages, DINOv2's ``encoder`` its
+    ``num_layers`` blocks), not one layer, so its sub-layers are read in its place (and
+    theirs, while that holds)."""
     index = 0
     while index < len(layers):
         row = layers[index]
         inner = [r for r in report.layers if r.path.startswith(row.path + "/")]
-        direct = [r for r in inner if r.parent == row.path]
+        blocks = sum(1 for r in inner if r.parent == row.path and r.is_block)
         if (
             row.is_block
-            and total
-            and row.params >= WRAPPER_SHARE * total
-            and sum(1 for r in direct if r.is_block) >= 2
+            and blocks >= 2
+            and (row.params >= WRAPPER_SHARE * total or row.config.get("num_layers") == blocks)
         ):
             layers = [*layers[:index], *leaves(inner), *layers[index + 1 :]]
             continue  # the first sub-layer may be a wrapper too
