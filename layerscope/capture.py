@@ -102,9 +102,8 @@ def capture(
 
 
 def _owners(model: Any) -> dict[int, tuple[str, tuple[str, ...]]]:
-    """Each variable's creating layer (class name and base-class names), for variables no
-    row shows: a layer the model tracks but never calls, such as the ResNet's final
-    BatchNormalization DeepLabV3 keeps (its gamma is still a normalisation scale)."""
+    """Each variable's creating layer (class and base-class names), for variables no row
+    shows: DeepLabV3 keeps ResNet's final BatchNormalization but never calls it."""
     owners: dict[int, tuple[str, tuple[str, ...]]] = {}
     for layer in model._flatten_layers(include_self=False, recursive=True):
         own = list(getattr(layer, "_trainable_variables", ())) + list(
@@ -187,6 +186,10 @@ class _Walker:
             for recorded in self.recording.calls:
                 self.chains_by_ends.setdefault((recorded[0], recorded[-1]), []).append(recorded)
         self.objects_by_path: dict[str, Any] = {}
+
+    def called_at(self, chain: Chain) -> bool:
+        """Whether the trace recorded a call of the layer at exactly ``chain``."""
+        return self.recording is not None and bool(self.recording.calls.get(chain))
 
     def traced(self, chain: Chain) -> tuple[tuple[LayerCall, ...], tuple[Any, ...]] | None:
         """The recorded calls and own matrix products of the layer at ``chain``."""
@@ -306,7 +309,12 @@ class _Walker:
         )
         if is_container:
             self.walk(operation, prefix=path + "/", depth=depth + 1, parent=path, chain=chain)
+        # Tracked here and inside another sub-layer too (ViTDet's MLP keeps the Dense list it
+        # wraps in a Sequential): shown inside only, unless also called from here.
+        nested = _nested(sublayers)
         for sub in sublayers:
+            if id(sub) in nested and not self.called_at((*chain, id(sub))):
+                continue
             self.add_row(
                 sub,
                 f"{path}/{sub.name}",
@@ -394,18 +402,18 @@ def _sublayers(layer: Any) -> list[Any]:
     whose rules price them whole: MultiHeadAttention, Bidirectional...)."""
     if _is_stock(layer):
         return []
-    direct = list(getattr(layer, "_layers", ()) or ())
-    # A layer Keras tracks both here and inside another sub-layer (keras_hub's ViTDet MLP
-    # keeps the list of Dense layers it then wraps in a Sequential) runs once, inside that
-    # sub-layer: it is shown there only, or its MACs would be counted twice.
-    nested: set[int] = set()
-    stack = [inner for sub in direct for inner in getattr(sub, "_layers", ()) or ()]
+    return list(getattr(layer, "_layers", ()) or ())
+
+
+def _nested(sublayers: list[Any]) -> set[int]:
+    nested: set[int] = set()  # ids of the layers tracked inside ``sublayers``, at any depth
+    stack = [inner for sub in sublayers for inner in getattr(sub, "_layers", ()) or ()]
     while stack:
         inner = stack.pop()
         if id(inner) not in nested:
             nested.add(id(inner))
             stack.extend(getattr(inner, "_layers", ()) or ())
-    return [sub for sub in direct if id(sub) not in nested]
+    return nested
 
 
 def _is_input_layer(layer: Any) -> bool:

@@ -398,3 +398,29 @@ def test_an_encoder_declaring_its_blocks_is_read_through(keras: Any) -> None:
     roles = {v.name: v.role for row in report.layers for v in row.owned_variables}
     assert roles["register_tokens"] == roles["cls_token"] == "weight"
     keras.backend.clear_session()
+
+
+def test_a_layer_tracked_twice_is_priced_for_every_call(keras: Any) -> None:
+    """A block keeping its Dense layer both as an attribute and inside a Sequential: shown
+    once, inside the Sequential, when only the Sequential calls it (ViTDet's MLP); shown in
+    both places, each with its calls, when the block calls it directly too."""
+    layers = keras.layers
+
+    class Block(layers.Layer):  # type: ignore[misc, name-defined]
+        def __init__(self, direct: bool, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.direct = direct
+            self.dense = layers.Dense(8, name="dense")
+            self.seq = keras.Sequential([self.dense], name="seq")
+
+        def call(self, x: Any) -> Any:
+            return self.seq(x) + self.dense(x) if self.direct else self.seq(x)
+
+    for direct, calls in ((False, 1), (True, 2)):
+        x = keras.Input((4,), name="x")
+        report = layerscope.analyze(keras.Model(x, Block(direct, name="block")(x)))
+        assert report.cost.macs == calls * 4 * 8
+        assert report.totals.params == 4 * 8 + 8
+        shown = [r.path for r in report.layers if r.name == "dense"]
+        assert shown == (["block/dense", "block/seq/dense"] if direct else ["block/seq/dense"])
+    keras.backend.clear_session()
