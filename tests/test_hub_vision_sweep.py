@@ -97,6 +97,7 @@ def test_swin_dense_layers_on_windows_count_every_window() -> None:
     qkv = report.layer("stage_0/blocks_0/attn/attention_qkv")
     assert qkv.calls[0].input_shapes == ((None, 49, 96),) and qkv.calls[0].rows == 64
     assert qkv.macs == 64 * 49 * 96 * 288
+    assert qkv.activation_elements == 64 * 49 * 288  # every window's output, for memory
     assert report.cost.macs == 4_489_798_656
 
 

@@ -287,6 +287,13 @@ def _row_cost(row: LayerReport, children: Sequence[LayerReport]) -> _RowCost:
     )
 
 
+def _activation_elements(row: LayerReport) -> int:
+    """The values a row outputs per sample: its output times its calls, times the rows its
+    first call ran on (Swin's window-attention Dense outputs 64 windows' worth per image)."""
+    rows = row.calls[0].rows if row.calls else 1
+    return sum(shape_elements(s) for s in row.output_shapes) * row.call_count * rows
+
+
 def compute_cost(report: CapturedModel) -> tuple[CapturedModel, Cost]:
     """Every row's ``macs`` and ``activation_elements`` filled in, and the model's cost."""
     rows = list(report.layers)
@@ -300,8 +307,9 @@ def compute_cost(report: CapturedModel) -> tuple[CapturedModel, Cost]:
         row = rows[index]
         row_cost = _row_cost(row, [rows[i] for i in children.get(row.path, ())])
         costs[index] = row_cost
-        activations = sum(shape_elements(s) for s in row.output_shapes) * row.call_count
-        rows[index] = dataclasses.replace(row, macs=row_cost.macs, activation_elements=activations)
+        rows[index] = dataclasses.replace(
+            row, macs=row_cost.macs, activation_elements=_activation_elements(row)
+        )
 
     uncounted = tuple(
         UncountedLayer(path=rows[i].path, class_name=rows[i].class_name, reason=item.reason)
