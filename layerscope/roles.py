@@ -14,8 +14,11 @@ The rules, in order (docs/json.md defines the roles):
   ``LlamaLayerNorm.scale``, ``T5LayerNorm.weight`` and Gemma's ``RMSNormalization.scale``
   are all ``norm``) -> ``norm``;
 * kernels of every kind and embeddings -> ``weight``: ``kernel``/``weight(s)``, any name
-  ending in ``embedding(s)`` (DeiT's ``position_embedding``) and learned token vectors
-  (``class_token``, ``cls_token``, ``distillation_token``, ``mask_token``,
+  ending in ``embedding(s)`` (DeiT's ``position_embedding``, DeBERTa's ``rel_embedding``) or
+  ``_emb`` (XLNet's ``mask_emb``), a learned ``*_encoding`` (XLNet's ``segment_encoding``; a
+  non-trainable sinusoidal table stays ``other``), ``*_dense``, a kernel named after the
+  dense projection it is (Mixtral's batched ``expert_feedforward_gate_dense``), learned
+  token vectors (``class_token``, ``cls_token``, ``distillation_token``, ``mask_token``,
   ``register_tokens``: one embedding row each, prepended to or swapped into the sequence),
   and any trainable non-bias variable of a class named ``*Embedding(s)`` (ViTDet's
   ``AddPositionalEmbedding.pos_embed``, ``AddRelativePositionalEmbedding.rel_pos_h``);
@@ -49,6 +52,7 @@ embeddings whatever their names. Matched on the class's own name only, which bot
 know."""
 _TOKEN_NAME = re.compile(r"(?:^|_)tokens?$")
 """A learned token vector (``class_token``, ``register_tokens``): an embedding row."""
+_WEIGHT_SUFFIXES = ("kernel", "embedding", "embeddings", "_emb", "_dense")
 
 
 def is_normalization_class(class_name: str) -> bool:
@@ -77,11 +81,9 @@ def variable_role(
         is_normalization_class(layer_class) or any(map(is_normalization_class, bases))
     ):
         return "norm"
-    if (
-        name in _WEIGHT_NAMES
-        or name.endswith(("kernel", "embedding", "embeddings"))
-        or _TOKEN_NAME.search(name)
-    ):
+    if name in _WEIGHT_NAMES or name.endswith(_WEIGHT_SUFFIXES) or _TOKEN_NAME.search(name):
+        return "weight"
+    if trainable and name.endswith("_encoding"):
         return "weight"
     bias = name == "bias" or name.endswith("_bias") or name.startswith("bias")
     if trainable and not bias and _EMBEDDING_CLASS.search(layer_class):

@@ -28,10 +28,22 @@ from layerscope.roles import is_normalization_class, variable_role
         ("MyLayer", "scale", "other"),
         ("ConvNormAct", "bias", "bias"),  # a composite block, not a norm layer
         ("LayerNormalization", "kernel", "weight"),  # only scale/offset names become norm
+        # keras_hub layers that name their kernels and embeddings themselves.
+        ("MixtralMoeExperts", "expert_feedforward_gate_dense", "weight"),
+        ("RelativeEmbedding", "rel_embedding", "weight"),
+        ("XLNetAttentionMaskLayer", "mask_emb", "weight"),
+        ("XLNetEncoder", "segment_encoding", "weight"),
+        ("MyLayer", "dense_bias", "bias"),
+        ("MyLayer", "densely", "other"),
     ],
 )
 def test_variable_role(layer_class: str, name: str, role: str) -> None:
     assert variable_role(layer_class, name) == role
+
+
+def test_a_constant_encoding_table_is_not_a_weight() -> None:
+    assert variable_role("SinePositionEncoding", "positional_encoding", trainable=False) == "other"
+    assert variable_role("SmolLM3RotaryEmbedding", "inv_freq", trainable=False) == "other"
 
 
 def test_base_classes_make_a_layer_norm_like() -> None:
