@@ -5,9 +5,10 @@ Each builder keeps the published configuration's attention geometry (hidden widt
 key/value heads, head size, feed-forward width, norms, biases) and says what it reduces:
 usually ``num_layers`` (every block is the same, so 1-2 blocks exercise every rule) and, where
 the embedding table alone would make a file of more than ~150 MB, ``vocabulary_size`` (it only
-scales the embedding and LM-head rows). Mixtral's published widths (8 experts of 4096 x 14336)
-cannot be built in seconds, so it keeps its shape ratios (8 experts, top-2, 4:1 grouped
-query heads) at a smaller width.
+scales the embedding and LM-head rows). Where one published block alone is too big (Mixtral's
+8 experts of 4096 x 14336, Phi-3's and SmolLM3's 2-3k-wide blocks), the builder keeps the
+block's geometry (head size, grouped-query ratio, FFN ratio, experts, top-k) at a smaller
+width.
 
 Files are cached as ``tests/hub_models.py`` caches its own (``~/.cache/layerscope-tests``,
 one builder per machine under a file lock), with the counts Keras reported when saving.
@@ -15,6 +16,8 @@ one builder per machine under a file lock), with the counts Keras reported when 
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import os
 from pathlib import Path
@@ -118,17 +121,19 @@ def _bloom_560m() -> Any:
 
 
 def _phi3_mini() -> Any:
-    """phi3_mini_4k_instruct_en's widths (3072, 32 heads, 8192) with 1 of its 32 layers and
-    a 4,096-token vocabulary (published: 32,064)."""
+    """phi3_mini_4k_instruct_en's head geometry (heads of 96, as many key/value heads as
+    query heads, gated FFN 8/3 x hidden, RMS norms, no biases) at 8 heads / hidden 768 /
+    2048, 2 layers, 8,192 tokens: one published block (3072 wide) is 113 M parameters, a
+    0.45 GB file."""
     import keras_hub
 
     return keras_hub.models.Phi3Backbone(
-        vocabulary_size=4096,
-        num_layers=1,
-        hidden_dim=3072,
-        intermediate_dim=8192,
-        num_query_heads=32,
-        num_key_value_heads=32,
+        vocabulary_size=8192,
+        num_layers=2,
+        hidden_dim=768,
+        intermediate_dim=2048,
+        num_query_heads=8,
+        num_key_value_heads=8,
         layer_norm_epsilon=1e-5,
         max_sequence_length=4096,
         pretraining_sequence_length=4096,
@@ -297,18 +302,19 @@ def _whisper_tiny() -> Any:
 
 
 def _smollm3_3b() -> Any:
-    """SmolLM3-3B's widths (2048, 16 query / 4 key-value heads, 11008, no biases) with 2 of
-    its 36 layers (one with rotary positions, one without, as its every fourth layer) and a
-    4,096-token vocabulary (published: 128,256)."""
+    """SmolLM3-3B's head geometry (heads of 128, 4 query heads per key/value head, gated FFN
+    5.375 x hidden, no biases, every fourth layer without rotary positions) at 8 query / 2
+    key-value heads, hidden 1024 / 5504, 2 layers (one with rotary positions, one without)
+    and 4,096 tokens: one published block (2048 wide) is 79 M parameters."""
     import keras_hub
 
     return keras_hub.models.SmolLM3Backbone(
         vocabulary_size=4096,
-        hidden_dim=2048,
-        intermediate_dim=11008,
+        hidden_dim=1024,
+        intermediate_dim=5504,
         num_layers=2,
-        num_attention_heads=16,
-        num_key_value_heads=4,
+        num_attention_heads=8,
+        num_key_value_heads=2,
         attention_bias=False,
         attention_dropout=0.0,
         rope_layer_enabled_list=[True, False],
@@ -364,9 +370,10 @@ def release(name: str) -> None:
 def text_file(name: str) -> Path:
     """The model's ``.keras`` file, built and saved once per machine, with the counts Keras
     reported at save time beside it (see ``text_counts``)."""
-    target = CACHE / f"text-{name}.keras"
-    counts = CACHE / f"text-{name}.counts.json"
-    with locked(CACHE / f"text-{name}.lock"):
+    stem = _stem(name)
+    target = CACHE / f"{stem}.keras"
+    counts = CACHE / f"{stem}.counts.json"
+    with locked(CACHE / f"{stem}.lock"):
         if not (target.exists() and counts.exists()):
             model = text_model(name)
             partial = target.with_suffix(".partial.keras")
@@ -379,4 +386,11 @@ def text_file(name: str) -> Path:
 def text_counts(name: str) -> dict[str, int]:
     """The counts Keras reported when ``text_file(name)`` was written."""
     text_file(name)
-    return dict(json.loads((CACHE / f"text-{name}.counts.json").read_text()))
+    return dict(json.loads((CACHE / f"{_stem(name)}.counts.json").read_text()))
+
+
+def _stem(name: str) -> str:
+    """The cached file's name: the model's, and a digest of its builder's source, so that a
+    changed configuration is never read from a file built by the old one."""
+    source = inspect.getsource(TEXT_SPECS[name].build)
+    return f"text-{name}-{hashlib.sha256(source.encode()).hexdigest()[:10]}"
