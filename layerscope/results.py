@@ -190,6 +190,9 @@ class BlockRun:
     """Parameters of all the blocks together."""
     declared: bool
     """True when one row holds the blocks and ``count`` is read from its config."""
+    shared: bool = False
+    """True when the blocks are one layer called ``count`` times in a row, its weights shared
+    by every call (ALBERT); ``params`` counts them once."""
 
 
 @dataclass(frozen=True)

@@ -196,11 +196,14 @@ def find_blocks(rows: Sequence[LayerReport]) -> tuple[BlockRun, ...]:
             end += 1
         count = end - index + 1
         declared = row.config.get("num_layers")
+        shared = count == 1 and row.call_count >= 2
         if _is_block(row) and (
-            count >= 2 or (isinstance(declared, int) and not isinstance(declared, bool))
+            count >= 2 or shared or (isinstance(declared, int) and not isinstance(declared, bool))
         ):
-            is_declared = count == 1
+            is_declared = count == 1 and not shared
             total = int(declared) if is_declared and isinstance(declared, int) else count
+            if shared:
+                total = row.call_count
             if total >= 2:
                 runs.append(
                     BlockRun(
@@ -212,6 +215,7 @@ def find_blocks(rows: Sequence[LayerReport]) -> tuple[BlockRun, ...]:
                         inner_width=_inner_width(row),
                         params=sum(r.params for r in rows[index : end + 1]),
                         declared=is_declared,
+                        shared=shared,
                     )
                 )
         index = end + 1
@@ -230,6 +234,8 @@ def block_text(run: BlockRun) -> str:
         text += f" ({', '.join(details)})"
     if run.declared:
         text += f" in '{run.first.rsplit('/', 1)[-1]}' (num_layers in its config)"
+    if run.shared:
+        text += f", one layer '{run.first.rsplit('/', 1)[-1]}' called {run.count} times"
     return text
 
 
@@ -295,7 +301,8 @@ def _stages(report: CapturedModel, totals: Totals) -> tuple[Stage, ...]:
         keys = []  # no spatial stages: quarters of the layer order instead
         for index in range(len(rows)):
             start = index // quarter * quarter
-            keys.append(f"layers {start + 1}-{min(start + quarter, len(rows))}")
+            end = min(start + quarter, len(rows))
+            keys.append(f"layers {start + 1}-{end}" if end > start + 1 else f"layer {end}")
     sums: list[tuple[str, list[int]]] = []  # (stage, [layers, params, macs])
     for key, row in zip(keys, rows, strict=False):
         name = str(key)
@@ -379,7 +386,7 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
             if run.width is not None:
                 widths += [run.width] * run.count
             short = run.first.rsplit("/", 1)[-1]
-            if run.declared:
+            if run.declared or run.shared:
                 names += [f"{short} {number}" for number in range(1, run.count + 1)]
             else:
                 start = next(i for i, row in enumerate(width_rows) if row.path == run.first)
@@ -432,10 +439,9 @@ def analyze_architecture(report: CapturedModel, totals: Totals) -> Architecture:
         )
     if stages:
         top = max(stages, key=lambda s: s.params)
-        where = top.stage if top.stage.startswith("layers") else f"stage {top.stage}"
-        explanation.append(
-            f"Most parameters sit in {where} ({top.share * 100:.1f}% over {top.layers} layers)."
-        )
+        where = top.stage if top.stage.startswith("layer") else f"stage {top.stage}"
+        over = f"{top.layers} layer{'s' if top.layers != 1 else ''}"
+        explanation.append(f"Most parameters sit in {where} ({top.share * 100:.1f}% over {over}).")
     if chain and report.class_name != "Sequential" and not report.inputs:
         # No graph was read (a subclassed model): rows follow creation order.
         explanation.append(

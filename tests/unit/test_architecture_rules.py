@@ -369,7 +369,7 @@ def test_a_graph_without_feature_maps_reads_by_quarters() -> None:
     assert [(s.stage, s.layers, s.params) for s in arch.stages] == [
         ("layers 1-2", 2, 40),
         ("layers 3-4", 2, 40),
-        ("layers 5-5", 1, 20),
+        ("layer 5", 1, 20),
     ]
     assert arch.explanation[1] == "Most parameters sit in layers 1-2 (40.0% over 2 layers)."
 
@@ -553,7 +553,7 @@ def test_quarters_of_a_short_graph_and_shares_without_params() -> None:
         edges=(Edge("a", "b"), Edge("a", "c")),
     )
     arch = run_analyses(report).architecture
-    assert [s.stage for s in arch.stages] == ["layers 1-1", "layers 2-2", "layers 3-3"]
+    assert [s.stage for s in arch.stages] == ["layer 1", "layer 2", "layer 3"]
     relus = [row(n, "ReLU", [], (None, 2), (None, 2)) for n in "abc"]
     empty = dataclasses.replace(report, layers=tuple(relus))
     assert [s.share for s in run_analyses(empty).architecture.stages] == [0.0, 0.0, 0.0]
@@ -585,10 +585,10 @@ def test_blocks_in_a_graph_get_stages_and_in_a_chain_not() -> None:
         edges=(Edge("a", "b"), Edge("a", "side")),
     )
     arch = run_analyses(graph).architecture
-    assert [s.stage for s in arch.stages] == ["layers 1-1", "layers 2-2", "layers 3-3"]
+    assert [s.stage for s in arch.stages] == ["layer 1", "layer 2", "layer 3"]
     assert arch.explanation[0].startswith("A stack of 2 repeated blocks (2 x Block (width 4))")
     # each block 32 params, the side layer 20: 32 / 84
-    assert arch.explanation[-2] == "Most parameters sit in layers 1-1 (38.1% over 1 layers)."
+    assert arch.explanation[-2] == "Most parameters sit in layer 1 (38.1% over 1 layer)."
     spaced = row("outer/big enc", "Enc", [(4, 4)] * 2, (None, 3, 4), (None, 3, 4), num_layers=2)
     assert run_analyses(chain([spaced])).architecture.hidden_names == ("big enc 1", "big enc 2")
 
