@@ -56,6 +56,7 @@ from layerscope.static.hub_tree import (
     _unsupported,
     read_tree,
 )
+from layerscope.static.naming import a_class
 from layerscope.static.plans import BLOCKS, Plan, Recipe
 from layerscope.static.recipes import BLOCK_SWITCHES, EXPECTED_PARAMS, RECIPES
 from layerscope.static.subrows import SUB_ROWS, SubRow
@@ -392,7 +393,7 @@ def read_hub_model(
     policy = _policy(inner)
     trainable = bool(inner.get("trainable", True))
     reason = (
-        f"the model is a {class_name} (a subclassed model) whose construction the static "
+        f"the model is {a_class(class_name)} (a subclassed model) whose construction the static "
         "engine does not know"
     )
     if class_name in RECIPES and _quantized(inner):

@@ -300,9 +300,14 @@ def read_tree(config: Mapping[str, Any], weights: Any, source: str | None, reaso
 
     walk(weights.root, "", 0, None)
     if guessed:
+        example = rows[[r.path for r in rows].index(guessed[0])].class_name
         gaps.append(
-            f"the classes of {len(guessed)} layers are read from their weights-group names "
-            f"(e.g. {guessed[0]!r} as {rows[[r.path for r in rows].index(guessed[0])].class_name})"
+            (
+                f"the classes of {len(guessed)} layers are read from their weights-group names "
+                if len(guessed) > 1
+                else "the class of 1 layer is read from its weights-group name "
+            )
+            + f"(e.g. {guessed[0]!r} as {example})"
         )
     if unnamed:
         gaps.append(

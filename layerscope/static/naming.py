@@ -13,6 +13,12 @@ from layerscope.catalogue.params import class_of
 from layerscope.errors import StaticUnsupported
 
 
+def a_class(class_name: str) -> str:
+    """``a BertBackbone``, ``an AlbertBackbone``: the article by the name's first letter."""
+    vowel = class_name[:1].upper() in tuple("AEIOU")
+    return f"{'an' if vowel else 'a'} {class_name}"
+
+
 def to_snake_case(name: str) -> str:
     """Keras's ``naming.to_snake_case``: how the weights file names a saved layer's group."""
     name = re.sub(r"\W+", "", name)

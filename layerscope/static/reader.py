@@ -18,6 +18,7 @@ from layerscope.roles import variable_role
 from layerscope.static.archive import WeightsIndex, dataset_count, dataset_count_deep
 from layerscope.static.naming import (
     MODEL_CLASSES,
+    a_class,
     custom_class,
     is_operation,
     nested_layer_configs,
@@ -78,7 +79,7 @@ class ModelReader:
         class_name = str(config.get("class_name"))
         if class_name not in MODEL_CLASSES:
             raise StaticUnsupported(
-                f"the model is a {class_name} (a subclassed model); only Functional and "
+                f"the model is {a_class(class_name)} (a subclassed model); only Functional and "
                 "Sequential models are read statically"
             )
         container = self._container(config)
