@@ -46,13 +46,13 @@ def _albert_base() -> Any:
 
 
 def _electra_small() -> Any:
-    """electra_small_discriminator_en as published, 12 layers (128-wide embeddings
-    projected to 256)."""
+    """electra_small_discriminator_en's widths (128-wide embeddings projected to 256, 4
+    heads, 1024) with 2 of its 12 layers."""
     import keras_hub
 
     return keras_hub.models.ElectraBackbone(
         vocab_size=30522,
-        num_layers=12,
+        num_layers=2,
         num_heads=4,
         hidden_dim=256,
         embedding_dim=128,
@@ -267,12 +267,13 @@ def _roformer_v2_base() -> Any:
 
 
 def _esm2_t6_8m() -> Any:
-    """esm2_t6_8M as published: 6 layers, 320 wide, 20 heads, 1280, rotary, 33 tokens."""
+    """esm2_t6_8M's widths (320, 20 heads, 1280, rotary, 33 tokens) with 2 of its 6
+    layers."""
     import keras_hub
 
     return keras_hub.models.ESM2Backbone(
         vocabulary_size=33,
-        num_layers=6,
+        num_layers=2,
         num_heads=20,
         hidden_dim=320,
         intermediate_dim=1280,
@@ -285,13 +286,13 @@ def _esm2_t6_8m() -> Any:
 
 
 def _whisper_tiny() -> Any:
-    """whisper_tiny_en as published: 4 encoder and 4 decoder layers, 384 wide, 6 heads,
-    1536, 80 mel bins, 51,864 tokens."""
+    """whisper_tiny_en's widths (384, 6 heads, 1536, 80 mel bins, 51,864 tokens) with 2 of
+    its 4 encoder and 4 decoder layers."""
     import keras_hub
 
     return keras_hub.models.WhisperBackbone(
         vocabulary_size=51864,
-        num_layers=4,
+        num_layers=2,
         num_heads=6,
         hidden_dim=384,
         intermediate_dim=1536,
