@@ -16,8 +16,9 @@ The rules, in order (docs/json.md defines the roles):
 * kernels of every kind and embeddings -> ``weight``: ``kernel``/``weight(s)``, any name
   ending in ``embedding(s)`` (DeiT's ``position_embedding``, DeBERTa's ``rel_embedding``) or
   ``_emb`` (XLNet's ``mask_emb``), a learned ``*_encoding`` (XLNet's ``segment_encoding``; a
-  non-trainable sinusoidal table stays ``other``), ``*_dense``, a kernel named after the
-  dense projection it is (Mixtral's batched ``expert_feedforward_gate_dense``), learned
+  non-trainable sinusoidal table stays ``other``), ``*_dense`` / ``*_proj``, a kernel named
+  after the projection it is (Mixtral's batched ``expert_feedforward_gate_dense``, GPT-OSS's
+  ``gate_up_proj``), learned
   token vectors (``class_token``, ``cls_token``, ``distillation_token``, ``mask_token``,
   ``register_tokens``: one embedding row each, prepended to or swapped into the sequence),
   and any trainable non-bias variable of a class named ``*Embedding(s)`` (ViTDet's
@@ -52,7 +53,7 @@ embeddings whatever their names. Matched on the class's own name only, which bot
 know."""
 _TOKEN_NAME = re.compile(r"(?:^|_)tokens?$")
 """A learned token vector (``class_token``, ``register_tokens``): an embedding row."""
-_WEIGHT_SUFFIXES = ("kernel", "embedding", "embeddings", "_emb", "_dense")
+_WEIGHT_SUFFIXES = ("kernel", "embedding", "embeddings", "_emb", "_dense", "_proj")
 
 
 def is_normalization_class(class_name: str) -> bool:

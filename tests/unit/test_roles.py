@@ -33,6 +33,8 @@ from layerscope.roles import is_normalization_class, variable_role
         ("RelativeEmbedding", "rel_embedding", "weight"),
         ("XLNetAttentionMaskLayer", "mask_emb", "weight"),
         ("XLNetEncoder", "segment_encoding", "weight"),
+        ("GptOssExperts", "gate_up_proj", "weight"),
+        ("GptOssExperts", "down_proj_bias", "bias"),
         ("MyLayer", "dense_bias", "bias"),
         ("MyLayer", "densely", "other"),
     ],
