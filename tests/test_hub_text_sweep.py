@@ -12,9 +12,9 @@ Per model, in one test (each model is built once, traced once and loaded once):
   tables ``weight``; only non-trainable buffers (a rotary table) are ``other``;
 * the architecture reading: a stack of repeated blocks, never a funnel, and the dominant
   layer a real top-level row;
-* ``--engine auto`` on the file: none of these classes has a static recipe, so the Keras
-  engine reads the file after one stderr line saying why, and its report equals the
-  in-memory one.
+* ``--engine auto`` on the file: Qwen2 is read by its static recipe (no stderr); the others
+  have none, so the Keras engine reads the file after one stderr line saying why; either
+  way the rows, parameters and MACs equal the in-memory report's.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import keras_hub  # noqa: F401  (a declared test dependency: missing fails, never skips)
+import keras_hub  # a declared test dependency: missing fails, never skips
 import pytest
 from hub_models import keras_counts
 from hub_text_models import TEXT_SPECS, release, text_counts, text_file, text_model
@@ -106,6 +106,9 @@ def _check_roles(report: layerscope.ModelReport) -> None:
     assert wrong == []
 
 
+STATIC = {"qwen2_0_5b"}
+"""Read by a static recipe (``auto`` needs no Keras); the others fall back to Keras."""
+
 SINGLE_BLOCK = {"bart_base", "falcon_1b"}
 """Built with one block of each kind (a 1 + 1 layer BART, a 1-layer Falcon): nothing repeats."""
 
@@ -151,6 +154,21 @@ def test_a_text_backbone_end_to_end(name: str, capsys: pytest.CaptureFixture[str
     keras.backend.clear_session()
     from_file = layerscope.analyze(str(path), seq_len=SEQ_LEN)
     stderr = capsys.readouterr().err.strip().splitlines()
+    if name in STATIC:
+        assert from_file.engine == "static" and stderr == []
+    else:
+        _check_fallback(name, path, from_file, stderr)
+    assert _totals(from_file) == text_counts(name) == counts
+    assert from_file.cost.macs == truth
+    assert [(r.path, r.params, r.macs) for r in from_file.layers] == [
+        (r.path, r.params, r.macs) for r in report.layers
+    ]
+
+
+def _check_fallback(
+    name: str, path: Path, from_file: layerscope.ModelReport, stderr: list[str]
+) -> None:
+    """No recipe: the Keras engine read the file, after one stderr line saying why."""
     assert from_file.engine == "keras"
     class_name = json.loads(_config(path))["class_name"]
     assert len(stderr) == 1 and stderr[0].startswith(
@@ -159,11 +177,6 @@ def test_a_text_backbone_end_to_end(name: str, capsys: pytest.CaptureFixture[str
     ), stderr
     if name == "albert_base":
         assert "the class of 1 layer is read from its weights-group name" in stderr[0]
-    assert _totals(from_file) == text_counts(name) == counts
-    assert from_file.cost.macs == truth
-    assert [(r.path, r.params, r.macs) for r in from_file.layers] == [
-        (r.path, r.params, r.macs) for r in report.layers
-    ]
 
 
 def _config(path: Path) -> str:
@@ -244,3 +257,33 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     return env
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_qwen2_is_read_by_its_recipe_as_the_keras_engine_reads_it(
+    keras: Any, tmp_path: Path, tied: bool
+) -> None:
+    """QwenBackbone is Mistral's decoder with biases on the query, key and value
+    projections: the static engine's rows (sub-layers included) equal the Keras engine's,
+    tied or not, and the MACs are the grouped-query closed form."""
+    from test_static_hub import engines_agree
+
+    model = keras_hub.models.QwenBackbone(
+        vocabulary_size=64,
+        num_layers=2,
+        num_query_heads=4,
+        num_key_value_heads=2,
+        hidden_dim=32,
+        intermediate_dim=48,
+        tie_word_embeddings=tied,
+    )
+    path = tmp_path / "qwen.keras"
+    model.save(path)
+    static, _ = engines_agree(keras, path, seq_len=16)
+    assert static.totals is not None and static.totals.params == model.count_params()
+    query = static.layer("transformer_layer_0/self_attention/query")
+    assert [(v.name, v.role) for v in query.variables] == [("kernel", "weight"), ("bias", "bias")]
+    # Per block: q/o 16 x 32 x 32, k/v 16 x 32 x 16, scores and values 2 x 4 x 16 x 16 x 8,
+    # gated FFN 3 x 16 x 32 x 48, and the rotary tables (16 x 4, queries and keys).
+    block = 2 * 16 * 32 * 32 + 2 * 16 * 32 * 16 + 2 * 4 * 16 * 16 * 8 + 3 * 16 * 32 * 48
+    assert static.cost.macs == 2 * (block + 2 * 16 * 4)

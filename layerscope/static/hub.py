@@ -14,7 +14,7 @@ So this module builds the report from two sources, never executing anything from
   weights file's metadata;
 * **how the layers connect, their output shapes and the variables' names** come from the
   construction of the keras_hub backbones it knows (:data:`RECIPES`: BERT, GPT-2 and
-  GPT2CausalLM, ViT, Llama, Mistral, Gemma, T5, MobileNet), driven by the config and an
+  GPT2CausalLM, ViT, Llama, Mistral, Qwen2, Gemma, T5, MobileNet), driven by the config and an
   optional ``seq_len`` / ``input_shapes`` for the model's unknown input sizes;
 * **the rows inside each block** (``transformer_layer_0/self_attention/query``: the rows the
   Keras engine gets by tracing the model) come from the block's sub-layer template

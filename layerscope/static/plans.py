@@ -26,6 +26,7 @@ VARIABLE_NAMES: dict[str, tuple[str, ...]] = {
     "RMSNormalization": ("scale",),
     "LlamaLayerNorm": ("scale",),
     "MistralLayerNormalization": ("scale",),
+    "QwenLayerNorm": ("scale",),
     "Embedding": ("embeddings",),
     "PositionEmbedding": ("embeddings",),
     "ReversibleEmbedding": ("embeddings", "reverse_embeddings"),
@@ -98,6 +99,14 @@ BLOCKS: dict[str, tuple[Sub, ...]] = {
         Sub("_feedforward_gate_dense", "Dense"),
         Sub("_feedforward_output_dense", "Dense"),
         Sub("_feedforward_layernorm", "MistralLayerNormalization"),
+    ),
+    "QwenTransformerDecoder": (
+        Sub("_self_attention_layer", "QwenAttention", _attention("_"), own=()),
+        Sub("_self_attention_layernorm", "QwenLayerNorm"),
+        Sub("_feedforward_intermediate_dense", "Dense"),
+        Sub("_feedforward_gate_dense", "Dense"),
+        Sub("_feedforward_output_dense", "Dense"),
+        Sub("_feedforward_layernorm", "QwenLayerNorm"),
     ),
     "GemmaDecoderBlock": (
         Sub("pre_attention_norm", "RMSNormalization"),

@@ -65,6 +65,15 @@ RECIPES: dict[str, tuple[str, RecipeFunction]] = {
             "transformer_layer_",
         ),
     ),
+    "QwenBackbone": (
+        "text",
+        _decoder_only(
+            "QwenTransformerDecoder",
+            "QwenLayerNorm",
+            "sequence_output_layernorm",
+            "transformer_layer_",
+        ),
+    ),
     "GemmaBackbone": (
         "text",
         _decoder_only(
@@ -101,7 +110,10 @@ def _block_params(config: Mapping[str, Any], width: int) -> int:
     )
 
 
-def _gated_params(divisor: int) -> Callable[[Mapping[str, Any], int], int]:
+def _gated_params(divisor: int, qkv_bias: bool = False) -> Callable[[Mapping[str, Any], int], int]:
+    """A gated decoder block; ``qkv_bias``: the query, key and value projections have biases
+    (Qwen2), the output projection none."""
+
     def count(config: Mapping[str, Any], width: int) -> int:
         heads = int(config["num_query_heads"])
         kv_heads = int(config["num_key_value_heads"])
@@ -109,6 +121,7 @@ def _gated_params(divisor: int) -> Callable[[Mapping[str, Any], int], int]:
         ffn = int(config["intermediate_dim"]) // divisor
         return (
             _attention_params(width, heads, kv_heads, head_dim, False)
+            + ((heads + 2 * kv_heads) * head_dim if qkv_bias else 0)
             + 2 * width
             + (3 * width * ffn)
         )
@@ -129,6 +142,7 @@ EXPECTED_PARAMS: dict[str, Callable[[Mapping[str, Any], int], int]] = {
     "TransformerDecoder": _block_params,
     "LlamaTransformerDecoder": _gated_params(1),
     "MistralTransformerDecoder": _gated_params(1),
+    "QwenTransformerDecoder": _gated_params(1, qkv_bias=True),
     "GemmaDecoderBlock": _gated_params(2),
     "ViTEncoder": _vit_encoder_params,
 }

@@ -514,6 +514,7 @@ SUB_ROWS: dict[str, Callable[[Dims, Shape], tuple[SubRow, ...]]] = {
     "TransformerEncoder": _transformer_encoder,
     "TransformerDecoder": _transformer_decoder,
     "LlamaTransformerDecoder": _llama_decoder("LlamaLayerNorm", "LlamaAttention"),
+    "QwenTransformerDecoder": _llama_decoder("QwenLayerNorm", "QwenAttention"),
     "MistralTransformerDecoder": _llama_decoder(
         "MistralLayerNormalization", "CachedMistralAttention"
     ),

@@ -68,6 +68,7 @@ def test_every_class_with_a_cost_rule_is_catalogued_and_priced_by_it() -> None:
         "TransformerDecoder",
         "LlamaTransformerDecoder",
         "MistralTransformerDecoder",
+        "QwenTransformerDecoder",
         "GemmaDecoderBlock",
         "ViTEncoder",
         "ViTPatchingAndEmbedding",
