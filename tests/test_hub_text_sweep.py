@@ -12,7 +12,8 @@ Per model, in one test (each model is built once, traced once and loaded once):
   tables ``weight``; only non-trainable buffers (a rotary table) are ``other``;
 * the architecture reading: a stack of repeated blocks, never a funnel, and the dominant
   layer a real top-level row;
-* ``--engine auto`` on the file: Qwen2 is read by its static recipe (no stderr); the others
+* ``--engine auto`` on the file: Qwen2 and Qwen3 are read by their static recipes (no
+  stderr); the others
   have none, so the Keras engine reads the file after one stderr line saying why; either
   way the rows, parameters and MACs equal the in-memory report's.
 """
@@ -106,7 +107,7 @@ def _check_roles(report: layerscope.ModelReport) -> None:
     assert wrong == []
 
 
-STATIC = {"qwen2_0_5b"}
+STATIC = {"qwen2_0_5b", "qwen3_0_6b"}
 """Read by a static recipe (``auto`` needs no Keras); the others fall back to Keras."""
 
 SINGLE_BLOCK = {"bart_base", "falcon_1b"}
@@ -260,15 +261,18 @@ def _env() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("tied", [True, False])
-def test_qwen2_is_read_by_its_recipe_as_the_keras_engine_reads_it(
-    keras: Any, tmp_path: Path, tied: bool
+@pytest.mark.parametrize("class_name", ["QwenBackbone", "Qwen3Backbone"])
+def test_qwen_is_read_by_its_recipe_as_the_keras_engine_reads_it(
+    keras: Any, tmp_path: Path, class_name: str, tied: bool
 ) -> None:
-    """QwenBackbone is Mistral's decoder with biases on the query, key and value
-    projections: the static engine's rows (sub-layers included) equal the Keras engine's,
-    tied or not, and the MACs are the grouped-query closed form."""
+    """QwenBackbone (Qwen2) is Mistral's decoder with biases on the query, key and value
+    projections; Qwen3 has none but RMS-normalises each query and key head. The static
+    engine's rows (sub-layers included) equal the Keras engine's, tied or not, and the MACs
+    are the grouped-query closed form."""
     from test_static_hub import engines_agree
 
-    model = keras_hub.models.QwenBackbone(
+    qwen3 = class_name == "Qwen3Backbone"
+    model = getattr(keras_hub.models, class_name)(
         vocabulary_size=64,
         num_layers=2,
         num_query_heads=4,
@@ -276,13 +280,21 @@ def test_qwen2_is_read_by_its_recipe_as_the_keras_engine_reads_it(
         hidden_dim=32,
         intermediate_dim=48,
         tie_word_embeddings=tied,
+        **({"head_dim": 8} if qwen3 else {}),
     )
     path = tmp_path / "qwen.keras"
     model.save(path)
     static, _ = engines_agree(keras, path, seq_len=16)
     assert static.totals is not None and static.totals.params == model.count_params()
-    query = static.layer("transformer_layer_0/self_attention/query")
-    assert [(v.name, v.role) for v in query.variables] == [("kernel", "weight"), ("bias", "bias")]
+    attention = "transformer_layer_0/self_attention"
+    query = static.layer(f"{attention}/query")
+    assert [(v.name, v.role) for v in query.variables] == (
+        [("kernel", "weight")] if qwen3 else [("kernel", "weight"), ("bias", "bias")]
+    )
+    if qwen3:
+        norm = static.layer(f"{attention}/key_dense_layernorm")
+        assert norm.class_name == "Qwen3LayerNorm" and norm.output_shapes == ((None, 16, 2, 8),)
+        assert [(v.name, v.role, v.shape) for v in norm.variables] == [("scale", "norm", (8,))]
     # Per block: q/o 16 x 32 x 32, k/v 16 x 32 x 16, scores and values 2 x 4 x 16 x 16 x 8,
     # gated FFN 3 x 16 x 32 x 48, and the rotary tables (16 x 4, queries and keys).
     block = 2 * 16 * 32 * 32 + 2 * 16 * 32 * 16 + 2 * 4 * 16 * 16 * 8 + 3 * 16 * 32 * 48

@@ -108,6 +108,7 @@ _BLOCK_RULES: dict[str, MacRule] = {
     "LlamaTransformerDecoder": _block(gated=True),
     "MistralTransformerDecoder": _block(gated=True),
     "QwenTransformerDecoder": _block(gated=True),
+    "Qwen3TransformerDecoder": _block(gated=True),
     "GemmaDecoderBlock": _block(gated=True, ffn_divisor=2),
     "ViTEncoder": _vit_encoder,
     "ViTPatchingAndEmbedding": _vit_patching,

@@ -14,8 +14,8 @@ So this module builds the report from two sources, never executing anything from
   weights file's metadata;
 * **how the layers connect, their output shapes and the variables' names** come from the
   construction of the keras_hub backbones it knows (:data:`RECIPES`: BERT, GPT-2 and
-  GPT2CausalLM, ViT, Llama, Mistral, Qwen2, Gemma, T5, MobileNet), driven by the config and an
-  optional ``seq_len`` / ``input_shapes`` for the model's unknown input sizes;
+  GPT2CausalLM, ViT, Llama, Mistral, Qwen2, Qwen3, Gemma, T5, MobileNet), driven by the
+  config and an optional ``seq_len`` / ``input_shapes`` for the model's unknown input sizes;
 * **the rows inside each block** (``transformer_layer_0/self_attention/query``: the rows the
   Keras engine gets by tracing the model) come from the block's sub-layer template
   (:data:`SUB_ROWS`): their classes, call shapes and the matrix products the block's own

@@ -74,6 +74,15 @@ RECIPES: dict[str, tuple[str, RecipeFunction]] = {
             "transformer_layer_",
         ),
     ),
+    "Qwen3Backbone": (
+        "text",
+        _decoder_only(
+            "Qwen3TransformerDecoder",
+            "Qwen3LayerNorm",
+            "sequence_output_layernorm",
+            "transformer_layer_",
+        ),
+    ),
     "GemmaBackbone": (
         "text",
         _decoder_only(
@@ -110,9 +119,12 @@ def _block_params(config: Mapping[str, Any], width: int) -> int:
     )
 
 
-def _gated_params(divisor: int, qkv_bias: bool = False) -> Callable[[Mapping[str, Any], int], int]:
+def _gated_params(
+    divisor: int, qkv_bias: bool = False, qk_norm: bool = False
+) -> Callable[[Mapping[str, Any], int], int]:
     """A gated decoder block; ``qkv_bias``: the query, key and value projections have biases
-    (Qwen2), the output projection none."""
+    (Qwen2), the output projection none; ``qk_norm``: a norm scale of ``head_dim`` for the
+    queries and one for the keys (Qwen3)."""
 
     def count(config: Mapping[str, Any], width: int) -> int:
         heads = int(config["num_query_heads"])
@@ -122,6 +134,7 @@ def _gated_params(divisor: int, qkv_bias: bool = False) -> Callable[[Mapping[str
         return (
             _attention_params(width, heads, kv_heads, head_dim, False)
             + ((heads + 2 * kv_heads) * head_dim if qkv_bias else 0)
+            + (2 * head_dim if qk_norm else 0)
             + 2 * width
             + (3 * width * ffn)
         )
@@ -143,6 +156,7 @@ EXPECTED_PARAMS: dict[str, Callable[[Mapping[str, Any], int], int]] = {
     "LlamaTransformerDecoder": _gated_params(1),
     "MistralTransformerDecoder": _gated_params(1),
     "QwenTransformerDecoder": _gated_params(1, qkv_bias=True),
+    "Qwen3TransformerDecoder": _gated_params(1, qk_norm=True),
     "GemmaDecoderBlock": _gated_params(2),
     "ViTEncoder": _vit_encoder_params,
 }

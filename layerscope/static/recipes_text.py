@@ -1,6 +1,7 @@
 """Recipes for keras_hub's text backbones: BERT and its kin (RoBERTa, XLM-RoBERTa,
 DistilBERT), OPT, GPT-2 (and its causal LM), the decoder-only models (Llama, Mistral, Qwen2,
-Gemma) and T5. Each maps a backbone's config to the rows, variables and shapes Keras would build."""
+Qwen3, Gemma) and T5. Each maps a backbone's config to the rows, variables and shapes Keras
+would build."""
 
 from __future__ import annotations
 
@@ -223,8 +224,8 @@ def _gpt2(config: Dims, seq_len: int | None) -> Recipe:
 def _decoder_only(
     block: str, final_norm: str, final_name: str, prefix: str, scaled: bool = False
 ) -> Callable[[Dims, int | None], Recipe]:
-    """Llama, Mistral, Qwen2 and Gemma: token embedding, N decoder blocks, a final RMS
-    norm."""
+    """Llama, Mistral, Qwen2, Qwen3 and Gemma: token embedding, N decoder blocks, a final
+    RMS norm."""
 
     def recipe(config: Dims, seq_len: int | None) -> Recipe:
         vocab, layers = _int(config, "vocabulary_size"), _int(config, "num_layers")

@@ -149,7 +149,12 @@ def _rotary(attribute: str, class_name: str, auto: str, q: Shape, k: Shape) -> S
     )
 
 
-def _llama_decoder(norm: str, attention: str) -> Callable[[Dims, Shape], tuple[SubRow, ...]]:
+def _llama_decoder(
+    norm: str, attention: str, qk_norm: bool = False
+) -> Callable[[Dims, Shape], tuple[SubRow, ...]]:
+    """Llama's decoder block and its kin; ``qk_norm``: each query and key head is RMS
+    normalised after its projection (Qwen3)."""
+
     def rows(config: Dims, x: Shape) -> tuple[SubRow, ...]:
         width = x[-1]
         assert width is not None
@@ -169,7 +174,9 @@ def _llama_decoder(norm: str, attention: str) -> Callable[[Dims, Shape], tuple[S
             ),
             subs=(
                 _einsum("_query_dense", "bqm,muh->bquh", x, q),
+                *((SubRow("_query_dense_layer_norm", norm, _same(q)),) if qk_norm else ()),
                 _einsum("_key_dense", "bkm,mvh->bkvh", x, kv),
+                *((SubRow("_key_dense_layer_norm", norm, _same(kv)),) if qk_norm else ()),
                 _einsum("_value_dense", "bkm,mvh->bkvh", x, kv),
                 SubRow("_softmax", "Softmax", _same(scores), dtype="float32"),
                 SubRow("_dropout_layer", "Dropout", _same(q), auto_name="dropout"),
@@ -515,6 +522,7 @@ SUB_ROWS: dict[str, Callable[[Dims, Shape], tuple[SubRow, ...]]] = {
     "TransformerDecoder": _transformer_decoder,
     "LlamaTransformerDecoder": _llama_decoder("LlamaLayerNorm", "LlamaAttention"),
     "QwenTransformerDecoder": _llama_decoder("QwenLayerNorm", "QwenAttention"),
+    "Qwen3TransformerDecoder": _llama_decoder("Qwen3LayerNorm", "Qwen3Attention", qk_norm=True),
     "MistralTransformerDecoder": _llama_decoder(
         "MistralLayerNormalization", "CachedMistralAttention"
     ),

@@ -69,6 +69,7 @@ def test_every_class_with_a_cost_rule_is_catalogued_and_priced_by_it() -> None:
         "LlamaTransformerDecoder",
         "MistralTransformerDecoder",
         "QwenTransformerDecoder",
+        "Qwen3TransformerDecoder",
         "GemmaDecoderBlock",
         "ViTEncoder",
         "ViTPatchingAndEmbedding",

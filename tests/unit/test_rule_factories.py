@@ -372,6 +372,7 @@ def test_hub_block_rules_table() -> None:
     assert rules["LlamaTransformerDecoder"](config, [shape], []) == gated
     assert rules["MistralTransformerDecoder"](config, [shape], []) == gated
     assert rules["QwenTransformerDecoder"](config, [shape], []) == gated
+    assert rules["Qwen3TransformerDecoder"](config, [shape], []) == gated
     assert rules["GemmaDecoderBlock"](config, [shape], []) == halved
 
 
