@@ -31,6 +31,7 @@ import pytest
 from hub_models import keras_counts
 from hub_text_models import TEXT_SPECS, release, text_counts, text_file, text_model
 from independent_macs import tf_graph_macs
+from test_static_hub import ANALYZE, BLOCKER, run_blocked
 
 import layerscope
 from layerscope.roles import is_normalization_class
@@ -299,3 +300,35 @@ def test_qwen_is_read_by_its_recipe_as_the_keras_engine_reads_it(
     # gated FFN 3 x 16 x 32 x 48, and the rotary tables (16 x 4, queries and keys).
     block = 2 * 16 * 32 * 32 + 2 * 16 * 32 * 16 + 2 * 4 * 16 * 16 * 8 + 3 * 16 * 32 * 48
     assert static.cost.macs == 2 * (block + 2 * 16 * 4)
+
+
+@pytest.fixture(scope="module")
+def no_frameworks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment whose ``sitecustomize`` makes the frameworks unimportable (as
+    test_static_hub's ``blocked_env``)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("no_frameworks")
+    (folder / "sitecustomize.py").write_text(BLOCKER)
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)]),
+        "LAYERSCOPE_PROGRESS": "0",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(STATIC))
+def test_qwen_files_are_read_with_no_framework_importable(
+    no_frameworks: dict[str, str], name: str
+) -> None:
+    """The published-width Qwen files in a process where TensorFlow, Keras and keras_hub
+    cannot be imported: Keras's counts and the independent MAC figure."""
+    result = run_blocked(
+        no_frameworks, "-c", ANALYZE, str(text_file(name)), "auto", json.dumps({"seq_len": SEQ_LEN})
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == ""
+    found = json.loads(result.stdout)
+    assert found["engine"] == "static" and found["uncounted"] == []
+    assert found["params"] == text_counts(name)["params"]
+    assert found["macs"] == MEASURED[name]
