@@ -35,8 +35,10 @@ from layerscope.report import LayerCall, OpCall, Shape
 Chain = tuple[int, ...]
 """ids of the layers from the model's direct child down to the called layer."""
 
-RECORDED_OPS = ("einsum", "matmul", "dot_product_attention")
-"""The ``keras.ops`` functions whose calls are recorded (the matrix products)."""
+RECORDED_OPS = ("einsum", "matmul", "dot_product_attention", "conv", "depthwise_conv")
+"""The ``keras.ops`` functions whose calls are recorded (the matrix products, and the
+convolutions a custom layer runs without a Keras convolution layer: Qwen3.5's causal
+depthwise convolution)."""
 
 _SKIPPED_ARGUMENTS = ("training", "cache", "cache_update_index", "return_attention_scores")
 
@@ -226,7 +228,7 @@ class _Recorder:
             finally:
                 recorder.op_depth -= 1
             if recorder.stack:
-                op = _op_call(op_name, args, kwargs)
+                op = _op_call(op_name, args, kwargs, result)
                 if op is not None:
                     recorder.ops.setdefault(recorder.chain(), []).append(op)
             return result
@@ -304,7 +306,9 @@ def _find_op(name: str) -> Any:
     return getattr(keras.ops, name, None)
 
 
-def _op_call(op_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> OpCall | None:
+def _op_call(
+    op_name: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any = None
+) -> OpCall | None:
     if op_name == "einsum":
         equation = args[0] if args else kwargs.get("subscripts")
         operands = args[1:] if args else kwargs.get("operands", ())
@@ -316,6 +320,12 @@ def _op_call(op_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> OpC
         operands = [*args[:2], *(kwargs[k] for k in ("x1", "x2") if k in kwargs)]
         shapes = tuple(_tensor_shapes(operands))
         return OpCall(op="matmul", shapes=shapes) if len(shapes) == 2 else None
+    if op_name in ("conv", "depthwise_conv"):
+        # The inputs, the kernel and the output: what the convolution computes follows from
+        # the output's size and the kernel's, whatever the strides, padding and layout.
+        operands = [*args[:2], *(kwargs[k] for k in ("inputs", "kernel") if k in kwargs)]
+        shapes = tuple(_tensor_shapes([*operands, result]))
+        return OpCall(op=op_name, shapes=shapes) if len(shapes) == 3 else None
     if op_name == "dot_product_attention":
         names = ("query", "key", "value")
         operands = [*args[:3], *(kwargs[k] for k in names if k in kwargs)]

@@ -332,3 +332,28 @@ def test_qwen_files_are_read_with_no_framework_importable(
     assert found["engine"] == "static" and found["uncounted"] == []
     assert found["params"] == text_counts(name)["params"]
     assert found["macs"] == MEASURED[name]
+
+
+def test_convolutions_a_custom_layer_runs_through_keras_ops_are_counted(keras: Any) -> None:
+    """Qwen3.5's gated delta net runs a causal ``ops.depthwise_conv`` itself: such products
+    were counted 0 (no Keras convolution layer, no rule) while the cost said complete."""
+    layers = keras.layers
+
+    class Mixer(layers.Layer):  # type: ignore[misc, name-defined]
+        def build(self, shape: Any) -> None:
+            self.depthwise = self.add_weight(shape=(4, 16, 1), name="depthwise_kernel")
+            self.pointwise = self.add_weight(shape=(3, 16, 8), name="conv_kernel")
+
+        def call(self, x: Any) -> Any:
+            x = keras.ops.pad(x, ((0, 0), (3, 0), (0, 0)))
+            x = keras.ops.depthwise_conv(x, self.depthwise, strides=1, padding="valid")
+            return keras.ops.conv(x, self.pointwise, strides=2, padding="same")
+
+    keras.backend.clear_session()
+    x = keras.Input((None, 16), name="x")
+    model = keras.Model(x, Mixer(name="mixer")(x))
+    report = layerscope.analyze(model, seq_len=10)
+    # depthwise: 10 steps x 16 channels x window 4; conv: 5 steps x 8 out x window 3 x 16 in.
+    expected = 10 * 16 * 4 + 5 * 8 * 3 * 16
+    assert report.layer("mixer").macs == expected
+    assert report.cost.macs == expected == tf_graph_macs(model, {"x": (10, 16)})

@@ -73,7 +73,10 @@ def op_macs(op: OpCall) -> int:
 
     ``einsum``: the product of every index's size (two or more operands; one operand is a
     transpose or a sum, 0). ``matmul``: ``batch x m x k x n`` with NumPy broadcasting.
-    ``dot_product_attention``: ``QK^T`` plus ``attention x V``.
+    ``dot_product_attention``: ``QK^T`` plus ``attention x V``. ``conv`` (shapes: inputs,
+    kernel ``(*window, in / groups, out)``, output): each output element is a window x
+    ``in / groups`` product; ``depthwise_conv`` (kernel ``(*window, in, multiplier)``): a
+    window product per output element.
     """
     shapes = op.shapes
     if op.op == "einsum" and op.equation and len(shapes) >= 2:
@@ -86,6 +89,10 @@ def op_macs(op: OpCall) -> int:
         k = _known(a[-1])
         n = _known(b[-1]) if len(b) >= 2 else 1
         return _broadcast(a[:-2], b[:-2]) * m * k * n
+    if op.op in ("conv", "depthwise_conv") and len(shapes) == 3:
+        kernel, output = shapes[1], shapes[2]
+        window = kernel[:-1] if op.op == "conv" else kernel[:-2]
+        return math.prod(_known(d) for d in output) * math.prod(_known(d) for d in window)
     if op.op == "dot_product_attention" and len(shapes) == 3:
         query, key, value = shapes
         if len(query) == 4:
