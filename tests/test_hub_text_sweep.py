@@ -357,3 +357,36 @@ def test_convolutions_a_custom_layer_runs_through_keras_ops_are_counted(keras: A
     expected = 10 * 16 * 4 + 5 * 8 * 3 * 16
     assert report.layer("mixer").macs == expected
     assert report.cost.macs == expected == tf_graph_macs(model, {"x": (10, 16)})
+
+
+def test_matrix_products_written_with_the_at_operator_are_counted(keras: Any) -> None:
+    """RWKV-7's recurrence multiplies TensorFlow tensors with ``@`` in a Python loop over
+    the steps, never calling keras.ops: those products were counted 0."""
+    layers = keras.layers
+
+    class Recurrence(layers.Layer):  # type: ignore[misc, name-defined]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.readout = layers.Dense(4, name="readout")  # a block: the model is traced
+
+        def build(self, shape: Any) -> None:
+            self.w = self.add_weight(shape=(8, 8), name="state_kernel")
+            self.u = self.add_weight(shape=(8, 8), name="output_kernel")
+            self.readout.build((None, 5, 8))
+
+        def call(self, x: Any) -> Any:
+            state = keras.ops.zeros((1, 8))
+            outputs = []
+            for step in range(x.shape[1]):
+                state = state @ self.w + x[:, step, :]
+                outputs.append(state @ self.u)
+            return self.readout(keras.ops.stack(outputs, axis=1))
+
+    keras.backend.clear_session()
+    x = keras.Input((5, 8), name="x")
+    model = keras.Model(x, Recurrence(name="recurrence")(x))
+    report = layerscope.analyze(model)
+    readout = report.layer("recurrence/readout")
+    assert readout.macs == 5 * 8 * 4
+    assert report.layer("recurrence").macs == 5 * 2 * 8 * 8 + readout.macs
+    assert report.cost.macs == 5 * 2 * 8 * 8 + 5 * 8 * 4 == tf_graph_macs(model, {"x": (5, 8)})
