@@ -11,9 +11,10 @@ runs:
   called from two places - a tied embedding's forward and reverse calls - is told apart),
   and the shapes of its tensor arguments (masks left out) and outputs;
 * every matrix product run through ``keras.ops`` (``einsum``, ``matmul``,
-  ``dot_product_attention``) or the ``@`` operator, and the innermost layer whose own code
-  ran it, so that work a custom layer does outside its sub-layers (the attention products
-  ``QK^T`` and ``A.V``) is counted too.
+  ``dot_product_attention``), every convolution (``conv``, ``depthwise_conv``, with its
+  output's shape) and every ``@`` product, with the innermost layer whose own code ran it,
+  so that work a custom layer does outside its sub-layers (the attention products ``QK^T``
+  and ``A.V``) is counted too.
 
 The patches are installed for the duration of the trace only and removed in a ``finally``;
 the model is not modified. Keras is imported by the caller (capture), as in capture.py.

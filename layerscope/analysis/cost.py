@@ -20,8 +20,9 @@ Conventions (docs/insights.md has the full table and why):
 * A layer with no rule of its own (a custom block: ``TransformerEncoder``, a Llama decoder
   layer, ``DepthwiseConvBlock``) costs the sum of its sub-layer rows plus the matrix
   products its own code ran through ``keras.ops`` (``einsum``, ``matmul``,
-  ``dot_product_attention``: the attention products), as recorded by tracing the model at
-  the chosen input shape (``layerscope.tracing``). Rules match the exact class whose
+  ``dot_product_attention``: the attention products; ``conv``, ``depthwise_conv``) or with
+  ``@``, as recorded by tracing the model at the chosen input shape
+  (``layerscope.tracing``). Rules match the exact class whose
   ``call`` the layer runs (``LayerReport.call_class``), never a name prefix, so
   ``DepthwiseConvBlock`` is not priced as a ``DepthwiseConv2D``.
 * ``ReversibleEmbedding`` (keras_hub's tied embedding): a lookup costs 0, its reverse call
