@@ -13,9 +13,8 @@ Per model, in one test (each model is built once, traced once and loaded once):
 * the architecture reading: a stack of repeated blocks, never a funnel, and the dominant
   layer a real top-level row;
 * ``--engine auto`` on the file: Qwen2 and Qwen3 are read by their static recipes (no
-  stderr); the others
-  have none, so the Keras engine reads the file after one stderr line saying why; either
-  way the rows, parameters and MACs equal the in-memory report's.
+  stderr); the others have none, so the Keras engine reads the file after one stderr line
+  saying why; either way the rows, parameters and MACs equal the in-memory report's.
 """
 
 from __future__ import annotations
@@ -40,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEQ_LEN = 128
 
 # The independent count at 128 tokens for each model, as tf_graph_macs measured it when this
-# file was written; layerscope must equal the count the test computes afresh (asserted
-# below), these only make a changed figure visible in review.
+# file was written. The test computes it afresh and layerscope must equal that; pinning it
+# here too makes a change in keras_hub's models (or in the counter) fail loudly.
 MEASURED = {
     "albert_base": 11_186_798_592,
     "electra_small": 222_363_648,
@@ -124,6 +123,9 @@ def _check_architecture(name: str, report: layerscope.ModelReport) -> None:
     else:
         assert architecture.blocks, "a transformer stack is read as repeated blocks"
         assert architecture.pattern == "rectangle"
+    if name == "albert_base":  # one layer called 12 times, its weights shared
+        (run,) = architecture.blocks
+        assert (run.count, run.shared, run.params) == (12, True, 7_087_872)
     top = {row.path for row in report.top_level}
     assert architecture.dominant_path in top
     dominant = report.layer(architecture.dominant_path)
