@@ -188,6 +188,21 @@ class Link:
     link between rows sharing a variable."""
 
 
+def _merged(routes: list[tuple[tuple[str, str], str | None]], ids: dict[str, str]) -> list[Link]:
+    """One link per (source, target, label): a layer called N times on the same tensors
+    (ALBERT's one encoder layer, 12 calls fed the same padding mask) gets one edge marked
+    ``x N``, not N parallel edges."""
+    counts: dict[tuple[tuple[str, str], str | None], int] = {}
+    for route in routes:
+        counts[route] = counts.get(route, 0) + 1
+    links = []
+    for ((source, target), label), count in counts.items():
+        text = label if count == 1 else f"{label} x{count}" if label else f"x{count}"
+        attrs = {"label": Html(label_text(text))} if text else {}
+        links.append(Link(ids[source], ids[target], attrs, tensor=True))
+    return links
+
+
 @dataclass(frozen=True)
 class Graph:
     """Everything a diagram draws, in drawing order."""
@@ -402,7 +417,7 @@ class _GraphBuilder:
         """Every edge of the report as drawn, in the report's order."""
         edges = [e for e in self.report.edges if e.source in self.rows and e.target in self.rows]
         labels = len(edges) <= EDGE_LABEL_LIMIT
-        routes: list[Link] = []
+        routes: list[tuple[tuple[str, str], str | None]] = []
         for edge in edges:
             source = self._visible_path(edge.source)
             target = self._visible_path(edge.target)
@@ -412,9 +427,8 @@ class _GraphBuilder:
             targets = self._entries(target, edge.shape, frozenset())
             for source in sources:
                 label = self._edge_label(source, edge.shape) if labels else None
-                attrs = {"label": Html(label_text(label))} if label else {}
-                routes += [Link(self.ids[source], self.ids[t], attrs, tensor=True) for t in targets]
-        return routes
+                routes += [((source, t), label) for t in targets]
+        return _merged(routes, self.ids)
 
     def _edge_label(self, source: str, shape: Shape | None) -> str | None:
         # A node already shows its output shape; an edge names its tensor only when the
