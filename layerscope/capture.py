@@ -39,9 +39,8 @@ def capture(
     ``seq_len`` fills every unknown non-batch input dimension and ``input_shapes`` sets
     named inputs' non-batch dimensions for the symbolic call that records the shapes each
     layer (custom blocks' sub-layers included) was really called with. The model is traced
-    when either is given or when it holds custom layers with sub-layers (see
-    :mod:`layerscope.tracing`); otherwise its graph already says every shape.
-    """
+    when either is given or when it runs custom code (:func:`_has_blocks`); otherwise its
+    graph already says every shape."""
     _require_keras_model(model)
     _require_built(model)
     recording = None
@@ -421,13 +420,14 @@ def _is_input_layer(layer: Any) -> bool:
 
 
 def _has_blocks(model: Any) -> bool:
-    """Whether any layer of ``model`` (nested models included) is a custom block."""
+    """Whether a layer (nested models' too) runs code only a trace sees: a custom block or
+    layer (its ``call`` not Keras's or keras_hub's) or a ``Lambda``."""
     stack = list(getattr(model, "_layers", ()) or ())
     while stack:
         layer = stack.pop()
         if _is_model(layer):
             stack.extend(getattr(layer, "_layers", ()) or ())
-        elif _sublayers(layer):
+        elif _sublayers(layer) or not _call_class(layer) or type(layer).__name__ == "Lambda":
             return True
     return False
 

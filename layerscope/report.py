@@ -177,6 +177,10 @@ class OpCall:
     """The operands' shapes at batch 1 (``None`` where a dimension was unknown)."""
     equation: str | None = None
     """The einsum equation, for ``einsum``."""
+    batch: int = 1
+    """The batch the trace ran at: 1, or the batch size a model's input fixes
+    (``keras.Input(shape, batch_size=8)``), whose products the shapes include; the MACs
+    per sample are the product's over it."""
 
 
 @dataclass(frozen=True)

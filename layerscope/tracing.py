@@ -23,6 +23,7 @@ the model is not modified. Keras is imported by the caller (capture), as in capt
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import sys
 from collections.abc import Iterator, Mapping
@@ -80,7 +81,7 @@ def trace_model(
 
     tensors = [keras.KerasTensor(shape, dtype=dtype) for _, shape, dtype in named]
     structure = tensors[0] if struct is None else keras.tree.pack_sequence_as(struct, tensors)
-    recorder = _Recorder(model)
+    recorder = _Recorder(model, batch=_traced_batch(named))
     try:
         with recorder.installed(), mask_warnings_ignored():
             backend.compute_output_spec(lambda x: model(x, training=False), structure)
@@ -147,7 +148,9 @@ def _input_specs(
 
 
 class _Recorder:
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, batch: int = 1) -> None:
+        self.batch = batch
+        """The batch the model is traced at: 1, or the size an input fixes."""
         self.model = model
         self.stack: list[Any] = []
         self.op_depth = 0
@@ -179,7 +182,7 @@ class _Recorder:
                     LayerCall(
                         input_shapes=tuple(_batchless(s) for s in inputs),
                         output_shapes=tuple(_batchless(s) for s in _tensor_shapes(outputs)),
-                        rows=_rows(inputs),
+                        rows=_rows(inputs, recorder.batch),
                     )
                 )
             return outputs
@@ -231,6 +234,8 @@ class _Recorder:
             if recorder.stack:
                 op = _op_call(op_name, args, kwargs, result)
                 if op is not None:
+                    if recorder.batch != 1:
+                        op = dataclasses.replace(op, batch=recorder.batch)
                     recorder.ops.setdefault(recorder.chain(), []).append(op)
             return result
 
@@ -354,11 +359,21 @@ def _tensor_shapes(value: Any) -> list[Shape]:
     return shapes
 
 
-def _rows(shapes: tuple[Shape, ...]) -> int:
-    """The first tensor argument's leading axis at batch 1 (see ``LayerCall.rows``); 1 when
-    it is unknown or there is none."""
+def _traced_batch(named: list[tuple[str, Shape, str]]) -> int:
+    """The batch the trace runs at: the first input's leading size (1 unless the model's
+    input fixes its batch size, ``keras.Input(shape, batch_size=8)``)."""
+    if named and named[0][1] and isinstance(named[0][1][0], int) and named[0][1][0] > 0:
+        return named[0][1][0]
+    return 1
+
+
+def _rows(shapes: tuple[Shape, ...], batch: int = 1) -> int:
+    """Rows per model sample on the first tensor argument's leading axis (see
+    ``LayerCall.rows``): that axis over the traced ``batch``; 1 when it is unknown, there
+    is none, or it does not divide by the batch."""
     if shapes and shapes[0] and isinstance(shapes[0][0], int) and shapes[0][0] > 0:
-        return shapes[0][0]
+        lead = shapes[0][0]
+        return lead // batch if lead % batch == 0 else 1
     return 1
 
 

@@ -66,3 +66,36 @@ def test_a_model_that_cannot_be_traced_keeps_its_rows_and_says_why(
     assert "Not traced:" in report.to_text(width=120)
     with pytest.raises(layerscope.UsageError, match="cannot be called with input shape"):
         layerscope.analyze(model, seq_len=5)
+
+
+def test_a_fixed_batch_size_is_not_counted_as_samples(keras: Any) -> None:
+    """``keras.Input(shape, batch_size=8)``: the trace runs at batch 8, so each call's
+    leading axis and each product's shapes hold 8 samples; the figures stay per sample,
+    equal to the same model's with the batch left open."""
+
+    def model(batch: int | None) -> Any:
+        inputs = keras.Input((5, 6), batch_size=batch, name="features")
+        return keras.Model(inputs, _block_model(keras)(inputs), name=f"batch_{batch}")
+
+    open_batch, fixed = layerscope.analyze(model(None)), layerscope.analyze(model(8))
+    assert fixed.cost.assumptions.input_shapes == {"features": (8, 5, 6)}
+    per_sample = 5 * 6 * 8 + 5 * 8 * 4 + 5 * 8 * 8
+    assert open_batch.cost.macs == fixed.cost.macs == per_sample
+    assert [r.macs for r in fixed.layers] == [r.macs for r in open_batch.layers]
+    assert [r.activation_elements for r in fixed.layers] == [
+        r.activation_elements for r in open_batch.layers
+    ]
+
+
+def test_a_custom_layer_without_sub_layers_is_traced_for_its_products(keras: Any) -> None:
+    """A custom layer with no sub-layers and no variables that multiplies its input by its
+    own transpose runs 5 x 5 x 16 MACs per sample: traced and counted, not 0."""
+
+    class Gram(keras.layers.Layer):
+        def call(self, x: Any) -> Any:
+            return keras.ops.matmul(x, keras.ops.transpose(x, (0, 2, 1)))
+
+    inputs = keras.Input((5, 16))
+    report = layerscope.analyze(keras.Model(inputs, Gram(name="gram")(inputs)))
+    assert report.layer("gram").macs == 5 * 5 * 16
+    assert report.cost.macs == 400 and report.cost.complete

@@ -70,7 +70,14 @@ def rule_for(class_name: str) -> MacRule | None:
 
 
 def op_macs(op: OpCall) -> int:
-    """MACs of one recorded ``keras.ops`` matrix product (shapes at batch 1, ``None`` as 1).
+    """MACs per sample of one recorded ``keras.ops`` matrix product (``None`` as 1): the
+    product's over the batch it was traced at (``op.batch``, 1 unless an input fixes it).
+    """
+    return _product_macs(op) // max(1, op.batch)
+
+
+def _product_macs(op: OpCall) -> int:
+    """MACs of one recorded ``keras.ops`` matrix product at its shapes (``None`` as 1).
 
     ``einsum``: the product of every index's size (two or more operands; one operand is a
     transpose or a sum, 0). ``matmul``: ``batch x m x k x n`` with NumPy broadcasting.

@@ -651,3 +651,12 @@ def test_by_class_is_not_alphabetical() -> None:
         ("EinsumDense", 64),
         ("Dense", 16),
     ]
+
+
+def test_a_product_traced_at_a_fixed_batch_is_priced_per_sample() -> None:
+    from layerscope.report import OpCall
+
+    one = OpCall("matmul", ((1, 5, 16), (1, 16, 5)))
+    eight = OpCall("matmul", ((8, 5, 16), (8, 16, 5)), batch=8)
+    assert op_macs(one) == op_macs(eight) == 400
+    assert op_macs(OpCall("einsum", ((8, 5, 16), (8, 5, 16)), "bsi,bsj->bsij", batch=8)) == 1280
