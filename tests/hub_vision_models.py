@@ -492,10 +492,13 @@ _MODELS: dict[str, Any] = {}
 
 
 def vision_model(name: str) -> Any:
-    """The in-memory model, built once per process (seeded as ``hub_models`` does)."""
+    """The in-memory model, built once per process (seeded as ``hub_models`` does) in fresh
+    Keras name counters, so that its auto-named layers (``seg_former_multihead_attention``)
+    are named as in a new process whatever was built before it."""
     if name not in _MODELS:
         import keras
 
+        keras.backend.clear_session()
         keras.utils.set_random_seed(0)
         _MODELS[name] = VISION_SPECS[name].build()
     return _MODELS[name]
