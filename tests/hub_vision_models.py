@@ -7,16 +7,21 @@ specs whose full configuration is built here match exactly (``PUBLISHED_PARAMS``
 published configuration takes too long to build, the widths, heads and kernel sizes are kept
 and only the depth is cut; each such builder says so.
 
-The in-memory and file caches are ``tests/hub_models.py``'s (same cache folder, same lock,
-same ``<name>.counts.json`` beside each ``.keras`` file): ``hub_models.SPECS`` is extended
-with the specs below, so ``hub_model``, ``hub_file`` and ``recorded_counts`` serve them too.
+The caches work as ``tests/hub_models.py``'s (its cache folder and file lock, a
+``<name>.counts.json`` beside each ``.keras`` file); ``hub_models.SPECS`` is left alone, so
+the text and vision suites never run each other's models: ``vision_model``,
+``vision_file``, ``vision_counts`` and ``vision_release`` serve ``VISION_SPECS``.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any
 
-from hub_models import SPECS, HubSpec
+from file_cache import locked
+from hub_models import CACHE, HubSpec, keras_counts
 
 
 def _resnet(block_type: str, blocks: list[int], pre_activation: bool, image: int = 224) -> Any:
@@ -451,9 +456,6 @@ PUBLISHED_PARAMS: dict[str, int] = {
     "deit_tiny": 5_524_800,
 }
 
-for _name, _spec in VISION_SPECS.items():
-    SPECS.setdefault(_name, _spec)
-
 
 INPUT_DIMS: dict[str, dict[str, tuple[int, ...]]] = {
     # SAM: one image, one point prompt, one box and one 256 x 256 mask prompt.
@@ -474,7 +476,7 @@ def input_dims(name: str, model: Any) -> dict[str, tuple[int, ...]]:
 
     if name in INPUT_DIMS:
         return dict(INPUT_DIMS[name])
-    spec = SPECS[name]
+    spec = VISION_SPECS[name]
     dims: dict[str, tuple[int, ...]] = {}
     for tensor in keras.tree.flatten(model.input):
         shape = tuple(tensor.shape)[1:]
@@ -484,3 +486,45 @@ def input_dims(name: str, model: Any) -> dict[str, tuple[int, ...]]:
             for d in shape
         )
     return dims
+
+
+_MODELS: dict[str, Any] = {}
+
+
+def vision_model(name: str) -> Any:
+    """The in-memory model, built once per process (seeded as ``hub_models`` does) in fresh
+    Keras name counters, so that its auto-named layers (``seg_former_multihead_attention``)
+    are named as in a new process whatever was built before it."""
+    if name not in _MODELS:
+        import keras
+
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(0)
+        _MODELS[name] = VISION_SPECS[name].build()
+    return _MODELS[name]
+
+
+def vision_release(name: str) -> None:
+    """Drop the in-memory model (they are large)."""
+    _MODELS.pop(name, None)
+
+
+def vision_file(name: str) -> Path:
+    """The model's ``.keras`` file, built and saved once per machine, with the counts Keras
+    reported at save time beside it (``vision_counts``)."""
+    target = CACHE / f"{name}.keras"
+    counts = CACHE / f"{name}.counts.json"
+    with locked(CACHE / f"{name}.lock"):
+        if not (target.exists() and counts.exists()):
+            model = vision_model(name)
+            partial = target.with_suffix(".partial.keras")
+            model.save(partial)
+            os.replace(partial, target)
+            counts.write_text(json.dumps(keras_counts(model), indent=2) + "\n")
+    return target
+
+
+def vision_counts(name: str) -> dict[str, int]:
+    """The counts Keras reported when ``vision_file(name)`` was written."""
+    vision_file(name)
+    return dict(json.loads((CACHE / f"{name}.counts.json").read_text()))

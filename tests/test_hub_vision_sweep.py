@@ -30,8 +30,17 @@ import keras_hub
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_models import hub_file, hub_model, keras_counts, recorded_counts, release
-from hub_vision_models import INPUT_DIMS, PUBLISHED_PARAMS, VISION_SPECS, input_dims
+from hub_models import keras_counts
+from hub_vision_models import (
+    INPUT_DIMS,
+    PUBLISHED_PARAMS,
+    VISION_SPECS,
+    input_dims,
+    vision_counts,
+    vision_file,
+    vision_model,
+    vision_release,
+)
 from independent_macs import tf_graph_macs
 
 import layerscope
@@ -55,10 +64,10 @@ def analysed(name: str) -> layerscope.ModelReport:
     """The in-memory model's report at the spec's input size, once per process (with
     Keras's own counts kept beside it); the model is dropped afterwards (they are large)."""
     if name not in _REPORTS:
-        model = hub_model(name)
+        model = vision_model(name)
         _REPORTS[name] = layerscope.analyze(model, input_shapes=input_dims(name, model))
         _COUNTS[name] = keras_counts(model)
-        release(name)
+        vision_release(name)
     return _REPORTS[name]
 
 
@@ -67,7 +76,7 @@ def analysed(name: str) -> layerscope.ModelReport:
 
 @pytest.mark.parametrize("name", _params(VISION_SPECS))
 def test_counts_and_macs_equal_keras_and_the_independent_count(name: str) -> None:
-    model = hub_model(name)
+    model = vision_model(name)
     truth = tf_graph_macs(model, input_dims(name, model))
     report = analysed(name)
     totals = report.totals
@@ -248,7 +257,7 @@ def test_the_saved_file_gives_the_same_figures(name: str) -> None:
     are named by Keras's session counters (``input_layer_7``), so the file's own input
     sizes are used (every image size is fixed; token axes take ``seq_len``)."""
     in_memory = analysed(name)
-    path = hub_file(name)
+    path = vision_file(name)
     spec = VISION_SPECS[name]
     options: dict[str, Any] = (
         {"input_shapes": INPUT_DIMS[name]}
@@ -256,7 +265,7 @@ def test_the_saved_file_gives_the_same_figures(name: str) -> None:
         else ({"seq_len": spec.seq_len} if spec.seq_len else {})
     )
     report = layerscope.analyze(str(path), engine="keras", **options)
-    counts = recorded_counts(name)
+    counts = vision_counts(name)
     assert (report.totals.params, report.totals.trainable) == (
         counts["params"],
         counts["trainable"],
@@ -300,7 +309,7 @@ def test_auto_engine_reads_exactly_or_says_it_falls_back(
 ) -> None:
     """``auto`` on the saved file: the static engine's whole report equals the Keras
     engine's (MobileNet has a recipe), or it loads with Keras and says why in one line."""
-    path = str(hub_file(name))
+    path = str(vision_file(name))
     keras.backend.clear_session()
     auto = layerscope.analyze(path)
     said = capsys.readouterr().err.strip().splitlines()
@@ -320,7 +329,7 @@ def test_auto_engine_reads_exactly_or_says_it_falls_back(
 
 @pytest.mark.slow
 def test_report_and_diagram_commands(tmp_path: Path) -> None:
-    path = str(hub_file("mit_b0"))
+    path = str(vision_file("mit_b0"))
     env = dict(os.environ, LAYERSCOPE_PROGRESS="0", PYTHONPATH=str(ROOT))
     html, svg = tmp_path / "mit.html", tmp_path / "mit.svg"
     for command in (
@@ -340,7 +349,7 @@ def test_report_and_diagram_commands(tmp_path: Path) -> None:
     page = html.read_text()
     assert "hierarchical_encoder_3_1" in page and "feature pyramid" in page
     assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
-    assert json.loads(result.stdout)["totals"]["params"] == recorded_counts("mit_b0")["params"]
+    assert json.loads(result.stdout)["totals"]["params"] == vision_counts("mit_b0")["params"]
 
 
 @pytest.mark.slow
@@ -352,7 +361,7 @@ def test_keras_warnings_about_a_models_own_masks_are_not_shown(keras: Any) -> No
     keras.backend.clear_session()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = layerscope.analyze(str(hub_file("swin_tiny")), engine="keras")
+        report = layerscope.analyze(str(vision_file("swin_tiny")), engine="keras")
     assert report.cost.macs == 4_489_798_656
     assert [str(w.message) for w in caught if "mask" in str(w.message)] == []
 
@@ -363,7 +372,7 @@ def test_a_file_keras_hub_cannot_reload_is_refused_in_one_line() -> None:
     none of the warnings Keras printed on its way to failing."""
     import warnings
 
-    path = str(hub_file("efficientnet_v2_s"))
+    path = str(vision_file("efficientnet_v2_s"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(layerscope.ModelLoadError, match="Keras could not load the model"):
