@@ -1,13 +1,16 @@
-"""Merge layers: element-wise (0 MACs) except the concatenation, which only copies."""
+"""Merge layers: element-wise (0 MACs) except the concatenation, which only copies, and
+``Dot``, a batched dot product: ``output elements x contracted size`` MACs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from layerscope.catalogue.dims import known, shape_elements
 from layerscope.catalogue.kind import LayerKind, ShapeList
 from layerscope.catalogue.params import layer_name, param_axis
 from layerscope.errors import StaticUnsupported
+from layerscope.report import Shape
 
 ELEMENTWISE_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 
@@ -44,7 +47,39 @@ def merge_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     return [tuple(result)]
 
 
-ELEMENTWISE_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+def _dot_axes(config: Mapping[str, Any], inputs: Sequence[Shape]) -> tuple[int, int]:
+    """``Dot``'s contracted axis of each input, as ``Dot.compute_output_shape`` reads them."""
+    if len(inputs) != 2:
+        raise StaticUnsupported(f"layer {layer_name(config)}: Dot of {len(inputs)} inputs")
+    axes = config.get("axes")
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        if axes < 0:
+            return axes % len(inputs[0]), axes % len(inputs[1])
+        return axes, axes
+    if isinstance(axes, (list, tuple)) and len(axes) == 2:
+        first, second = axes
+        return param_axis(first, len(inputs[0]), config), param_axis(second, len(inputs[1]), config)
+    raise StaticUnsupported(f"layer {layer_name(config)}: Dot axes {axes!r}")
+
+
+def _dot_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    first_axis, second_axis = _dot_axes(config, inputs)
+    first, second = list(inputs[0]), list(inputs[1])
+    del first[first_axis]
+    del second[second_axis]
+    output = first + second[1:]
+    return [tuple(output) if len(output) > 1 else (*output, 1)]
+
+
+def dot_macs(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
+    """``Dot``: one multiply-accumulate per output element and contracted position."""
+    try:
+        first_axis, _ = _dot_axes(config, inputs)
+        output = _dot_shape(config, list(inputs))[0]
+    except StaticUnsupported as error:
+        raise ValueError(str(error)) from error  # the cost analysis reads it as "uncounted"
+    return shape_elements(output) * known(inputs[0][first_axis])
+
 
 KINDS = (
     *(
@@ -52,4 +87,5 @@ KINDS = (
         for name in ELEMENTWISE_MERGES
     ),
     LayerKind("Concatenate", "merging", stateless=True, output_shape=_concatenate_shape),
+    LayerKind("Dot", "merging", stateless=True, cost=dot_macs, output_shape=_dot_shape),
 )

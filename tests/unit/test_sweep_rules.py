@@ -1,0 +1,107 @@
+"""Rules added by the sweep of every ``keras.layers`` class (tests/test_layer_sweep.py checks
+them against Keras and an independent TensorFlow-graph count; these pin them at
+hand-computed values without Keras)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from layerscope.analysis.cost import layer_macs
+from layerscope.catalogue import kind_of, output_rule
+from layerscope.errors import StaticUnsupported
+
+DENSE = {"class_name": "Dense", "config": {"units": 4}}
+
+MACS: list[tuple[str, dict[str, Any], list[tuple], list[tuple], int]] = [
+    # Dot: output elements x contracted size.
+    ("Dot", {"axes": [2, 2]}, [(None, 5, 4), (None, 7, 4)], [(None, 5, 7)], 5 * 7 * 4),
+    ("Dot", {"axes": 1}, [(None, 6), (None, 6)], [(None, 1)], 1 * 6),
+    ("Dot", {"axes": -1}, [(None, 3, 6), (None, 6)], [(None, 3)], 3 * 6),
+    ("Dot", {"axes": [1, 2]}, [(None, 4, 3), (None, 5, 4)], [(None, 3, 5)], 3 * 5 * 4),
+    # SpectralNormalization: the wrapped layer's own rule.
+    ("SpectralNormalization", {"layer": DENSE}, [(None, 6)], [(None, 4)], 6 * 4),
+    # STFTSpectrogram: frames x bins x channels x frame_length per kernel.
+    ("STFTSpectrogram", {"frame_length": 32}, [(None, 128, 1)], [(None, 7, 17)], 2 * 7 * 17 * 32),
+    (
+        "STFTSpectrogram",
+        {"frame_length": 32, "mode": "real"},
+        [(None, 128, 2)],
+        [(None, 7, 34)],
+        7 * 34 * 32,
+    ),
+    # MelSpectrogram: the filterbank, (fft_length / 2 + 1) bins per mel bin and frame.
+    (
+        "MelSpectrogram",
+        {"fft_length": 64, "num_mel_bins": 16},
+        [(None, 256)],
+        [(None, 16, 9)],
+        16 * 9 * 33,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "config", "inputs", "outputs", "macs"), MACS)
+def test_mac_rules(
+    name: str, config: dict[str, Any], inputs: list[tuple], outputs: list[tuple], macs: int
+) -> None:
+    assert layer_macs(name, config, inputs, outputs) == macs
+
+
+def test_spectral_normalization_over_a_layer_without_a_rule_is_uncounted() -> None:
+    wrapped = {"layer": {"class_name": "MyLayer", "config": {}}}
+    assert layer_macs("SpectralNormalization", wrapped, [(None, 6)], [(None, 4)]) is None
+
+
+def test_dot_with_unreadable_axes_is_uncounted_not_an_error() -> None:
+    assert layer_macs("Dot", {"axes": "x"}, [(None, 6), (None, 6)], [(None, 1)]) is None
+
+
+SHAPES: list[tuple[str, dict[str, Any], list[tuple], list[tuple]]] = [
+    ("Dot", {"axes": [2, 2]}, [(None, 5, 4), (None, 7, 4)], [(None, 5, 7)]),
+    ("Dot", {"axes": 1}, [(None, 6), (None, 6)], [(None, 1)]),
+    ("AdaptiveAveragePooling2D", {"output_size": [3, 2]}, [(None, 9, 8, 5)], [(None, 3, 2, 5)]),
+    ("AdaptiveMaxPooling1D", {"output_size": 4}, [(None, 12, 3)], [(None, 4, 3)]),
+    (
+        "AdaptiveMaxPooling3D",
+        {"output_size": 2, "data_format": "channels_first"},
+        [(None, 3, 6, 6, 6)],
+        [(None, 3, 2, 2, 2)],
+    ),
+    ("Resizing", {"height": 6, "width": 5}, [(None, 8, 8, 3)], [(None, 6, 5, 3)]),
+    (
+        "CenterCrop",
+        {"height": 4, "width": 5, "data_format": "channels_first"},
+        [(None, 3, 8, 8)],
+        [(None, 3, 4, 5)],
+    ),
+    ("RandomCrop", {"height": 12, "width": 10}, [(None, 16, 16, 3)], [(None, 12, 10, 3)]),
+    ("RandomFlip", {}, [(None, 16, 16, 3)], [(None, 16, 16, 3)]),
+    ("ContrastLimitedAdaptiveHistogramEqualization", {}, [(None, 8, 8, 1)], [(None, 8, 8, 1)]),
+]
+
+
+@pytest.mark.parametrize(("name", "config", "inputs", "outputs"), SHAPES)
+def test_output_shape_rules(
+    name: str, config: dict[str, Any], inputs: list[tuple], outputs: list[tuple]
+) -> None:
+    rule = output_rule(name)
+    assert rule is not None
+    assert rule(config, inputs) == outputs
+
+
+def test_augmentation_called_on_a_dict_is_left_to_keras() -> None:
+    """MixUp or RandomFlip given images with labels or boxes return a dict of outputs."""
+    rule = output_rule("MixUp")
+    assert rule is not None
+    with pytest.raises(StaticUnsupported, match="not one image batch"):
+        rule({"name": "mix"}, [(None, 16, 16, 3), (None, 10)])
+
+
+@pytest.mark.parametrize(
+    "name", ["RandomFlip", "MixUp", "AdaptiveMaxPooling2D", "Resizing", "CenterCrop", "Dot"]
+)
+def test_stateless_classes_the_static_engine_now_reads(name: str) -> None:
+    kind = kind_of(name)
+    assert kind is not None and kind.stateless and kind.static_layout is not None
