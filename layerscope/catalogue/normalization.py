@@ -1,9 +1,11 @@
 """Normalisation layers: element-wise work (0 MACs; an inference engine folds batch
-normalisation into the preceding convolution), and they keep the channel count."""
+normalisation into the preceding convolution), and they keep the channel count.
+``SpectralNormalization`` wraps a layer and costs what the layer costs (at inference it runs
+the layer with its normalised kernel; the power iteration runs only in training)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layerscope.catalogue.geometry import same_shape
@@ -11,6 +13,7 @@ from layerscope.catalogue.kind import LayerKind, Layout, LayoutRule, Pattern, Sh
 from layerscope.catalogue.layout import var_specs
 from layerscope.catalogue.params import layer_name, param_axis
 from layerscope.errors import StaticUnsupported
+from layerscope.report import Shape
 
 
 def _batch_norm_layout(config: Mapping[str, Any]) -> Layout:
@@ -68,6 +71,19 @@ def _norm(name: str, layout: LayoutRule, variables: tuple[str, ...]) -> LayerKin
     )
 
 
+def spectral_normalization_macs(
+    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
+) -> int:
+    """The wrapped layer's own rule (``Dense``, ``Conv2D``...) on the same shapes."""
+    from layerscope.catalogue import cost_rule  # the registry imports this module
+
+    inner = config["layer"]
+    rule = cost_rule(inner["class_name"])
+    if rule is None:
+        raise ValueError(f"no MAC rule for the wrapped {inner['class_name']}")
+    return rule(inner.get("config") or {}, inputs, outputs)
+
+
 KINDS = (
     _norm(
         "BatchNormalization",
@@ -85,4 +101,5 @@ KINDS = (
         pass_through=True,
         output_shape=same_shape,
     ),
+    LayerKind("SpectralNormalization", "normalization", cost=spectral_normalization_macs),
 )
