@@ -1,4 +1,4 @@
-"""Pooling layers: no multiply-accumulates, the channel count kept."""
+"""Pooling layers (adaptive ones too): no multiply-accumulates, the channel count kept."""
 
 from __future__ import annotations
 
@@ -31,14 +31,35 @@ def _global_pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeLis
     return [(shape[0], channels)]
 
 
-KINDS = tuple(
-    LayerKind(
-        f"{kind}Pooling{rank}D",
-        "pooling",
-        stateless=True,
-        pass_through=True,
-        output_shape=_global_pool_shape if kind.startswith("Global") else _pool_shape,
-    )
-    for kind in ("Max", "Average", "GlobalMax", "GlobalAverage")
-    for rank in (1, 2, 3)
+def _adaptive_pool_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """Adaptive pooling: the spatial axes become ``output_size``, whatever their size."""
+    shape = inputs[0]
+    spatial, channels = split_channels(config, shape)
+    out = param_sizes(config, "output_size", len(spatial))
+    return [join_channels(config, shape[0], out, channels)]
+
+
+KINDS = (
+    *(
+        LayerKind(
+            f"Adaptive{kind}Pooling{rank}D",
+            "pooling",
+            stateless=True,
+            pass_through=True,
+            output_shape=_adaptive_pool_shape,
+        )
+        for kind in ("Max", "Average")
+        for rank in (1, 2, 3)
+    ),
+    *(
+        LayerKind(
+            f"{kind}Pooling{rank}D",
+            "pooling",
+            stateless=True,
+            pass_through=True,
+            output_shape=_global_pool_shape if kind.startswith("Global") else _pool_shape,
+        )
+        for kind in ("Max", "Average", "GlobalMax", "GlobalAverage")
+        for rank in (1, 2, 3)
+    ),
 )

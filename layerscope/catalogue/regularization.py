@@ -5,7 +5,8 @@ data fit never walks through)."""
 from __future__ import annotations
 
 from layerscope.catalogue.geometry import same_shape
-from layerscope.catalogue.kind import LayerKind, Regularising
+from layerscope.catalogue.kind import LayerKind, Regularising, ShapeFunction
+from layerscope.catalogue.preprocessing import image_shape, resized_shape
 
 _DROPOUT = (
     "Dropout",
@@ -51,6 +52,11 @@ AUGMENTATION = (
 """Keras's data-augmentation layers (``keras.layers`` 3.x, and RandomHeight/RandomWidth of
 earlier releases), by exact name: a custom ``RandomThing`` is not assumed to augment."""
 
+_RESHAPING: dict[str, ShapeFunction | None] = {"RandomHeight": None, "RandomWidth": None}
+"""Augmentations whose output shape the config does not say (Keras 2's random resizes);
+RandomCrop centre-crops to its ``height`` x ``width`` at inference, and every other one
+returns the shape of the images it is given."""
+
 
 def _stateless(name: str, regularising: Regularising) -> LayerKind:
     """A layer that changes nothing at inference: no variables, its input's shape."""
@@ -68,5 +74,16 @@ KINDS = (
     *(_stateless(name, "dropout") for name in _DROPOUT),
     _stateless("GaussianNoise", "noise"),
     _stateless("ActivityRegularization", "regularizer"),
-    *(LayerKind(name, "regularization", regularising="augmentation") for name in AUGMENTATION),
+    *(
+        LayerKind(
+            name,
+            "regularization",
+            stateless=True,
+            regularising="augmentation",
+            output_shape=resized_shape
+            if name == "RandomCrop"
+            else _RESHAPING.get(name, image_shape),
+        )
+        for name in AUGMENTATION
+    ),
 )
