@@ -6,8 +6,9 @@ the static ``.keras`` reader), so that both classify the same variable the same 
 The rules, in order (docs/json.md defines the roles):
 
 * statistics that are not learned: ``moving_mean``, ``moving_variance`` (BatchNormalization),
-  ``mean``, ``variance``, ``count`` (Normalization) and anything non-trainable named like a
-  running statistic -> ``stats``;
+  ``mean``, ``variance``, ``count`` (Normalization), a non-trainable ``vector_u``
+  (SpectralNormalization's power-iteration estimate, updated by each training step, never by
+  the gradient) and anything non-trainable named like a running statistic -> ``stats``;
 * the scale and offset of a normalisation layer (``gamma``, ``beta``, ``scale``, ``center``,
   ``offset``, ``weight``, ``bias`` created by a layer whose class, or one of whose base
   classes, is normalisation-like: ``*Normalization``, ``*Norm``, ``*Norm2d``, so keras_hub's
@@ -38,6 +39,8 @@ from layerscope.report import Role
 _STATS_NAMES = frozenset(
     {"moving_mean", "moving_variance", "moving_var", "mean", "variance", "count", "moving_stddev"}
 )
+_ESTIMATE_NAMES = frozenset({"vector_u"})
+"""Non-trainable running estimates that are statistics too (SpectralNormalization's)."""
 _NORM_NAMES = frozenset({"gamma", "beta", "scale", "center", "offset"})
 _NORM_CLASS_NAMES = _NORM_NAMES | {"weight", "bias"}
 """Names that mean scale or offset when a normalisation-like layer created the variable
@@ -76,7 +79,9 @@ def variable_role(
     with an unrelated name is still read as one.
     """
     name = variable_name.rsplit("/", 1)[-1].lower()
-    if name in _STATS_NAMES or (not trainable and name.startswith("moving_")):
+    if name in _STATS_NAMES or (
+        not trainable and (name.startswith("moving_") or name in _ESTIMATE_NAMES)
+    ):
         return "stats"
     if name in _NORM_CLASS_NAMES and (
         is_normalization_class(layer_class) or any(map(is_normalization_class, bases))

@@ -22,6 +22,8 @@ ROLES = [
     ("Normalization", "count", False, "stats"),
     ("Custom", "moving_average", False, "stats"),
     ("Custom", "moving_average", True, "other"),
+    ("SpectralNormalization", "vector_u", False, "stats"),
+    ("Custom", "vector_u", True, "other"),
     ("BatchNormalization", "gamma", True, "norm"),
     ("BatchNormalization", "beta", True, "norm"),
     ("LayerNormalization", "scale", True, "norm"),
