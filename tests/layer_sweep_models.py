@@ -1,0 +1,351 @@
+"""One tiny model per public ``keras.layers`` class, for ``tests/test_layer_sweep.py``.
+
+``BUILDERS`` maps a class name (as a saved config names it) to a function building a small
+functional model that uses the class with typical arguments. Input tensors are named ``x``
+(and ``y`` for a second input) with fixed non-batch dimensions, so the independent MAC count
+(``tests/independent_macs.py``) can trace each model at batch 1.
+
+``SKIPPED`` lists the public names of ``keras.layers`` the sweep does not build, with the
+reason; ``ALIASES`` the names that are the same class as another entry (Keras saves the
+class's own name, so an alias has nothing of its own to check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+SKIPPED = {
+    "Layer": "the abstract base class (a custom layer: the static engine declines it)",
+    "Wrapper": "abstract base of Bidirectional and TimeDistributed (both swept)",
+    "RNN": "swept through its cells: RNN(LSTMCell), RNN(GRUCell), RNN(SimpleRNNCell), "
+    "RNN(StackedRNNCells)",
+    "InputLayer": "in every model already (keras.Input)",
+    "TorchModuleWrapper": "needs the torch backend and a torch module",
+    "JaxLayer": "needs the jax backend and a jax function",
+    "FlaxLayer": "needs the jax backend and a flax module",
+    "TFSMLayer": "needs a TensorFlow SavedModel on disk; Keras cannot save it in a .keras file",
+    "Equalization": "cannot be part of a functional model in Keras 3.15: its symbolic call "
+    "returns its input tensor, and Keras refuses the graph ('is part of a cycle')",
+}
+
+
+def _single(
+    keras: Any, layer: Any, shape: tuple[int, ...], dtype: str = "float32", name: str = "sweep"
+) -> Any:
+    x = keras.Input(shape, dtype=dtype, name="x")
+    return keras.Model(x, layer(x), name=name)
+
+
+def _pair(
+    keras: Any, layer: Any, shape: tuple[int, ...], second: tuple[int, ...] | None = None
+) -> Any:
+    x = keras.Input(shape, name="x")
+    y = keras.Input(second or shape, name="y")
+    return keras.Model([x, y], layer([x, y]), name="sweep")
+
+
+def builders(keras: Any) -> dict[str, Callable[[], Any]]:
+    """class name -> builder of a small model using it."""
+    L = keras.layers
+    table: dict[str, Callable[[], Any]] = {}
+
+    def one(
+        name: str, make: Callable[[], Any], shape: tuple[int, ...], dtype: str = "float32"
+    ) -> None:
+        table[name] = lambda: _single(keras, make(), shape, dtype)
+
+    # -- core ------------------------------------------------------------------------------
+    one("Activation", lambda: L.Activation("tanh", name="layer"), (6,))
+    one("ActivityRegularization", lambda: L.ActivityRegularization(l1=0.01, name="layer"), (6,))
+    one("Dense", lambda: L.Dense(5, activation="relu", name="layer"), (7,))
+    one(
+        "EinsumDense",
+        lambda: L.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d", name="layer"),
+        (4, 6),
+    )
+    one("Embedding", lambda: L.Embedding(40, 8, name="layer"), (5,), "int32")
+    one("Identity", lambda: L.Identity(name="layer"), (6,))
+    one("Masking", lambda: L.Masking(0.0, name="layer"), (5, 3))
+    one("ReversibleEmbedding", lambda: L.ReversibleEmbedding(40, 8, name="layer"), (5,), "int32")
+
+    def lambda_model() -> Any:
+        return _single(keras, L.Lambda(lambda t: t * 2.0, name="layer"), (6,))
+
+    table["Lambda"] = lambda_model
+
+    # -- convolution -------------------------------------------------------------------------
+    one("Conv1D", lambda: L.Conv1D(4, 3, strides=2, name="layer"), (16, 3))
+    one("Conv1DTranspose", lambda: L.Conv1DTranspose(4, 3, strides=2, name="layer"), (8, 3))
+    one("Conv2D", lambda: L.Conv2D(4, 3, padding="same", name="layer"), (8, 8, 3))
+    one(
+        "Conv2DTranspose",
+        lambda: L.Conv2DTranspose(4, 3, strides=2, padding="same", name="layer"),
+        (6, 6, 3),
+    )
+    one("Conv3D", lambda: L.Conv3D(4, 3, name="layer"), (6, 6, 6, 2))
+    one("Conv3DTranspose", lambda: L.Conv3DTranspose(3, 2, strides=2, name="layer"), (4, 4, 4, 2))
+    one("DepthwiseConv1D", lambda: L.DepthwiseConv1D(3, depth_multiplier=2, name="layer"), (12, 3))
+    one(
+        "DepthwiseConv2D",
+        lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="same", name="layer"),
+        (8, 8, 3),
+    )
+    one("SeparableConv1D", lambda: L.SeparableConv1D(5, 3, name="layer"), (12, 3))
+    one("SeparableConv2D", lambda: L.SeparableConv2D(5, 3, name="layer"), (8, 8, 3))
+    one("ConvLSTM1D", lambda: L.ConvLSTM1D(3, 3, name="layer"), (4, 10, 2))
+    one("ConvLSTM2D", lambda: L.ConvLSTM2D(3, 3, padding="same", name="layer"), (3, 6, 6, 2))
+    one("ConvLSTM3D", lambda: L.ConvLSTM3D(2, 2, name="layer"), (3, 4, 4, 4, 2))
+
+    # -- recurrent ---------------------------------------------------------------------------
+    one("LSTM", lambda: L.LSTM(6, name="layer"), (5, 4))
+    one("GRU", lambda: L.GRU(6, return_sequences=True, name="layer"), (5, 4))
+    one("SimpleRNN", lambda: L.SimpleRNN(6, name="layer"), (5, 4))
+    one("LSTMCell", lambda: L.RNN(L.LSTMCell(6), name="layer"), (5, 4))
+    one("GRUCell", lambda: L.RNN(L.GRUCell(6), name="layer"), (5, 4))
+    one("SimpleRNNCell", lambda: L.RNN(L.SimpleRNNCell(6), name="layer"), (5, 4))
+    one(
+        "StackedRNNCells",
+        lambda: L.RNN(L.StackedRNNCells([L.LSTMCell(6), L.GRUCell(3)]), name="layer"),
+        (5, 4),
+    )
+    one(
+        "Bidirectional",
+        lambda: L.Bidirectional(L.LSTM(4, return_sequences=True), name="layer"),
+        (5, 3),
+    )
+    one("TimeDistributed", lambda: L.TimeDistributed(L.Dense(4), name="layer"), (5, 3))
+
+    # -- attention ---------------------------------------------------------------------------
+    table["Attention"] = lambda: _pair(keras, L.Attention(name="layer"), (5, 4), (7, 4))
+    table["AdditiveAttention"] = lambda: _pair(
+        keras, L.AdditiveAttention(name="layer"), (5, 4), (7, 4)
+    )
+
+    def mha() -> Any:
+        q = keras.Input((5, 8), name="x")
+        v = keras.Input((7, 8), name="y")
+        out = L.MultiHeadAttention(num_heads=2, key_dim=4, name="layer")(q, v)
+        return keras.Model([q, v], out, name="sweep")
+
+    def gqa() -> Any:
+        q = keras.Input((5, 8), name="x")
+        v = keras.Input((7, 8), name="y")
+        layer = L.GroupQueryAttention(
+            head_dim=4, num_query_heads=4, num_key_value_heads=2, name="layer"
+        )
+        return keras.Model([q, v], layer(q, v), name="sweep")
+
+    table["MultiHeadAttention"] = mha
+    table["GroupedQueryAttention"] = gqa
+
+    # -- normalisation -----------------------------------------------------------------------
+    one("BatchNormalization", lambda: L.BatchNormalization(name="layer"), (6, 4))
+    one("GroupNormalization", lambda: L.GroupNormalization(groups=2, name="layer"), (5, 4))
+    one("LayerNormalization", lambda: L.LayerNormalization(name="layer"), (5, 4))
+    one("RMSNormalization", lambda: L.RMSNormalization(name="layer"), (5, 4))
+    one("UnitNormalization", lambda: L.UnitNormalization(name="layer"), (5, 4))
+    one(
+        "SpectralNormalization",
+        lambda: L.SpectralNormalization(L.Dense(4), name="layer"),
+        (6,),
+    )
+
+    def normalization_adapted() -> Any:
+        norm = L.Normalization(name="layer")
+        norm.adapt(np.arange(24, dtype="float32").reshape(8, 3))
+        return _single(keras, norm, (3,))
+
+    table["Normalization"] = normalization_adapted
+    one(
+        "Normalization/given",
+        lambda: L.Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0], name="layer"),
+        (3,),
+    )
+
+    # -- activations -------------------------------------------------------------------------
+    one("ELU", lambda: L.ELU(name="layer"), (6,))
+    one("LeakyReLU", lambda: L.LeakyReLU(name="layer"), (6,))
+    one("PReLU", lambda: L.PReLU(name="layer"), (4, 6))
+    one("ReLU", lambda: L.ReLU(max_value=6.0, name="layer"), (6,))
+    one("Softmax", lambda: L.Softmax(name="layer"), (6,))
+
+    # -- regularisation ----------------------------------------------------------------------
+    one("AlphaDropout", lambda: L.AlphaDropout(0.1, name="layer"), (6,))
+    one("Dropout", lambda: L.Dropout(0.1, name="layer"), (6,))
+    one("GaussianDropout", lambda: L.GaussianDropout(0.1, name="layer"), (6,))
+    one("GaussianNoise", lambda: L.GaussianNoise(0.1, name="layer"), (6,))
+    one("SpatialDropout1D", lambda: L.SpatialDropout1D(0.1, name="layer"), (5, 4))
+    one("SpatialDropout2D", lambda: L.SpatialDropout2D(0.1, name="layer"), (5, 5, 4))
+    one("SpatialDropout3D", lambda: L.SpatialDropout3D(0.1, name="layer"), (3, 3, 3, 4))
+
+    # -- pooling -----------------------------------------------------------------------------
+    for rank, shape in ((1, (12, 3)), (2, (8, 8, 3)), (3, (6, 6, 6, 2))):
+        out = (3,) * rank
+        for kind in ("Average", "Max"):
+            one(
+                f"Adaptive{kind}Pooling{rank}D",
+                lambda kind=kind, rank=rank, out=out: getattr(L, f"Adaptive{kind}Pooling{rank}D")(
+                    out, name="layer"
+                ),
+                shape,
+            )
+            one(
+                f"{kind}Pooling{rank}D",
+                lambda kind=kind, rank=rank: getattr(L, f"{kind}Pooling{rank}D")(2, name="layer"),
+                shape,
+            )
+            one(
+                f"Global{kind}Pooling{rank}D",
+                lambda kind=kind, rank=rank: getattr(L, f"Global{kind}Pooling{rank}D")(
+                    name="layer"
+                ),
+                shape,
+            )
+
+    # -- reshaping ---------------------------------------------------------------------------
+    one("Cropping1D", lambda: L.Cropping1D((1, 2), name="layer"), (8, 3))
+    one("Cropping2D", lambda: L.Cropping2D(((1, 0), (2, 1)), name="layer"), (8, 8, 3))
+    one("Cropping3D", lambda: L.Cropping3D(1, name="layer"), (5, 5, 5, 2))
+    one("Flatten", lambda: L.Flatten(name="layer"), (4, 3))
+    one("Permute", lambda: L.Permute((2, 1), name="layer"), (4, 3))
+    one("RepeatVector", lambda: L.RepeatVector(3, name="layer"), (4,))
+    one("Reshape", lambda: L.Reshape((3, -1), name="layer"), (4, 3))
+    one("UpSampling1D", lambda: L.UpSampling1D(2, name="layer"), (4, 3))
+    one("UpSampling2D", lambda: L.UpSampling2D(2, name="layer"), (4, 4, 3))
+    one("UpSampling3D", lambda: L.UpSampling3D(2, name="layer"), (3, 3, 3, 2))
+    one("ZeroPadding1D", lambda: L.ZeroPadding1D(2, name="layer"), (4, 3))
+    one("ZeroPadding2D", lambda: L.ZeroPadding2D(((1, 0), (0, 2)), name="layer"), (4, 4, 3))
+    one("ZeroPadding3D", lambda: L.ZeroPadding3D(1, name="layer"), (3, 3, 3, 2))
+
+    # -- merging -----------------------------------------------------------------------------
+    for merge in ("Add", "Average", "Maximum", "Minimum", "Multiply", "Subtract"):
+        table[merge] = lambda merge=merge: _pair(keras, getattr(L, merge)(name="layer"), (6,))
+    table["Concatenate"] = lambda: _pair(keras, L.Concatenate(name="layer"), (5, 3), (5, 4))
+    table["Dot"] = lambda: _pair(keras, L.Dot(axes=(2, 2), name="layer"), (5, 4), (7, 4))
+
+    # -- preprocessing -----------------------------------------------------------------------
+    one(
+        "CategoryEncoding",
+        lambda: L.CategoryEncoding(num_tokens=10, output_mode="multi_hot", name="layer"),
+        (3,),
+        "int32",
+    )
+    one("Discretization", lambda: L.Discretization([0.0, 1.0, 2.0], name="layer"), (4,))
+    one("Hashing", lambda: L.Hashing(num_bins=8, name="layer"), (4,), "int32")
+    one(
+        "IntegerLookup",
+        lambda: L.IntegerLookup(vocabulary=[3, 5, 7, 11], name="layer"),
+        (4,),
+        "int32",
+    )
+    one(
+        "StringLookup",
+        lambda: L.StringLookup(vocabulary=["a", "b", "c"], name="layer"),
+        (4,),
+        "string",
+    )
+    one(
+        "TextVectorization",
+        lambda: L.TextVectorization(
+            vocabulary=["the", "cat", "sat"], output_sequence_length=6, name="layer"
+        ),
+        (1,),
+        "string",
+    )
+
+    def hashed_crossing() -> Any:
+        x = keras.Input((), dtype="int32", name="x")
+        y = keras.Input((), dtype="int32", name="y")
+        return keras.Model(
+            [x, y], L.HashedCrossing(num_bins=16, name="layer")((x, y)), name="sweep"
+        )
+
+    table["HashedCrossing"] = hashed_crossing
+    one("Rescaling", lambda: L.Rescaling(1 / 255.0, name="layer"), (4, 4, 3))
+    one("Resizing", lambda: L.Resizing(6, 5, name="layer"), (8, 8, 3))
+    one("CenterCrop", lambda: L.CenterCrop(4, 5, name="layer"), (8, 8, 3))
+    one(
+        "MelSpectrogram",
+        lambda: L.MelSpectrogram(
+            fft_length=64, sequence_stride=32, num_mel_bins=16, sampling_rate=8000, name="layer"
+        ),
+        (256,),
+    )
+    one(
+        "STFTSpectrogram",
+        lambda: L.STFTSpectrogram(frame_length=32, frame_step=16, fft_length=32, name="layer"),
+        (128, 1),
+    )
+    image = (16, 16, 3)
+    augmentations: dict[str, Callable[[], Any]] = {
+        "AugMix": lambda: L.AugMix(value_range=(0, 255), name="layer"),
+        "AutoContrast": lambda: L.AutoContrast(value_range=(0, 255), name="layer"),
+        "ContrastLimitedAdaptiveHistogramEqualization": lambda: (
+            L.ContrastLimitedAdaptiveHistogramEqualization(value_range=(0, 255), name="layer")
+        ),
+        "CutMix": lambda: L.CutMix(name="layer"),
+        "MaxNumBoundingBoxes": lambda: L.MaxNumBoundingBoxes(max_number=4, name="layer"),
+        "MixUp": lambda: L.MixUp(name="layer"),
+        "RandAugment": lambda: L.RandAugment(value_range=(0, 255), name="layer"),
+        "RandomBrightness": lambda: L.RandomBrightness(0.2, name="layer"),
+        "RandomColorDegeneration": lambda: L.RandomColorDegeneration(0.3, name="layer"),
+        "RandomColorJitter": lambda: L.RandomColorJitter(
+            value_range=(0, 255), brightness_factor=0.2, name="layer"
+        ),
+        "RandomContrast": lambda: L.RandomContrast(0.2, name="layer"),
+        "RandomCrop": lambda: L.RandomCrop(12, 10, name="layer"),
+        "RandomElasticTransform": lambda: L.RandomElasticTransform(name="layer"),
+        "RandomErasing": lambda: L.RandomErasing(name="layer"),
+        "RandomFlip": lambda: L.RandomFlip("horizontal", name="layer"),
+        "RandomGaussianBlur": lambda: L.RandomGaussianBlur(name="layer"),
+        "RandomGrayscale": lambda: L.RandomGrayscale(name="layer"),
+        "RandomHue": lambda: L.RandomHue(0.2, value_range=(0, 255), name="layer"),
+        "RandomInvert": lambda: L.RandomInvert(name="layer"),
+        "RandomPerspective": lambda: L.RandomPerspective(name="layer"),
+        "RandomPosterization": lambda: L.RandomPosterization(
+            value_range=(0, 255), factor=(1, 4), name="layer"
+        ),
+        "RandomRotation": lambda: L.RandomRotation(0.1, name="layer"),
+        "RandomSaturation": lambda: L.RandomSaturation(0.3, name="layer"),
+        "RandomSharpness": lambda: L.RandomSharpness(0.3, name="layer"),
+        # (A single factor saves as [-f, f], which Keras then refuses to load.)
+        "RandomShear": lambda: L.RandomShear(x_factor=(0.0, 0.2), name="layer"),
+        "RandomTranslation": lambda: L.RandomTranslation(0.1, 0.1, name="layer"),
+        "RandomZoom": lambda: L.RandomZoom(0.1, name="layer"),
+        "Solarization": lambda: L.Solarization(addition_factor=0.2, name="layer"),
+        "Pipeline": lambda: L.Pipeline(
+            [L.RandomFlip("horizontal"), L.Rescaling(1 / 255.0)], name="layer"
+        ),
+    }
+    for name, make in augmentations.items():
+        one(name, make, image)
+    return table
+
+
+def aliases(keras: Any) -> dict[str, str]:
+    """Public names of ``keras.layers`` that are another public class (``Conv2D`` for
+    ``Convolution2D``): alias -> the class's own name."""
+    import inspect
+
+    found = {}
+    for name in dir(keras.layers):
+        value = getattr(keras.layers, name)
+        if inspect.isclass(value) and issubclass(value, keras.layers.Layer):
+            if value.__name__ != name:
+                found[name] = value.__name__
+    return found
+
+
+def public_classes(keras: Any) -> list[str]:
+    """Every public Layer class of ``keras.layers``, by its own name."""
+    import inspect
+
+    names = set()
+    for name in dir(keras.layers):
+        value = getattr(keras.layers, name)
+        if inspect.isclass(value) and issubclass(value, keras.layers.Layer):
+            names.add(value.__name__)
+    return sorted(names)
