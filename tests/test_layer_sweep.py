@@ -154,7 +154,8 @@ STATIC_DECLINES = {
     "SpectralNormalization": f"'SpectralNormalization' {NOT_KNOWN}",
     "CategoryEncoding": f"'CategoryEncoding' {NOT_KNOWN}",
     "Discretization": f"'Discretization' {NOT_KNOWN}",
-    "Hashing": "layer 'layer': dtype",
+    "Hashing": "layer 'layer': dtype policy 'int64' is left to Keras (the static engine reads "
+    "float policies only)",
     "IntegerLookup": f"'IntegerLookup' {NOT_KNOWN}",
     "StringLookup": f"'StringLookup' {NOT_KNOWN}",
     "TextVectorization": f"'TextVectorization' {NOT_KNOWN}",

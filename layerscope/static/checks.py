@@ -134,8 +134,16 @@ def _check_dtype(name: str, config: Mapping[str, Any]) -> None:
         return
     inner = value.get("config")
     policy = inner.get("name") if isinstance(inner, Mapping) else None
-    if class_name != "DTypePolicy" or module != "keras" or policy not in _POLICIES:
-        raise StaticUnsupported(f"layer {name!r}: dtype {value!r} is not a policy Keras reads")
+    if class_name == "DTypePolicy" and module == "keras" and isinstance(policy, str):
+        if policy not in _POLICIES:
+            # Keras reads an integer or string policy (Hashing, StringLookup: int64); the
+            # engine reads the float ones only.
+            raise StaticUnsupported(
+                f"layer {name!r}: dtype policy {policy!r} is left to Keras "
+                "(the static engine reads float policies only)"
+            )
+        return
+    raise StaticUnsupported(f"layer {name!r}: dtype {value!r} is not a policy Keras reads")
 
 
 _KERAS_ARGUMENTS = {
