@@ -35,6 +35,14 @@ def _scale_center_layout(config: Mapping[str, Any]) -> Layout:
     return var_specs(*names), ()
 
 
+def _layer_norm_layout(config: Mapping[str, Any]) -> Layout:
+    """LayerNormalization: with ``rms_scaling`` (deprecated, still read) a ``gamma`` whatever
+    ``scale`` says and no ``beta``."""
+    if not config.get("rms_scaling"):
+        return _scale_center_layout(config)
+    return var_specs("gamma"), ()
+
+
 def _rms_layout(config: Mapping[str, Any]) -> Layout:
     return var_specs("scale"), ()
 
@@ -90,7 +98,7 @@ KINDS = (
         _batch_norm_layout,
         ("gamma", "beta", "moving_mean", "moving_variance"),
     ),
-    _norm("LayerNormalization", _scale_center_layout, ("gamma", "beta")),
+    _norm("LayerNormalization", _layer_norm_layout, ("gamma", "beta")),
     _norm("GroupNormalization", _scale_center_layout, ("gamma", "beta")),
     _norm("RMSNormalization", _rms_layout, ("scale",)),
     LayerKind(

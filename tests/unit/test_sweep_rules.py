@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from layerscope.analysis.cost import layer_macs
-from layerscope.catalogue import kind_of, output_rule
+from layerscope.catalogue import kind_of, layout_rule, output_rule
 from layerscope.errors import StaticUnsupported
 
 DENSE = {"class_name": "Dense", "config": {"units": 4}}
@@ -105,3 +105,13 @@ def test_augmentation_called_on_a_dict_is_left_to_keras() -> None:
 def test_stateless_classes_the_static_engine_now_reads(name: str) -> None:
     kind = kind_of(name)
     assert kind is not None and kind.stateless and kind.static_layout is not None
+
+
+def test_layer_normalization_with_rms_scaling_has_gamma_only() -> None:
+    """Keras's (deprecated) ``rms_scaling`` builds ``gamma`` whatever ``scale`` says, no beta."""
+    layout = layout_rule("LayerNormalization")
+    assert layout is not None
+    own, _ = layout({"rms_scaling": True, "center": True, "scale": False})
+    assert [v.name for v in own] == ["gamma"]
+    own, _ = layout({"center": True, "scale": True})
+    assert [v.name for v in own] == ["gamma", "beta"]
