@@ -39,17 +39,24 @@ def _kernel_shape(tensor: Any, resources: dict[str, list[int]]) -> list[int]:
 
 
 def _conv_output(op: Any, kernel: list[int]) -> list[int]:
-    """Conv2D / DepthwiseConv2dNative output shape (NHWC), from the op's own attributes."""
+    """Conv2D / DepthwiseConv2dNative output shape (as NHWC), from the op's own attributes
+    (an NCHW op, from a channels_first layer, has its spatial axes and strides at 2 and 3)."""
     out = op.outputs[0].shape
     if out.is_fully_defined():
         return list(out.as_list())
-    batch, height, width, _ = op.inputs[0].shape.as_list()
+    first = 2 if op.get_attr("data_format").decode() == "NCHW" else 1
+    shape = op.inputs[0].shape.as_list()
+    batch, height, width = shape[0], shape[first], shape[first + 1]
     strides = op.get_attr("strides")
     dilations = op.get_attr("dilations")
     padding = op.get_attr("padding").decode()
     spatial = []
     for size, k, stride, dilation in zip(
-        (height, width), kernel[:2], strides[1:3], dilations[1:3], strict=True
+        (height, width),
+        kernel[:2],
+        strides[first : first + 2],
+        dilations[first : first + 2],
+        strict=True,
     ):
         extent = (k - 1) * dilation + 1
         valid = size if padding == "SAME" else size - extent + 1
