@@ -322,6 +322,213 @@ def builders(keras: Any) -> dict[str, Callable[[], Any]]:
     }
     for name, make in augmentations.items():
         one(name, make, image)
+    table.update(variants(keras))
+    return table
+
+
+def variants(keras: Any) -> dict[str, Callable[[], Any]]:
+    """Non-default arguments of the classes whose shapes, variables or cost depend on them
+    (``Class/what``)."""
+    L = keras.layers
+    table: dict[str, Callable[[], Any]] = {}
+
+    def one(
+        name: str, make: Callable[[], Any], shape: tuple[int, ...], dtype: str = "float32"
+    ) -> None:
+        table[name] = lambda: _single(keras, make(), shape, dtype)
+
+    cf = "channels_first"
+    one("Dense/sequence_no_bias", lambda: L.Dense(5, use_bias=False, name="layer"), (3, 7))
+    one(
+        "EinsumDense/ellipsis",
+        lambda: L.EinsumDense("...b,bc->...c", output_shape=5, bias_axes="c", name="layer"),
+        (3, 6),
+    )
+    one(
+        "Conv2D/channels_first_groups",
+        lambda: L.Conv2D(6, 3, strides=2, groups=2, dilation_rate=1, data_format=cf, name="layer"),
+        (4, 9, 9),
+    )
+    one("Conv2D/dilated", lambda: L.Conv2D(4, 3, dilation_rate=2, name="layer"), (9, 9, 3))
+    one("Conv1D/causal", lambda: L.Conv1D(4, 3, padding="causal", name="layer"), (10, 3))
+    one(
+        "Conv2DTranspose/output_padding",
+        lambda: L.Conv2DTranspose(3, 3, strides=2, output_padding=1, name="layer"),
+        (5, 5, 2),
+    )
+    one(
+        "Conv1DTranspose/same",
+        lambda: L.Conv1DTranspose(3, 4, strides=2, padding="same", name="layer"),
+        (6, 2),
+    )
+    one(
+        "DepthwiseConv2D/strided_channels_first",
+        lambda: L.DepthwiseConv2D(3, strides=2, data_format=cf, use_bias=False, name="layer"),
+        (3, 9, 9),
+    )
+    one(
+        "SeparableConv2D/multiplier_strided",
+        lambda: L.SeparableConv2D(5, 3, strides=2, depth_multiplier=2, name="layer"),
+        (9, 9, 3),
+    )
+    one(
+        "Conv3D/same_strided",
+        lambda: L.Conv3D(3, 2, strides=2, padding="same", name="layer"),
+        (5, 5, 5, 2),
+    )
+
+    def lstm_states() -> Any:
+        x = keras.Input((5, 4), name="x")
+        seq, h, c = L.LSTM(
+            3, return_sequences=True, return_state=True, go_backwards=True, name="layer"
+        )(x)
+        return keras.Model(x, [seq, h, c], name="sweep")
+
+    table["LSTM/states_backwards"] = lstm_states
+    one(
+        "GRU/reset_before_no_bias",
+        lambda: L.GRU(4, reset_after=False, use_bias=False, name="layer"),
+        (5, 3),
+    )
+    one(
+        "SimpleRNN/unrolled",
+        lambda: L.SimpleRNN(3, unroll=True, return_sequences=True, name="layer"),
+        (4, 2),
+    )
+    for mode in ("sum", "ave", "mul"):
+        one(
+            f"Bidirectional/{mode}",
+            lambda mode=mode: L.Bidirectional(L.GRU(3), merge_mode=mode, name="layer"),
+            (5, 2),
+        )
+
+    def bidirectional_none() -> Any:
+        x = keras.Input((5, 2), name="x")
+        forward, backward = L.Bidirectional(L.SimpleRNN(3), merge_mode=None, name="layer")(x)
+        return keras.Model(x, [forward, backward], name="sweep")
+
+    table["Bidirectional/none"] = bidirectional_none
+    one(
+        "Bidirectional/backward_layer",
+        lambda: L.Bidirectional(
+            L.LSTM(3, return_sequences=True),
+            backward_layer=L.GRU(3, return_sequences=True, go_backwards=True),
+            name="layer",
+        ),
+        (5, 2),
+    )
+    one(
+        "TimeDistributed/conv",
+        lambda: L.TimeDistributed(L.Conv2D(2, 3), name="layer"),
+        (3, 6, 6, 1),
+    )
+
+    def mha_axes() -> Any:
+        x = keras.Input((4, 5, 6), name="x")
+        layer = L.MultiHeadAttention(
+            num_heads=2,
+            key_dim=3,
+            value_dim=2,
+            attention_axes=(1, 2),
+            output_shape=(7,),
+            use_bias=False,
+            name="layer",
+        )
+        return keras.Model(x, layer(x, x), name="sweep")
+
+    def mha_key() -> Any:
+        q = keras.Input((5, 8), name="x")
+        v = keras.Input((7, 6), name="y")
+        k = keras.Input((7, 4), name="z")
+        out = L.MultiHeadAttention(num_heads=2, key_dim=4, name="layer")(q, v, k)
+        return keras.Model([q, v, k], out, name="sweep")
+
+    table["MultiHeadAttention/axes_no_bias"] = mha_axes
+    table["MultiHeadAttention/key"] = mha_key
+    one(
+        "BatchNormalization/axis1_plain",
+        lambda: L.BatchNormalization(axis=1, center=False, scale=False, name="layer"),
+        (3, 4, 4),
+    )
+    one(
+        "LayerNormalization/two_axes_rms",
+        lambda: L.LayerNormalization(axis=[1, 2], rms_scaling=True, name="layer"),
+        (3, 4),
+    )
+    one(
+        "GroupNormalization/instance",
+        lambda: L.GroupNormalization(groups=-1, name="layer"),
+        (5, 5, 4),
+    )
+
+    def normalization_axes() -> Any:
+        norm = L.Normalization(axis=(1, 2), name="layer")
+        norm.adapt(np.arange(48, dtype="float32").reshape(4, 2, 3, 2))
+        return _single(keras, norm, (2, 3, 2))
+
+    def normalization_invert() -> Any:
+        norm = L.Normalization(axis=None, invert=True, name="layer")
+        norm.adapt(np.arange(12, dtype="float32").reshape(4, 3))
+        return _single(keras, norm, (3,))
+
+    table["Normalization/two_axes"] = normalization_axes
+    table["Normalization/invert_scalar"] = normalization_invert
+    one(
+        "MaxPooling2D/same_strided_cf",
+        lambda: L.MaxPooling2D(3, strides=2, padding="same", data_format=cf, name="layer"),
+        (3, 9, 8),
+    )
+    one("AveragePooling1D/strided", lambda: L.AveragePooling1D(3, strides=1, name="layer"), (8, 2))
+    one(
+        "GlobalAveragePooling2D/keepdims",
+        lambda: L.GlobalAveragePooling2D(keepdims=True, name="layer"),
+        (4, 4, 3),
+    )
+    one(
+        "AdaptiveAveragePooling2D/cf",
+        lambda: L.AdaptiveAveragePooling2D((2, 3), data_format=cf, name="layer"),
+        (3, 8, 9),
+    )
+    one(
+        "UpSampling2D/bilinear",
+        lambda: L.UpSampling2D((2, 3), interpolation="bilinear", name="layer"),
+        (3, 3, 2),
+    )
+    one("Cropping2D/cf", lambda: L.Cropping2D(1, data_format=cf, name="layer"), (2, 6, 6))
+    one(
+        "ZeroPadding3D/cf",
+        lambda: L.ZeroPadding3D((1, 2, 0), data_format=cf, name="layer"),
+        (2, 3, 3, 3),
+    )
+    one("Permute/3d", lambda: L.Permute((3, 1, 2), name="layer"), (2, 3, 4))
+    one("Reshape/flat", lambda: L.Reshape((-1,), name="layer"), (2, 3, 4))
+    one("PReLU/shared", lambda: L.PReLU(shared_axes=[1, 2], name="layer"), (4, 4, 3))
+    one(
+        "ReLU/leaky_threshold",
+        lambda: L.ReLU(negative_slope=0.1, threshold=0.5, name="layer"),
+        (6,),
+    )
+    one("Softmax/axis", lambda: L.Softmax(axis=1, name="layer"), (4, 3))
+    table["Concatenate/axis1"] = lambda: _pair(
+        keras, L.Concatenate(axis=1, name="layer"), (2, 3), (4, 3)
+    )
+    table["Dot/normalize"] = lambda: _pair(keras, L.Dot(axes=1, normalize=True, name="layer"), (6,))
+    table["Attention/scaled_concat"] = lambda: _pair(
+        keras, L.Attention(use_scale=True, score_mode="concat", name="layer"), (5, 4), (7, 4)
+    )
+
+    def shared_dense() -> Any:
+        x = keras.Input((4,), name="x")
+        dense = L.Dense(4, name="layer")
+        return keras.Model(x, dense(dense(x)), name="sweep")
+
+    def masked_sequence() -> Any:
+        x = keras.Input((6,), dtype="int32", name="x")
+        h = L.Embedding(30, 5, mask_zero=True, name="layer")(x)
+        return keras.Model(x, L.LSTM(3, name="lstm")(h), name="sweep")
+
+    table["Dense/shared"] = shared_dense
+    table["Embedding/mask_zero_lstm"] = masked_sequence
     return table
 
 
