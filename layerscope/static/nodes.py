@@ -46,11 +46,24 @@ def flat_tensors(value: Any) -> Iterator[Mapping[str, Any]]:
             yield from flat_tensors(item)
 
 
+_OUTPUT_ARGUMENTS = ("return_attention_scores",)
+"""Call arguments that add outputs no config says (MultiHeadAttention's or Attention's
+scores): the class's output rule knows only the config."""
+
+
 def parse_nodes(entry: Mapping[str, Any]) -> list[Node]:
     nodes = []
     for raw in entry.get("inbound_nodes") or []:
         if not isinstance(raw, Mapping):
             raise StaticUnsupported("inbound nodes in a pre-Keras-3 format")
+        kwargs = raw.get("kwargs")
+        for argument in _OUTPUT_ARGUMENTS:
+            if isinstance(kwargs, Mapping) and kwargs.get(argument):
+                name = entry.get("name") or (entry.get("config") or {}).get("name")
+                raise StaticUnsupported(
+                    f"layer {name!r} is called with {argument}=True: the shapes of the "
+                    "outputs it adds are left to Keras"
+                )
         inputs = []
         for tensor in flat_tensors([raw.get("args", []), raw.get("kwargs", {})]):
             source, node_index, tensor_index = tensor["keras_history"]
