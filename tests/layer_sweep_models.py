@@ -443,6 +443,21 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         out = L.MultiHeadAttention(num_heads=2, key_dim=4, name="layer")(q, v, k)
         return keras.Model([q, v, k], out, name="sweep")
 
+    def mha_scores() -> Any:
+        q = keras.Input((5, 8), name="x")
+        out, scores = L.MultiHeadAttention(num_heads=2, key_dim=4, name="layer")(
+            q, q, return_attention_scores=True
+        )
+        return keras.Model(q, [out, scores], name="sweep")
+
+    def attention_scores_dropped() -> Any:
+        q = keras.Input((5, 4), name="x")
+        v = keras.Input((7, 4), name="y")
+        out, _ = L.Attention(name="layer")([q, v], return_attention_scores=True)
+        return keras.Model([q, v], out, name="sweep")
+
+    table["MultiHeadAttention/scores"] = mha_scores
+    table["Attention/scores_dropped"] = attention_scores_dropped
     table["MultiHeadAttention/axes_no_bias"] = mha_axes
     table["MultiHeadAttention/key"] = mha_key
     one(

@@ -175,8 +175,6 @@ STATIC_DECLINES = {
     "GRUCell": f"'RNN' {NOT_KNOWN}",
     "SimpleRNNCell": f"'RNN' {NOT_KNOWN}",
     "StackedRNNCells": f"'RNN' {NOT_KNOWN}",
-    "Attention": f"'Attention' {NOT_KNOWN}",
-    "AdditiveAttention": f"'AdditiveAttention' {NOT_KNOWN}",
     "GroupedQueryAttention": f"'GroupQueryAttention' {NOT_KNOWN}",
     "SpectralNormalization": f"'SpectralNormalization' {NOT_KNOWN}",
     "CategoryEncoding": f"'CategoryEncoding' {NOT_KNOWN}",
@@ -193,7 +191,9 @@ STATIC_DECLINES = {
     "Pipeline": f"'Pipeline' {NOT_KNOWN}",
     # An equation with "..." says no output shape; nothing consumes this one to record it.
     "EinsumDense/ellipsis": "cannot infer the output shape of layer 'layer' (EinsumDense)",
-    "Attention/scaled_concat": f"'Attention' {NOT_KNOWN}",
+    # The scores are a second output that only the call's arguments ask for.
+    "MultiHeadAttention/scores": "layer 'layer' is called with return_attention_scores=True",
+    "Attention/scores_dropped": "layer 'layer' is called with return_attention_scores=True",
 }
 """Classes the static engine leaves to Keras (``--engine auto`` falls back), with the reason
 it gives."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from layerscope.catalogue.dims import as_tuple, known, product
 from layerscope.catalogue.kind import LayerKind, Layout, Pattern, ShapeList, SubSpec
-from layerscope.catalogue.layout import require_plain
+from layerscope.catalogue.layout import require_plain, var_specs
 from layerscope.catalogue.params import param_size, param_sizes
 from layerscope.errors import StaticUnsupported
 from layerscope.report import Shape
@@ -106,6 +106,38 @@ def _attention_layout(config: Mapping[str, Any]) -> Layout:
     )
 
 
+def _dot_attention_layout(config: Mapping[str, Any]) -> Layout:
+    """Attention / AdditiveAttention: a ``scale`` with ``use_scale`` (Attention's default
+    off, AdditiveAttention's on) and, with ``score_mode="concat"``, a concat score weight."""
+    names = []
+    if config.get("use_scale", False):
+        names.append("scale")
+    if config.get("score_mode", "dot") == "concat":
+        names.append("concat_score_weight")
+    return var_specs(*names), ()
+
+
+def _additive_attention_layout(config: Mapping[str, Any]) -> Layout:
+    return var_specs("scale") if config.get("use_scale", True) else (), ()
+
+
+def _dot_attention_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    return {"scale": (), "concat_score_weight": ()}
+
+
+def _additive_attention_variables(
+    config: Mapping[str, Any], inputs: ShapeList
+) -> dict[str, Pattern]:
+    return {"scale": (inputs[0][-1],)}
+
+
+def _dot_attention_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """The query's shape with the value's features (``Attention.compute_output_shape``)."""
+    if len(inputs) < 2:
+        raise StaticUnsupported(f"layer {config.get('name')!r}: attention over one input")
+    return [(*inputs[0][:-1], inputs[1][-1])]
+
+
 def _attention_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     if config.get("return_attention_scores"):
         raise StaticUnsupported("MultiHeadAttention returning its scores")
@@ -131,6 +163,20 @@ KINDS = (
         "GroupedQueryAttention", "attention", single_layer=True, cost=group_query_attention_macs
     ),
     LayerKind("GroupQueryAttention", "attention", cost=group_query_attention_macs),
-    LayerKind("Attention", "attention", cost=dot_attention_macs),
-    LayerKind("AdditiveAttention", "attention", cost=dot_attention_macs),
+    LayerKind(
+        "Attention",
+        "attention",
+        cost=dot_attention_macs,
+        layout=_dot_attention_layout,
+        variable_shapes=_dot_attention_variables,
+        output_shape=_dot_attention_shape,
+    ),
+    LayerKind(
+        "AdditiveAttention",
+        "attention",
+        cost=dot_attention_macs,
+        layout=_additive_attention_layout,
+        variable_shapes=_additive_attention_variables,
+        output_shape=_dot_attention_shape,
+    ),
 )
