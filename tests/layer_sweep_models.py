@@ -456,6 +456,14 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         out, _ = L.Attention(name="layer")([q, v], return_attention_scores=True)
         return keras.Model([q, v], out, name="sweep")
 
+    def gqa_gate() -> Any:
+        q = keras.Input((5, 8), name="x")
+        layer = L.GroupQueryAttention(
+            head_dim=3, num_query_heads=4, num_key_value_heads=1, use_gate=True, name="layer"
+        )
+        return keras.Model(q, layer(q, q), name="sweep")
+
+    table["GroupedQueryAttention/gate"] = gqa_gate
     table["MultiHeadAttention/scores"] = mha_scores
     table["Attention/scores_dropped"] = attention_scores_dropped
     table["MultiHeadAttention/axes_no_bias"] = mha_axes

@@ -154,6 +154,7 @@ ROLES = {
     "DepthwiseConv2D/strided_channels_first": "kernel:weight",
     "GRU/reset_before_no_bias": "kernel:weight recurrent_kernel:weight",
     "MultiHeadAttention/axes_no_bias": " ".join(["kernel:weight"] * 4),
+    "GroupedQueryAttention/gate": " ".join([KB] * 5),
     "BatchNormalization/axis1_plain": "moving_mean:stats moving_variance:stats",
     "LayerNormalization/two_axes_rms": "gamma:norm",
     "Attention/scaled_concat": "scale:other concat_score_weight:other",
@@ -175,7 +176,9 @@ STATIC_DECLINES = {
     "GRUCell": f"'RNN' {NOT_KNOWN}",
     "SimpleRNNCell": f"'RNN' {NOT_KNOWN}",
     "StackedRNNCells": f"'RNN' {NOT_KNOWN}",
+    # Saved as GroupQueryAttention, the Keras engine's row says GroupedQueryAttention.
     "GroupedQueryAttention": f"'GroupQueryAttention' {NOT_KNOWN}",
+    "GroupedQueryAttention/gate": f"'GroupQueryAttention' {NOT_KNOWN}",
     "SpectralNormalization": f"'SpectralNormalization' {NOT_KNOWN}",
     "CategoryEncoding": f"'CategoryEncoding' {NOT_KNOWN}",
     "Discretization": f"'Discretization' {NOT_KNOWN}",

@@ -2,7 +2,8 @@
 
 MACs: MultiHeadAttention the Q, K, V and output projections plus ``QK^T`` and
 ``attention x V``; grouped-query attention uses the query heads for the two products and
-the key/value heads for the K and V projections; Attention / AdditiveAttention the score
+the key/value heads for the K and V projections (and, with ``use_gate``, a gate projection
+as wide as the query's); Attention / AdditiveAttention the score
 matrix and the weighted sum of values.
 """
 
@@ -66,6 +67,8 @@ def group_query_attention_macs(
         + v_len * v_dim * kv_heads * head_dim
         + q_len * q_heads * head_dim * q_dim
     )
+    if config.get("use_gate"):
+        projections += q_len * q_dim * q_heads * head_dim  # the sigmoid gate on the heads
     products = q_heads * q_len * k_len * head_dim + q_heads * q_len * v_len * head_dim
     return projections + products
 

@@ -31,6 +31,14 @@ MACS: list[tuple[str, dict[str, Any], list[tuple], list[tuple], int]] = [
         [(None, 7, 34)],
         7 * 34 * 32,
     ),
+    # GroupQueryAttention with use_gate: Q, K, V, gate and output projections + 2 products.
+    (
+        "GroupQueryAttention",
+        {"num_query_heads": 4, "num_key_value_heads": 1, "head_dim": 3, "use_gate": True},
+        [(None, 5, 8), (None, 5, 8)],
+        [(None, 5, 8)],
+        5 * 8 * 4 * 3 + 2 * 5 * 8 * 1 * 3 + 5 * 8 * 4 * 3 + 5 * 4 * 3 * 8 + 2 * 4 * 5 * 5 * 3,
+    ),
     # MelSpectrogram: the filterbank, (fft_length / 2 + 1) bins per mel bin and frame.
     (
         "MelSpectrogram",
