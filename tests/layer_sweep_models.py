@@ -33,7 +33,11 @@ SKIPPED = {
 
 
 def _single(
-    keras: Any, layer: Any, shape: tuple[int, ...], dtype: str = "float32", name: str = "sweep"
+    keras: Any,
+    layer: Any,
+    shape: tuple[int | None, ...],
+    dtype: str = "float32",
+    name: str = "sweep",
 ) -> Any:
     x = keras.Input(shape, dtype=dtype, name="x")
     return keras.Model(x, layer(x), name=name)
@@ -47,13 +51,19 @@ def _pair(
     return keras.Model([x, y], layer([x, y]), name="sweep")
 
 
+def _self_attention(keras: Any, shape: tuple[int | None, ...]) -> Any:
+    x = keras.Input(shape, name="x")
+    out = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="layer")(x, x)
+    return keras.Model(x, out, name="sweep")
+
+
 def builders(keras: Any) -> dict[str, Callable[[], Any]]:
     """class name -> builder of a small model using it."""
     L = keras.layers
     table: dict[str, Callable[[], Any]] = {}
 
     def one(
-        name: str, make: Callable[[], Any], shape: tuple[int, ...], dtype: str = "float32"
+        name: str, make: Callable[[], Any], shape: tuple[int | None, ...], dtype: str = "float32"
     ) -> None:
         table[name] = lambda: _single(keras, make(), shape, dtype)
 
@@ -333,7 +343,7 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
     table: dict[str, Callable[[], Any]] = {}
 
     def one(
-        name: str, make: Callable[[], Any], shape: tuple[int, ...], dtype: str = "float32"
+        name: str, make: Callable[[], Any], shape: tuple[int | None, ...], dtype: str = "float32"
     ) -> None:
         table[name] = lambda: _single(keras, make(), shape, dtype)
 
@@ -550,6 +560,87 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         h = L.Embedding(30, 5, mask_zero=True, name="layer")(x)
         return keras.Model(x, L.LSTM(3, name="lstm")(h), name="sweep")
 
+    one(
+        "EinsumDense/two_bias_axes",
+        lambda: L.EinsumDense(
+            "abc,cde->abde", output_shape=(None, 2, 3), bias_axes="de", name="layer"
+        ),
+        (4, 6),
+    )
+    one(
+        "Conv2DTranspose/dilated_cf",
+        lambda: L.Conv2DTranspose(2, 3, dilation_rate=2, data_format=cf, name="layer"),
+        (3, 5, 5),
+    )
+    one("Conv1D/channels_first", lambda: L.Conv1D(3, 2, data_format=cf, name="layer"), (4, 9))
+    one(
+        "Conv2D/same_strided_odd",
+        lambda: L.Conv2D(3, 4, strides=3, padding="same", name="layer"),
+        (10, 11, 2),
+    )
+    one(
+        "MaxPooling1D/same_cf",
+        lambda: L.MaxPooling1D(2, padding="same", data_format=cf, name="layer"),
+        (3, 7),
+    )
+    one(
+        "TimeDistributed/dense_4d",
+        lambda: L.TimeDistributed(L.Dense(3), name="layer"),
+        (4, 5, 2),
+    )
+
+    def bidirectional_states() -> Any:
+        x = keras.Input((5, 2), name="x")
+        outputs = L.Bidirectional(L.LSTM(3, return_state=True), name="layer")(x)
+        return keras.Model(x, outputs, name="sweep")
+
+    def masked_lstm() -> Any:
+        x = keras.Input((5, 3), name="x")
+        h = L.Masking(0.0, name="mask")(x)
+        return keras.Model(x, L.LSTM(4, name="layer")(h), name="sweep")
+
+    table["Bidirectional/states"] = bidirectional_states
+    table["Masking/lstm"] = masked_lstm
+    one("Dense/bfloat16", lambda: L.Dense(3, dtype="bfloat16", name="layer"), (4,))
+    one(
+        "BatchNormalization/mixed",
+        lambda: L.BatchNormalization(dtype="mixed_float16", name="layer"),
+        (3, 4),
+    )
+    one(
+        "Dense/regularized",
+        lambda: L.Dense(
+            3,
+            kernel_regularizer="l2",
+            bias_regularizer="l1",
+            kernel_constraint="max_norm",
+            name="layer",
+        ),
+        (4,),
+    )
+    one(
+        "Dropout/noise_shape",
+        lambda: L.Dropout(0.3, noise_shape=(None, 1, 4), name="layer"),
+        (3, 4),
+    )
+    one(
+        "Embedding/matrix",
+        lambda: L.Embedding(20, 4, name="layer"),
+        (3, 2),
+        "int32",
+    )
+    one("Activation/softmax", lambda: L.Activation("softmax", name="layer"), (5,))
+    one(
+        "Dense/activation_gelu",
+        lambda: L.Dense(3, activation="gelu", name="layer"),
+        (2, 4),
+    )
+    # Inputs of unknown length (the independent count needs fixed shapes: see UNKNOWN_DIMS).
+    one("LSTM/unknown_steps", lambda: L.LSTM(4, name="layer"), (None, 3))
+    one("Conv1D/unknown_length", lambda: L.Conv1D(2, 3, padding="same", name="layer"), (None, 3))
+    table["MultiHeadAttention/unknown_length"] = lambda: _self_attention(keras, (None, 8))
+    one("Embedding/unknown_length", lambda: L.Embedding(20, 4, name="layer"), (None,), "int32")
+    one("GlobalMaxPooling1D/unknown_length", lambda: L.GlobalMaxPooling1D(name="layer"), (None, 3))
     table["Dense/shared"] = shared_dense
     table["Embedding/mask_zero_lstm"] = masked_sequence
     return table
