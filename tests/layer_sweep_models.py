@@ -599,6 +599,18 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         h = L.Masking(0.0, name="mask")(x)
         return keras.Model(x, L.LSTM(4, name="layer")(h), name="sweep")
 
+    def gru_cell_states() -> Any:
+        x = keras.Input((5, 4), name="x")
+        layer = L.RNN(
+            L.GRUCell(3, reset_after=False),
+            return_sequences=True,
+            return_state=True,
+            go_backwards=True,
+            name="layer",
+        )
+        return keras.Model(x, layer(x), name="sweep")
+
+    table["GRUCell/states_reset_before"] = gru_cell_states
     table["Bidirectional/states"] = bidirectional_states
     table["Masking/lstm"] = masked_lstm
     one("Dense/bfloat16", lambda: L.Dense(3, dtype="bfloat16", name="layer"), (4,))

@@ -68,6 +68,7 @@ PER_STEP = {
     "Embedding/mask_zero_lstm": 6,
     "Bidirectional/states": 5,
     "Masking/lstm": 5,
+    "GRUCell/states_reset_before": 5,
 }
 """Recurrent layers: TensorFlow's graph holds the loop body once; the input has this many
 steps."""
@@ -174,6 +175,7 @@ ROLES = {
     "Attention/scaled_concat": "scale:other concat_score_weight:other",
     "Embedding/mask_zero_lstm": f"embeddings:weight {RNN}",
     "Masking/lstm": RNN,
+    "GRUCell/states_reset_before": RNN,
 }
 """Each variable's ``name:role``, in the report's order (a variant ``Class/what`` not listed
 has its class's). PReLU's slopes and the attention score scales are ``other`` (neither a
@@ -187,10 +189,7 @@ STATIC_DECLINES = {
     "ConvLSTM1D": f"'ConvLSTM1D' {NOT_KNOWN}",
     "ConvLSTM2D": f"'ConvLSTM2D' {NOT_KNOWN}",
     "ConvLSTM3D": f"'ConvLSTM3D' {NOT_KNOWN}",
-    "LSTMCell": f"'RNN' {NOT_KNOWN}",
-    "GRUCell": f"'RNN' {NOT_KNOWN}",
-    "SimpleRNNCell": f"'RNN' {NOT_KNOWN}",
-    "StackedRNNCells": f"'RNN' {NOT_KNOWN}",
+    "StackedRNNCells": "RNN over StackedRNNCells",
     # Saved as GroupQueryAttention, the Keras engine's row says GroupedQueryAttention.
     "GroupedQueryAttention": f"'GroupQueryAttention' {NOT_KNOWN}",
     "GroupedQueryAttention/gate": f"'GroupQueryAttention' {NOT_KNOWN}",

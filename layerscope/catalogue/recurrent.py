@@ -147,6 +147,26 @@ def _rnn_shape(states: int) -> Callable[[Mapping[str, Any], ShapeList], ShapeLis
     return shape_of
 
 
+def _generic_cell(config: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """``RNN(cell)``'s cell: one of Keras's own cells (a stack or a custom cell declines)."""
+    class_name, cell_config = serialized(config["cell"])
+    if class_name not in CELL_GATES:
+        raise StaticUnsupported(f"RNN over {class_name}")
+    return class_name, cell_config
+
+
+def _generic_rnn_layout(config: Mapping[str, Any]) -> Layout:
+    class_name, cell_config = _generic_cell(config)
+    return (), (SubSpec("cell", class_name, cell_config),)
+
+
+def _generic_rnn_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """As the layer of the cell's name (``RNN(LSTMCell(6))`` is shaped as ``LSTM(6)``)."""
+    class_name, cell_config = _generic_cell(config)
+    layer = class_name.removesuffix("Cell")
+    return _rnn_shape(STATES[layer])({**config, "units": cell_config.get("units")}, inputs)
+
+
 def _bidirectional_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     class_name, inner = serialized(config["layer"])
     if class_name not in STATES:
@@ -213,7 +233,14 @@ KINDS = (
         )
         for name, gates in CELL_GATES.items()
     ),
-    LayerKind("RNN", "recurrent", cost=generic_rnn_macs),
+    LayerKind(
+        "RNN",
+        "recurrent",
+        cost=generic_rnn_macs,
+        layout=_generic_rnn_layout,
+        output_shape=_generic_rnn_shape,
+        sublayer_inputs=_one_step,
+    ),
     *(
         LayerKind(
             f"ConvLSTM{rank}D",

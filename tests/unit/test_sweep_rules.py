@@ -123,3 +123,24 @@ def test_layer_normalization_with_rms_scaling_has_gamma_only() -> None:
     assert [v.name for v in own] == ["gamma"]
     own, _ = layout({"center": True, "scale": True})
     assert [v.name for v in own] == ["gamma", "beta"]
+
+
+LSTM_CELL = {"module": "keras.layers", "class_name": "LSTMCell", "config": {"units": 3}}
+
+
+def test_a_generic_rnn_is_shaped_and_laid_out_as_its_cell_s_layer() -> None:
+    shape = output_rule("RNN")
+    layout = layout_rule("RNN")
+    assert shape is not None and layout is not None
+    config = {"cell": LSTM_CELL, "return_state": True, "return_sequences": True}
+    assert shape(config, [(None, 5, 4)]) == [(None, 5, 3), (None, 3), (None, 3)]
+    own, (cell,) = layout(config)
+    assert own == () and (cell.attribute, cell.class_name) == ("cell", "LSTMCell")
+
+
+def test_a_generic_rnn_over_a_stack_of_cells_is_left_to_keras() -> None:
+    layout = layout_rule("RNN")
+    assert layout is not None
+    stacked = {"module": "keras.layers", "class_name": "StackedRNNCells", "config": {}}
+    with pytest.raises(StaticUnsupported, match="RNN over StackedRNNCells"):
+        layout({"cell": stacked})
