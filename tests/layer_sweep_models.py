@@ -653,6 +653,24 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
     table["MultiHeadAttention/unknown_length"] = lambda: _self_attention(keras, (None, 8))
     one("Embedding/unknown_length", lambda: L.Embedding(20, 4, name="layer"), (None,), "int32")
     one("GlobalMaxPooling1D/unknown_length", lambda: L.GlobalMaxPooling1D(name="layer"), (None, 3))
+
+    def operations(kind: str) -> Callable[[], Any]:
+        def build() -> Any:
+            x = keras.Input((5, 4), name="x")
+            y = keras.Input((4, 3), name="y")
+            if kind == "matmul":
+                out = keras.ops.matmul(x, y)
+            elif kind == "einsum":
+                out = keras.ops.einsum("bij,bjk->bik", x, y)
+            else:
+                out = keras.ops.dot(x, y[0])  # NumPy's dot: (b, 5, 4) . (4, 3)
+            return keras.Model([x, y], L.Dense(2, name="layer")(out), name="sweep")
+
+        return build
+
+    # keras.ops matrix products on symbolic tensors: operation rows in the graph.
+    for kind in ("matmul", "einsum", "dot"):
+        table[f"ops/{kind}"] = operations(kind)
     table["Dense/shared"] = shared_dense
     table["Embedding/mask_zero_lstm"] = masked_sequence
     return table

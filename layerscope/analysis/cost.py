@@ -50,6 +50,7 @@ from typing import Any
 
 from layerscope.analysis.graph import has_kernel
 from layerscope.catalogue import MacRule, cost_rule, kind_of
+from layerscope.catalogue.dims import einsum_macs as _einsum_macs
 from layerscope.catalogue.dims import known as _known
 from layerscope.catalogue.dims import shape_elements, zero
 from layerscope.report import CapturedModel, LayerCall, LayerReport, OpCall, Shape
@@ -118,24 +119,6 @@ def _broadcast(a: Sequence[int | None], b: Sequence[int | None]) -> int:
     padded_a = (1,) * (rank - len(a)) + tuple(_known(d) for d in a)
     padded_b = (1,) * (rank - len(b)) + tuple(_known(d) for d in b)
     return math.prod(max(x, y) for x, y in zip(padded_a, padded_b, strict=True))
-
-
-def _einsum_macs(equation: str, shapes: Sequence[Shape]) -> int:
-    operands = equation.split("->")[0].split(",")
-    if len(operands) != len(shapes):
-        return 0
-    sizes: dict[str, int] = {}
-    for spec, shape in zip(operands, shapes, strict=True):
-        if "..." in spec:
-            before, after = spec.split("...")
-            middle = len(shape) - len(before) - len(after)
-            # Broadcast axes are named from the right, so that operands line up.
-            letters = [*before, *(f"...{middle - i}" for i in range(middle)), *after]
-        else:
-            letters = list(spec)
-        for letter, dim in zip(letters, shape, strict=False):
-            sizes[letter] = max(sizes.get(letter, 1), _known(dim))
-    return math.prod(sizes.values())
 
 
 def _inner(config: Mapping[str, Any], key: str) -> tuple[str, Mapping[str, Any]] | None:

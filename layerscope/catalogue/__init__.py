@@ -26,6 +26,7 @@ from layerscope.catalogue import (
     hub,
     merging,
     normalization,
+    operations,
     pooling,
     preprocessing,
     recurrent,
@@ -67,6 +68,7 @@ _FAMILIES = (
     reshaping,
     merging,
     preprocessing,
+    operations,
     hub,
 )
 

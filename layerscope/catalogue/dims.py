@@ -49,3 +49,23 @@ def channels_and_spatial(
 def zero(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
     """The rule of a layer with no multiply-accumulates (a lookup, an input)."""
     return 0
+
+
+def einsum_macs(equation: str, shapes: Sequence[Shape]) -> int:
+    """An einsum's multiply-accumulates: the product of every index's size (``None`` counts
+    1; ``...`` axes are named from the right, so that operands line up); 0 when the
+    equation does not match the operands."""
+    operands = equation.replace(" ", "").split("->")[0].split(",")
+    if len(operands) != len(shapes):
+        return 0
+    sizes: dict[str, int] = {}
+    for spec, shape in zip(operands, shapes, strict=True):
+        if "..." in spec:
+            before, after = spec.split("...")
+            middle = len(shape) - len(before) - len(after)
+            letters = [*before, *(f"...{middle - i}" for i in range(middle)), *after]
+        else:
+            letters = list(spec)
+        for letter, dim in zip(letters, shape, strict=False):
+            sizes[letter] = max(sizes.get(letter, 1), known(dim))
+    return math.prod(sizes.values())

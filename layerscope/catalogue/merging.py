@@ -72,7 +72,10 @@ def _dot_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
 
 
 def dot_macs(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
-    """``Dot``: one multiply-accumulate per output element and contracted position."""
+    """``Dot``: one multiply-accumulate per output element and contracted position. The
+    ``keras.ops.dot`` operation (no ``axes``: NumPy's, a's last axis) is priced alike."""
+    if "axes" not in config:
+        return shape_elements(outputs[0]) * known(inputs[0][-1])
     try:
         first_axis, _ = _dot_axes(config, inputs)
         output = _dot_shape(config, list(inputs))[0]

@@ -419,7 +419,7 @@ class ModelReader:
             row_config: Mapping[str, Any]
             if operation:
                 variables = []
-                row_config = {"name": name}
+                row_config = config  # as get_config says it (Einsum's subscripts)
             elif custom is not None:
                 variables = self._custom_variables(
                     class_name,

@@ -144,3 +144,26 @@ def test_a_generic_rnn_over_a_stack_of_cells_is_left_to_keras() -> None:
     stacked = {"module": "keras.layers", "class_name": "StackedRNNCells", "config": {}}
     with pytest.raises(StaticUnsupported, match="RNN over StackedRNNCells"):
         layout({"cell": stacked})
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "inputs", "outputs", "macs"),
+    [
+        ("Matmul", {"name": "m"}, [(None, 5, 4), (None, 4, 3)], [(None, 5, 3)], 5 * 3 * 4),
+        ("Matmul", {"name": "m"}, [(None, 8, 1), (None, 1, 8)], [(None, 8, 8)], 8 * 8 * 1),
+        (
+            "Einsum",
+            {"name": "e", "subscripts": "bij,bjk->bik"},
+            [(None, 5, 4), (None, 4, 3)],
+            [(None, 5, 3)],
+            5 * 4 * 3,
+        ),
+        ("Dot", {"name": "d"}, [(None, 5, 4), (4, 3)], [(None, 5, 3)], 5 * 3 * 4),
+    ],
+)
+def test_graph_operations_are_priced(
+    name: str, config: dict[str, Any], inputs: list[tuple], outputs: list[tuple], macs: int
+) -> None:
+    """keras.ops.matmul / einsum / dot on symbolic tensors are rows of their own (they cost
+    0 before: a functional model's attention written with keras.ops was undercounted)."""
+    assert layer_macs(name, config, inputs, outputs) == macs
