@@ -610,6 +610,22 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         )
         return keras.Model(x, layer(x), name="sweep")
 
+    def conv_lstm_states() -> Any:
+        x = keras.Input((3, 2, 7, 6), name="x")
+        layer = L.ConvLSTM2D(
+            2,
+            3,
+            strides=2,
+            padding="same",
+            data_format=cf,
+            return_sequences=True,
+            return_state=True,
+            use_bias=False,
+            name="layer",
+        )
+        return keras.Model(x, layer(x), name="sweep")
+
+    table["ConvLSTM2D/states_cf_strided"] = conv_lstm_states
     table["GRUCell/states_reset_before"] = gru_cell_states
     table["Bidirectional/states"] = bidirectional_states
     table["Masking/lstm"] = masked_lstm

@@ -69,6 +69,7 @@ PER_STEP = {
     "Bidirectional/states": 5,
     "Masking/lstm": 5,
     "GRUCell/states_reset_before": 5,
+    "ConvLSTM2D/states_cf_strided": 3,
 }
 """Recurrent layers: TensorFlow's graph holds the loop body once; the input has this many
 steps."""
@@ -179,6 +180,7 @@ ROLES = {
     "ops/einsum": KB,
     "ops/dot": KB,
     "GRUCell/states_reset_before": RNN,
+    "ConvLSTM2D/states_cf_strided": "kernel:weight recurrent_kernel:weight",
 }
 """Each variable's ``name:role``, in the report's order (a variant ``Class/what`` not listed
 has its class's). PReLU's slopes and the attention score scales are ``other`` (neither a
@@ -189,9 +191,6 @@ STATIC_DECLINES = {
     "ReversibleEmbedding": f"'ReversibleEmbedding' {NOT_KNOWN}",
     # The Lambda is the model's output: nothing in the file records its output shape.
     "Lambda": "cannot infer the output shape of layer 'layer' (Lambda)",
-    "ConvLSTM1D": f"'ConvLSTM1D' {NOT_KNOWN}",
-    "ConvLSTM2D": f"'ConvLSTM2D' {NOT_KNOWN}",
-    "ConvLSTM3D": f"'ConvLSTM3D' {NOT_KNOWN}",
     "StackedRNNCells": "RNN over StackedRNNCells",
     # Saved as GroupQueryAttention, the Keras engine's row says GroupedQueryAttention.
     "GroupedQueryAttention": f"'GroupQueryAttention' {NOT_KNOWN}",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from layerscope.catalogue.dims import as_tuple, channels_last, known, product
-from layerscope.catalogue.geometry import last_dim
+from layerscope.catalogue.geometry import last_dim, split_channels
 from layerscope.catalogue.kind import (
     LayerKind,
     Layout,
@@ -24,7 +24,7 @@ from layerscope.catalogue.kind import (
     SubSpec,
 )
 from layerscope.catalogue.layout import var_specs
-from layerscope.catalogue.params import param_size, serialized
+from layerscope.catalogue.params import param_size, param_sizes, serialized
 from layerscope.errors import StaticUnsupported
 from layerscope.report import Shape
 
@@ -167,6 +167,43 @@ def _generic_rnn_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeLis
     return _rnn_shape(STATES[layer])({**config, "units": cell_config.get("units")}, inputs)
 
 
+def _conv_lstm_layout(config: Mapping[str, Any]) -> Layout:
+    """ConvLSTM's cell, saved as its ``cell`` sublayer, with the layer's kernel settings."""
+    keys = ("name", "filters", "kernel_size", "data_format", "use_bias")
+    cell_config = {key: config.get(key) for key in keys if key in config}
+    return (), (SubSpec("cell", "ConvLSTMCell", {**cell_config, "trainable": True}),)
+
+
+def _conv_lstm_cell_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    """Four gates' kernels side by side, over the step's channels and over the state's."""
+    if not inputs:
+        raise StaticUnsupported(f"layer {config.get('name')!r}: no input shape to convolve")
+    spatial, channels = split_channels(config, inputs[0])
+    kernel = param_sizes(config, "kernel_size", len(spatial))
+    width = 4 * param_size(config, "filters")
+    return {
+        "kernel": (*kernel, channels, width),
+        "recurrent_kernel": (*kernel, width // 4, width),
+        "bias": (width,),
+    }
+
+
+def _conv_lstm_shape(rank: int) -> Callable[[Mapping[str, Any], ShapeList], ShapeList]:
+    def shape_of(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+        from layerscope.catalogue import output_rule  # the registry imports this module
+
+        conv = output_rule(f"Conv{rank}D")
+        batch, steps, *step = inputs[0]
+        states = None if conv is None else conv(config, [(batch, *step)])
+        if not states:
+            raise StaticUnsupported(f"layer {config.get('name')!r}: no ConvLSTM state shape")
+        state = states[0]
+        output = (batch, steps, *state[1:]) if config.get("return_sequences") else state
+        return [output, state, state] if config.get("return_state") else [output]
+
+    return shape_of
+
+
 def _bidirectional_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     class_name, inner = serialized(config["layer"])
     if class_name not in STATES:
@@ -234,6 +271,12 @@ KINDS = (
         for name, gates in CELL_GATES.items()
     ),
     LayerKind(
+        "ConvLSTMCell",
+        "recurrent",
+        layout=_cell_layout,
+        variable_shapes=_conv_lstm_cell_variables,
+    ),
+    LayerKind(
         "RNN",
         "recurrent",
         cost=generic_rnn_macs,
@@ -248,6 +291,9 @@ KINDS = (
             width_key="filters",
             input_kernel=True,
             cost=conv_lstm_macs(rank),
+            layout=_conv_lstm_layout,
+            output_shape=_conv_lstm_shape(rank),
+            sublayer_inputs=_one_slice,
         )
         for rank in (1, 2, 3)
     ),

@@ -167,3 +167,20 @@ def test_graph_operations_are_priced(
     """keras.ops.matmul / einsum / dot on symbolic tensors are rows of their own (they cost
     0 before: a functional model's attention written with keras.ops was undercounted)."""
     assert layer_macs(name, config, inputs, outputs) == macs
+
+
+def test_conv_lstm_is_shaped_as_its_convolution_per_step() -> None:
+    shape = output_rule("ConvLSTM2D")
+    layout = layout_rule("ConvLSTM2D")
+    assert shape is not None and layout is not None
+    config = {"filters": 3, "kernel_size": 3, "padding": "same", "strides": 2}
+    assert shape({**config, "return_sequences": True}, [(None, 4, 9, 8, 2)]) == [(None, 4, 5, 4, 3)]
+    assert shape({**config, "return_state": True}, [(None, 4, 9, 8, 2)]) == [(None, 5, 4, 3)] * 3
+    _, (cell,) = layout(config)
+    cell_shapes = kind_of("ConvLSTMCell")
+    assert cell_shapes is not None and cell_shapes.variable_shapes is not None
+    assert cell_shapes.variable_shapes(cell.config, [(None, 9, 8, 2)]) == {
+        "kernel": (3, 3, 2, 12),
+        "recurrent_kernel": (3, 3, 3, 12),
+        "bias": (12,),
+    }
