@@ -625,6 +625,52 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         )
         return keras.Model(x, layer(x), name="sweep")
 
+    one(
+        "STFTSpectrogram/real_expanded_same",
+        lambda: L.STFTSpectrogram(
+            mode="real",
+            frame_length=20,
+            frame_step=8,
+            padding="same",
+            expand_dims=True,
+            name="layer",
+        ),
+        (64, 2),
+    )
+    one(
+        "STFTSpectrogram/stft_cf",
+        lambda: L.STFTSpectrogram(mode="stft", frame_length=16, data_format=cf, name="layer"),
+        (2, 64),
+    )
+    one(
+        "CategoryEncoding/one_hot",
+        lambda: L.CategoryEncoding(num_tokens=6, output_mode="one_hot", name="layer"),
+        (3,),
+        "int32",
+    )
+    one(
+        "CategoryEncoding/count_column",
+        lambda: L.CategoryEncoding(num_tokens=6, output_mode="count", name="layer"),
+        (1,),
+        "int32",
+    )
+    one(
+        "Discretization/one_hot",
+        lambda: L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot", name="layer"),
+        (1,),
+    )
+    one(
+        "Discretization/multi_hot",
+        lambda: L.Discretization(bin_boundaries=[0.0, 1.0], output_mode="multi_hot", name="layer"),
+        (4,),
+    )
+
+    def mel_then_conv() -> Any:
+        x = keras.Input((300,), name="x")
+        mel = L.MelSpectrogram(fft_length=64, sequence_stride=16, num_mel_bins=8, name="layer")
+        return keras.Model(x, L.Conv1D(2, 3, name="conv")(mel(x)), name="sweep")
+
+    table["MelSpectrogram/then_conv"] = mel_then_conv
     table["ConvLSTM2D/states_cf_strided"] = conv_lstm_states
     table["GRUCell/states_reset_before"] = gru_cell_states
     table["Bidirectional/states"] = bidirectional_states

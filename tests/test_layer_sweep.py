@@ -181,6 +181,8 @@ ROLES = {
     "ops/dot": KB,
     "GRUCell/states_reset_before": RNN,
     "ConvLSTM2D/states_cf_strided": "kernel:weight recurrent_kernel:weight",
+    "STFTSpectrogram/real_expanded_same": "real_kernel:weight",
+    "MelSpectrogram/then_conv": KB,
 }
 """Each variable's ``name:role``, in the report's order (a variant ``Class/what`` not listed
 has its class's). PReLU's slopes and the attention score scales are ``other`` (neither a
@@ -196,17 +198,12 @@ STATIC_DECLINES = {
     "GroupedQueryAttention": f"'GroupQueryAttention' {NOT_KNOWN}",
     "GroupedQueryAttention/gate": f"'GroupQueryAttention' {NOT_KNOWN}",
     "SpectralNormalization": f"'SpectralNormalization' {NOT_KNOWN}",
-    "CategoryEncoding": f"'CategoryEncoding' {NOT_KNOWN}",
-    "Discretization": f"'Discretization' {NOT_KNOWN}",
     "Hashing": "layer 'layer': dtype policy 'int64' is left to Keras (the static engine reads "
     "float policies only)",
     "IntegerLookup": f"'IntegerLookup' {NOT_KNOWN}",
     "StringLookup": f"'StringLookup' {NOT_KNOWN}",
     "TextVectorization": f"'TextVectorization' {NOT_KNOWN}",
     "HashedCrossing": f"'HashedCrossing' {NOT_KNOWN}",
-    # The spectrogram is the model's output: its shape is computed by code, not config.
-    "MelSpectrogram": "cannot infer the output shape of layer 'layer' (MelSpectrogram)",
-    "STFTSpectrogram": f"'STFTSpectrogram' {NOT_KNOWN}",
     "Pipeline": f"'Pipeline' {NOT_KNOWN}",
     # An equation with "..." says no output shape; nothing consumes this one to record it.
     "EinsumDense/ellipsis": "cannot infer the output shape of layer 'layer' (EinsumDense)",

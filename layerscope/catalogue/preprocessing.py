@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layerscope.catalogue.dims import shape_elements
-from layerscope.catalogue.geometry import channels_first, same_shape
+from layerscope.catalogue.geometry import (
+    channels_first,
+    conv_length,
+    join_channels,
+    same_shape,
+    split_channels,
+    times,
+)
 from layerscope.catalogue.kind import LayerKind, Layout, Pattern, ShapeList
 from layerscope.catalogue.layout import NO_VARIABLES, var_specs
 from layerscope.catalogue.normalization import axes_shape
@@ -53,6 +60,85 @@ def resized_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
     return [(shape[0], height, width, shape[3])]
 
 
+def _stft_bins(config: Mapping[str, Any]) -> int:
+    """Frequency bins of one kernel: half the FFT length (the next power of two above
+    ``frame_length`` when ``fft_length`` is not given) plus one."""
+    frame = param_size(config, "frame_length")
+    fft = param_size(config, "fft_length", default=1 << (frame - 1).bit_length())
+    return fft // 2 + 1
+
+
+def _stft_layout(config: Mapping[str, Any]) -> Layout:
+    mode = config.get("mode", "log")
+    names = [
+        name for name, skip in (("real_kernel", "imag"), ("imag_kernel", "real")) if mode != skip
+    ]
+    return var_specs(*names), ()
+
+
+def _stft_variables(config: Mapping[str, Any], inputs: ShapeList) -> dict[str, Pattern]:
+    kernel = (param_size(config, "frame_length"), 1, _stft_bins(config))
+    return {"real_kernel": kernel, "imag_kernel": kernel}
+
+
+def _stft_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """``STFTSpectrogram.compute_output_shape``: a 1-D convolution of ``frame_length`` with
+    ``frame_step`` strides, one output channel per bin and input channel (two per bin in
+    ``stft`` mode), or (``expand_dims``) the bins and the channels on axes of their own."""
+    if len(inputs) != 1 or len(inputs[0]) != 3:
+        raise StaticUnsupported(f"layer {layer_name(config)}: called on {inputs}")
+    batch = inputs[0][0]
+    (time,), channels = split_channels(config, inputs[0])
+    frame = param_size(config, "frame_length")
+    step = param_size(config, "frame_step", default=frame // 2)
+    frames = conv_length(time, frame, step, str(config.get("padding", "valid")), 1)
+    bins = _stft_bins(config) * (2 if config.get("mode", "log") == "stft" else 1)
+    if config.get("expand_dims"):
+        if channels_first(config):
+            return [(batch, channels, frames, bins)]
+        return [(batch, frames, bins, channels)]
+    return [join_channels(config, batch, [frames], times(channels, bins))]
+
+
+def _mel_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """``MelSpectrogram.compute_output_shape``: (mel bins, frames) per sample."""
+    if len(inputs) != 1 or len(inputs[0]) != 2:
+        raise StaticUnsupported(f"layer {layer_name(config)}: called on {inputs}")
+    batch, length = inputs[0]
+    stride = param_size(config, "sequence_stride")
+    frames = None if length is None else (length + stride + 1) // stride
+    return [(batch, param_size(config, "num_mel_bins"), frames)]
+
+
+def _category_encoding_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """``CategoryEncoding.compute_output_shape``: one-hot appends ``num_tokens`` (replacing
+    a last axis of 1); the other modes replace the last axis by it."""
+    shape = inputs[0]
+    tokens = param_size(config, "num_tokens")
+    if config.get("output_mode", "multi_hot") == "one_hot" and shape[-1] != 1:
+        return [(*shape, tokens)]
+    return [(*shape[:-1], tokens)]
+
+
+def _discretization_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """``Discretization.compute_output_shape``: the input's shape for bin indices; else one
+    axis of ``bins`` (``bin_boundaries`` + 1, or ``num_bins``) as Keras computes it."""
+    shape = inputs[0]
+    mode = config.get("output_mode", "int")
+    if mode == "int":
+        return [shape]
+    boundaries = config.get("bin_boundaries")
+    if isinstance(boundaries, list):
+        depth = len(boundaries) + 1
+    else:
+        depth = param_size(config, "num_bins")
+    if mode == "one_hot":
+        if shape[-1] == 1 and len(shape) > 1:
+            return [(*shape[:-1], depth)]
+        return [(*shape, depth)]
+    return [(shape[0], *shape[2:], depth)]
+
+
 def stft_macs(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
     """Each kernel's 1-D convolution: every output element (a frame's bin in one channel) is
     ``frame_length`` multiply-accumulates. ``real`` and ``imag`` modes run one kernel;
@@ -81,7 +167,20 @@ KINDS = (
         variable_dtypes=(("count", "int64"),),
         output_shape=same_shape,
     ),
-    LayerKind("STFTSpectrogram", "preprocessing", cost=stft_macs),
+    LayerKind(
+        "STFTSpectrogram",
+        "preprocessing",
+        cost=stft_macs,
+        layout=_stft_layout,
+        variable_shapes=_stft_variables,
+        output_shape=_stft_shape,
+    ),
+    LayerKind(
+        "CategoryEncoding", "preprocessing", stateless=True, output_shape=_category_encoding_shape
+    ),
+    LayerKind(
+        "Discretization", "preprocessing", stateless=True, output_shape=_discretization_shape
+    ),
     LayerKind("Resizing", "preprocessing", stateless=True, output_shape=resized_shape),
     LayerKind("CenterCrop", "preprocessing", stateless=True, output_shape=resized_shape),
     LayerKind(
@@ -90,5 +189,7 @@ KINDS = (
         stateless=True,
         output_shape=image_shape,
     ),
-    LayerKind("MelSpectrogram", "preprocessing", stateless=True, cost=mel_macs),
+    LayerKind(
+        "MelSpectrogram", "preprocessing", stateless=True, cost=mel_macs, output_shape=_mel_shape
+    ),
 )

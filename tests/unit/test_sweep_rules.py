@@ -86,6 +86,37 @@ SHAPES: list[tuple[str, dict[str, Any], list[tuple], list[tuple]]] = [
     ),
     ("RandomCrop", {"height": 12, "width": 10}, [(None, 16, 16, 3)], [(None, 12, 10, 3)]),
     ("RandomFlip", {}, [(None, 16, 16, 3)], [(None, 16, 16, 3)]),
+    # STFTSpectrogram: (128 - 32) // 16 + 1 = 7 frames of 32 / 2 + 1 = 17 bins.
+    ("STFTSpectrogram", {"frame_length": 32, "frame_step": 16}, [(None, 128, 1)], [(None, 7, 17)]),
+    (
+        "STFTSpectrogram",
+        {"frame_length": 20, "frame_step": 8, "padding": "same", "expand_dims": True},
+        [(None, 64, 2)],
+        [(None, 8, 17, 2)],  # fft_length: 32, the power of two above 20
+    ),
+    (
+        "STFTSpectrogram",
+        {"frame_length": 16, "mode": "stft", "data_format": "channels_first"},
+        [(None, 2, 64)],
+        [(None, 36, 7)],  # 2 channels x 2 x 9 bins; 7 frames of step 8
+    ),
+    ("MelSpectrogram", {"sequence_stride": 32, "num_mel_bins": 16}, [(None, 256)], [(None, 16, 9)]),
+    ("CategoryEncoding", {"num_tokens": 6}, [(None, 3)], [(None, 6)]),
+    ("CategoryEncoding", {"num_tokens": 6, "output_mode": "one_hot"}, [(None, 3)], [(None, 3, 6)]),
+    ("CategoryEncoding", {"num_tokens": 6, "output_mode": "one_hot"}, [(None, 1)], [(None, 6)]),
+    ("Discretization", {"bin_boundaries": [0.0, 1.0]}, [(None, 4)], [(None, 4)]),
+    (
+        "Discretization",
+        {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"},
+        [(None, 1)],
+        [(None, 3)],
+    ),
+    (
+        "Discretization",
+        {"num_bins": 5, "output_mode": "multi_hot"},
+        [(None, 4)],
+        [(None, 5)],
+    ),
     ("ContrastLimitedAdaptiveHistogramEqualization", {}, [(None, 8, 8, 1)], [(None, 8, 8, 1)]),
 ]
 
