@@ -671,6 +671,30 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         return keras.Model(x, L.Conv1D(2, 3, name="conv")(mel(x)), name="sweep")
 
     table["MelSpectrogram/then_conv"] = mel_then_conv
+
+    def per_frame_cnn() -> Any:
+        x = keras.Input((3, 8, 8, 1), name="x")
+        cnn = keras.Sequential(
+            [
+                keras.Input((8, 8, 1)),
+                L.Conv2D(2, 3),
+                L.BatchNormalization(),
+                L.MaxPooling2D(),
+                L.Flatten(),
+                L.Dense(4),
+            ],
+            name="cnn",
+        )
+        return keras.Model(x, L.TimeDistributed(cnn, name="layer")(x), name="sweep")
+
+    def per_step_functional() -> Any:
+        x = keras.Input((4, 6), name="x")
+        inner_input = keras.Input((6,))
+        inner = keras.Model(inner_input, L.Dense(2)(inner_input), name="inner")
+        return keras.Model(x, L.TimeDistributed(inner, name="layer")(x), name="sweep")
+
+    table["TimeDistributed/sequential_cnn"] = per_frame_cnn
+    table["TimeDistributed/functional"] = per_step_functional
     table["ConvLSTM2D/states_cf_strided"] = conv_lstm_states
     table["GRUCell/states_reset_before"] = gru_cell_states
     table["Bidirectional/states"] = bidirectional_states

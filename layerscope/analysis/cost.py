@@ -49,10 +49,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from layerscope.analysis.graph import has_kernel
-from layerscope.catalogue import MacRule, cost_rule, kind_of
+from layerscope.catalogue import MacRule, cost_rule, kind_of, output_rule
 from layerscope.catalogue.dims import einsum_macs as _einsum_macs
 from layerscope.catalogue.dims import known as _known
 from layerscope.catalogue.dims import shape_elements, zero
+from layerscope.errors import LayerscopeError
 from layerscope.report import CapturedModel, LayerCall, LayerReport, OpCall, Shape
 from layerscope.results import ClassCost, Cost, CostAssumptions, UncountedLayer
 
@@ -154,9 +155,47 @@ def wrapper_macs(
         kind = kind_of(inner[0])
         if cost_rule(inner[0]) is None and kind is not None and kind.stateless:
             return 0  # an activation, pooling or reshape costs 0 wrapped as it does unwrapped
-        macs = layer_macs(inner[0], inner[1], inner_inputs, inner_outputs)
+        if inner[0] == "Sequential":
+            macs = _chain_macs(inner[1], inner_inputs, inner_outputs)
+        else:
+            macs = layer_macs(inner[0], inner[1], inner_inputs, inner_outputs)
         return None if macs is None else steps * macs
     return None
+
+
+def _chain_macs(
+    config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]
+) -> int | None:
+    """A Sequential model wrapped by TimeDistributed (a per-frame CNN), which has no rows of
+    its own: its layers priced in order, each one's output shape from its catalogue rule (as
+    the static engine computes it); ``None`` when a layer has no rule, or the chain does not
+    end at the wrapper's recorded output shape."""
+    shapes = list(inputs)
+    total = 0
+    for entry in config.get("layers") or []:
+        class_name = str(entry.get("class_name"))
+        if class_name == "InputLayer":
+            continue
+        layer_config = entry.get("config") or {}
+        rule = output_rule(class_name)
+        try:
+            computed = None if rule is None else rule(layer_config, shapes)
+        except (LayerscopeError, KeyError, IndexError, TypeError, ValueError):
+            return None
+        if not computed:
+            return None
+        kind = kind_of(class_name)
+        if kind is not None and kind.cost is None and not kind.wrapper:
+            macs: int | None = 0  # normalisation, pooling, reshaping, activations
+        else:
+            macs = layer_macs(class_name, layer_config, shapes, computed)
+        if macs is None:
+            return None
+        total += macs
+        shapes = computed
+    if outputs and [tuple(s) for s in shapes] != [tuple(s) for s in outputs]:
+        return None
+    return total
 
 
 def layer_macs(

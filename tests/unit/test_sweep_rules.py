@@ -215,3 +215,29 @@ def test_conv_lstm_is_shaped_as_its_convolution_per_step() -> None:
         "recurrent_kernel": (3, 3, 3, 12),
         "bias": (12,),
     }
+
+
+def _sequential(*layers: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "class_name": "Sequential",
+        "config": {"layers": [{"class_name": name, "config": config} for name, config in layers]},
+    }
+
+
+def test_time_distributed_prices_a_wrapped_sequential_model_layer_by_layer() -> None:
+    cnn = _sequential(
+        ("InputLayer", {"batch_shape": [None, 8, 8, 1]}),
+        ("Conv2D", {"filters": 2, "kernel_size": 3}),
+        ("BatchNormalization", {}),
+        ("MaxPooling2D", {"pool_size": 2}),
+        ("Flatten", {}),
+        ("Dense", {"units": 4}),
+    )
+    per_frame = 6 * 6 * 9 * 1 * 2 + 3 * 3 * 2 * 4
+    macs = layer_macs("TimeDistributed", {"layer": cnn}, [(None, 3, 8, 8, 1)], [(None, 3, 4)])
+    assert macs == 3 * per_frame
+
+
+def test_time_distributed_over_a_sequential_with_an_unknown_layer_is_uncounted() -> None:
+    inner = _sequential(("Dense", {"units": 4}), ("MyLayer", {}))
+    assert layer_macs("TimeDistributed", {"layer": inner}, [(None, 3, 5)], [(None, 3, 4)]) is None
