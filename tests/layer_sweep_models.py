@@ -693,6 +693,20 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         inner = keras.Model(inner_input, L.Dense(2)(inner_input), name="inner")
         return keras.Model(x, L.TimeDistributed(inner, name="layer")(x), name="sweep")
 
+    one(
+        "Pipeline/resize_crop",
+        lambda: L.Pipeline(
+            [L.Resizing(12, 12), L.RandomCrop(10, 8), L.RandomRotation(0.1)], name="layer"
+        ),
+        (16, 16, 3),
+    )
+
+    def pipeline_with_variables() -> Any:
+        norm = L.Normalization()
+        norm.adapt(np.ones((4, 16, 16, 3), dtype="float32"))
+        return _single(keras, L.Pipeline([L.RandomFlip(), norm], name="layer"), (16, 16, 3))
+
+    table["Pipeline/normalization"] = pipeline_with_variables
     table["TimeDistributed/sequential_cnn"] = per_frame_cnn
     table["TimeDistributed/functional"] = per_step_functional
     table["ConvLSTM2D/states_cf_strided"] = conv_lstm_states

@@ -187,6 +187,7 @@ ROLES = {
     "ConvLSTM2D/states_cf_strided": "kernel:weight recurrent_kernel:weight",
     "STFTSpectrogram/real_expanded_same": "real_kernel:weight",
     "MelSpectrogram/then_conv": KB,
+    "Pipeline/normalization": "mean:stats variance:stats count:stats",
     "TimeDistributed/sequential_cnn": f"{KB} gamma:norm beta:norm moving_mean:stats "
     f"moving_variance:stats {KB}",
 }
@@ -210,7 +211,7 @@ STATIC_DECLINES = {
     "StringLookup": f"'StringLookup' {NOT_KNOWN}",
     "TextVectorization": f"'TextVectorization' {NOT_KNOWN}",
     "HashedCrossing": f"'HashedCrossing' {NOT_KNOWN}",
-    "Pipeline": f"'Pipeline' {NOT_KNOWN}",
+    "Pipeline/normalization": "layer 'layer': a Pipeline holding Normalization",
     # An equation with "..." says no output shape; nothing consumes this one to record it.
     "EinsumDense/ellipsis": "cannot infer the output shape of layer 'layer' (EinsumDense)",
     # The scores are a second output that only the call's arguments ask for.

@@ -23,7 +23,7 @@ from layerscope.catalogue.geometry import (
 from layerscope.catalogue.kind import LayerKind, Layout, Pattern, ShapeList
 from layerscope.catalogue.layout import NO_VARIABLES, var_specs
 from layerscope.catalogue.normalization import axes_shape
-from layerscope.catalogue.params import layer_name, param_size
+from layerscope.catalogue.params import layer_name, param_size, serialized
 from layerscope.errors import StaticUnsupported
 from layerscope.report import Shape
 
@@ -139,6 +139,41 @@ def _discretization_shape(config: Mapping[str, Any], inputs: ShapeList) -> Shape
     return [(shape[0], *shape[2:], depth)]
 
 
+def _pipeline_layers(config: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """A Pipeline's layers, each of which must be a Keras class without variables (an
+    augmentation, Rescaling, Resizing...); anything else is left to Keras."""
+    from layerscope.catalogue import kind_of  # the registry imports this module
+
+    entries = config.get("layers")
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise StaticUnsupported(f"layer {layer_name(config)}: unreadable Pipeline layers")
+    layers = [serialized(entry) for entry in entries]
+    for class_name, _ in layers:
+        kind = kind_of(class_name)
+        if kind is None or not kind.stateless:
+            raise StaticUnsupported(f"layer {layer_name(config)}: a Pipeline holding {class_name}")
+    return layers
+
+
+def _pipeline_layout(config: Mapping[str, Any]) -> Layout:
+    _pipeline_layers(config)
+    return NO_VARIABLES
+
+
+def _pipeline_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """Its layers' output shapes, one after the other."""
+    from layerscope.catalogue import output_rule  # the registry imports this module
+
+    shapes: ShapeList | None = inputs
+    for class_name, layer_config in _pipeline_layers(config):
+        rule = output_rule(class_name)
+        shapes = None if rule is None or shapes is None else rule(layer_config, shapes)
+        if shapes is None:
+            raise StaticUnsupported(f"layer {layer_name(config)}: {class_name}'s output shape")
+    assert shapes is not None
+    return shapes
+
+
 def stft_macs(config: Mapping[str, Any], inputs: Sequence[Shape], outputs: Sequence[Shape]) -> int:
     """Each kernel's 1-D convolution: every output element (a frame's bin in one channel) is
     ``frame_length`` multiply-accumulates. ``real`` and ``imag`` modes run one kernel;
@@ -189,6 +224,7 @@ KINDS = (
         stateless=True,
         output_shape=image_shape,
     ),
+    LayerKind("Pipeline", "preprocessing", layout=_pipeline_layout, output_shape=_pipeline_shape),
     LayerKind(
         "MelSpectrogram", "preprocessing", stateless=True, cost=mel_macs, output_shape=_mel_shape
     ),

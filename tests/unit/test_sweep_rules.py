@@ -86,6 +86,25 @@ SHAPES: list[tuple[str, dict[str, Any], list[tuple], list[tuple]]] = [
     ),
     ("RandomCrop", {"height": 12, "width": 10}, [(None, 16, 16, 3)], [(None, 12, 10, 3)]),
     ("RandomFlip", {}, [(None, 16, 16, 3)], [(None, 16, 16, 3)]),
+    (
+        "Pipeline",
+        {
+            "layers": [
+                {
+                    "module": "keras.layers",
+                    "class_name": "Resizing",
+                    "config": {"height": 12, "width": 12},
+                },
+                {
+                    "module": "keras.layers",
+                    "class_name": "RandomCrop",
+                    "config": {"height": 10, "width": 8},
+                },
+            ]
+        },
+        [(None, 16, 16, 3)],
+        [(None, 10, 8, 3)],
+    ),
     # STFTSpectrogram: (128 - 32) // 16 + 1 = 7 frames of 32 / 2 + 1 = 17 bins.
     ("STFTSpectrogram", {"frame_length": 32, "frame_step": 16}, [(None, 128, 1)], [(None, 7, 17)]),
     (
