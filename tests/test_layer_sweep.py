@@ -353,3 +353,28 @@ def test_static_report_equals_keras_or_declines(sweep: Sweep, name: str) -> None
     assert expected["model"].pop("engine") == "keras"
     assert actual["model"].pop("engine") == "static"
     assert actual == expected
+
+
+@pytest.mark.parametrize("name", ["Dot", "RandomFlip", "ConvLSTM2D", "Pipeline/resize_crop"])
+def test_cli_engine_static_prints_what_the_keras_engine_prints(sweep: Sweep, name: str) -> None:
+    """``summary --engine static`` on the saved file: the same JSON as ``--engine keras``."""
+    import json
+
+    from cli_runner import invoke
+
+    path = str(sweep[name].path)
+    documents = {}
+    for engine in ("static", "keras"):
+        result = invoke(["summary", path, "--engine", engine, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        documents[engine] = json.loads(result.stdout)
+        assert documents[engine]["model"].pop("engine") == engine
+    assert documents["static"] == documents["keras"]
+
+
+def test_cli_engine_static_names_why_it_declines(sweep: Sweep) -> None:
+    from cli_runner import invoke
+
+    result = invoke(["summary", str(sweep["StackedRNNCells"].path), "--engine", "static"])
+    assert result.exit_code == 1
+    assert "RNN over StackedRNNCells" in result.stderr
