@@ -201,9 +201,6 @@ STATIC_DECLINES = {
     # The Lambda is the model's output: nothing in the file records its output shape.
     "Lambda": "cannot infer the output shape of layer 'layer' (Lambda)",
     "StackedRNNCells": "RNN over StackedRNNCells",
-    # Saved as GroupQueryAttention, the Keras engine's row says GroupedQueryAttention.
-    "GroupedQueryAttention": f"'GroupQueryAttention' {NOT_KNOWN}",
-    "GroupedQueryAttention/gate": f"'GroupQueryAttention' {NOT_KNOWN}",
     "SpectralNormalization": f"'SpectralNormalization' {NOT_KNOWN}",
     "Hashing": "layer 'layer': dtype policy 'int64' is left to Keras (the static engine reads "
     "float policies only)",

@@ -109,6 +109,40 @@ def _attention_layout(config: Mapping[str, Any]) -> Layout:
     )
 
 
+def _grouped_attention_layout(config: Mapping[str, Any]) -> Layout:
+    """GroupQueryAttention's EinsumDense projections in the order ``build`` makes them
+    (query, key, the gate with ``use_gate``, value, output), saved under ``_query_dense``..."""
+    require_plain(config)
+    use_bias = config.get("use_bias", True)
+    q_heads = param_size(config, "num_query_heads")
+    kv_heads = param_size(config, "num_key_value_heads")
+    head_dim = param_size(config, "head_dim")
+    query = {"kernel": (None, q_heads, head_dim), "bias": (q_heads, head_dim)}
+    key_value = {"kernel": (None, kv_heads, head_dim), "bias": (kv_heads, head_dim)}
+    output = {"kernel": (q_heads, head_dim, None), "bias": (None,)}
+    projections: list[tuple[str, str | None, dict[str, Pattern]]] = [
+        ("_query_dense", "uh", query),
+        ("_key_dense", "vh", key_value),
+        *((("_gate_dense", "uh", query),) if config.get("use_gate") else ()),
+        ("_value_dense", "vh", key_value),
+        ("_output_dense", "m", output),
+    ]
+    return (), tuple(
+        SubSpec(
+            attribute,
+            "EinsumDense",
+            {"bias_axes": bias if use_bias else None, "trainable": True},
+            shapes,
+        )
+        for attribute, bias, shapes in projections
+    )
+
+
+def _grouped_attention_shape(config: Mapping[str, Any], inputs: ShapeList) -> ShapeList:
+    """The query's shape (the output projection maps back to the query's features)."""
+    return [inputs[0]]
+
+
 def _dot_attention_layout(config: Mapping[str, Any]) -> Layout:
     """Attention / AdditiveAttention: a ``scale`` with ``use_scale`` (Attention's default
     off, AdditiveAttention's on) and, with ``score_mode="concat"``, a concat score weight."""
@@ -165,7 +199,14 @@ KINDS = (
     LayerKind(
         "GroupedQueryAttention", "attention", single_layer=True, cost=group_query_attention_macs
     ),
-    LayerKind("GroupQueryAttention", "attention", cost=group_query_attention_macs),
+    LayerKind(
+        "GroupQueryAttention",
+        "attention",
+        cost=group_query_attention_macs,
+        python_name="GroupedQueryAttention",
+        layout=_grouped_attention_layout,
+        output_shape=_grouped_attention_shape,
+    ),
     LayerKind(
         "Attention",
         "attention",

@@ -135,6 +135,10 @@ class LayerKind:
     sublayer_inputs: Callable[[ShapeList], ShapeList] | None = None
     """What its sublayers are built on, from its own inputs (an RNN's cell sees one step, a
     TimeDistributed layer one slice); ``None``: unknown."""
+    python_name: str | None = None
+    """The name of the Python class when Keras saves another one (``GroupQueryAttention``
+    is the saved name of ``GroupedQueryAttention``): what a row reports, as the Keras
+    capture does; ``None``: ``name``."""
     variable_dtypes: tuple[tuple[str, str], ...] = ()
     """Variables Keras creates with a dtype of their own (``add_weight(dtype="int")``), as
     (name, dtype); every other variable is a float variable of the layer's policy."""

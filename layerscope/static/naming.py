@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from layerscope.catalogue import CATALOGUE, names_where
+from layerscope.catalogue import CATALOGUE, kind_of, names_where
 from layerscope.catalogue.params import class_of
 from layerscope.errors import StaticUnsupported
 
@@ -67,7 +67,10 @@ def unique_keys(entries: Sequence[Mapping[str, Any]]) -> list[str | None]:
         if is_operation(entry):
             keys.append(None)
             continue
-        key = to_snake_case(str(entry["class_name"]))
+        kind = kind_of(str(entry["class_name"]))
+        # Keras names the group after the Python class (GroupedQueryAttention's, saved as
+        # GroupQueryAttention: grouped_query_attention).
+        key = to_snake_case((kind.python_name if kind else None) or str(entry["class_name"]))
         if key in used:
             used[key] += 1
             keys.append(f"{key}_{used[key]}")

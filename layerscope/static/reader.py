@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from layerscope.catalogue import layout_rule, output_rule
+from layerscope.catalogue import kind_of, layout_rule, output_rule
 from layerscope.catalogue.kind import ShapeList, VarSpec
 from layerscope.catalogue.merging import merge_shape
 from layerscope.catalogue.params import MAX_SIZE, class_of
@@ -452,11 +452,12 @@ class ModelReader:
                     list(input_shapes),
                 )
                 row_config = config
+            kind = kind_of(class_name)
             self.rows[row_index] = LayerReport(
                 name=name,
                 path=path,
                 depth=depth,
-                class_name=class_name,
+                class_name=(kind.python_name if kind else None) or class_name,
                 variables=tuple(variables),
                 output_shapes=output_shapes,
                 input_shapes=input_shapes,

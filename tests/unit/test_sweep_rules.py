@@ -260,3 +260,26 @@ def test_time_distributed_prices_a_wrapped_sequential_model_layer_by_layer() -> 
 def test_time_distributed_over_a_sequential_with_an_unknown_layer_is_uncounted() -> None:
     inner = _sequential(("Dense", {"units": 4}), ("MyLayer", {}))
     assert layer_macs("TimeDistributed", {"layer": inner}, [(None, 3, 5)], [(None, 3, 4)]) is None
+
+
+def test_group_query_attention_is_saved_under_one_name_and_reported_under_another() -> None:
+    """Keras saves GroupedQueryAttention as GroupQueryAttention, and names its weights group
+    after the Python class; rows say the Python class, as the Keras capture does."""
+    from layerscope.static.naming import unique_keys
+
+    kind = kind_of("GroupQueryAttention")
+    assert kind is not None and kind.python_name == "GroupedQueryAttention"
+    entry = {"class_name": "GroupQueryAttention", "config": {}}
+    assert unique_keys([entry, entry]) == ["grouped_query_attention", "grouped_query_attention_1"]
+    layout = layout_rule("GroupQueryAttention")
+    assert layout is not None
+    config = {"num_query_heads": 4, "num_key_value_heads": 2, "head_dim": 3, "use_gate": True}
+    _, subs = layout(config)
+    assert [s.attribute for s in subs] == [
+        "_query_dense",
+        "_key_dense",
+        "_gate_dense",
+        "_value_dense",
+        "_output_dense",
+    ]
+    assert subs[1].shapes == {"kernel": (None, 2, 3), "bias": (2, 3)}
