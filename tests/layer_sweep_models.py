@@ -707,6 +707,67 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
         return _single(keras, L.Pipeline([L.RandomFlip(), norm], name="layer"), (16, 16, 3))
 
     table["Pipeline/normalization"] = pipeline_with_variables
+    one(
+        "SeparableConv1D/channels_first",
+        lambda: L.SeparableConv1D(4, 3, depth_multiplier=2, data_format=cf, name="layer"),
+        (3, 10),
+    )
+    one(
+        "DepthwiseConv1D/strided_same",
+        lambda: L.DepthwiseConv1D(3, strides=2, padding="same", name="layer"),
+        (9, 2),
+    )
+    one(
+        "Conv1DTranspose/dilated",
+        lambda: L.Conv1DTranspose(2, 3, dilation_rate=2, name="layer"),
+        (6, 3),
+    )
+    one("Dense/rank4", lambda: L.Dense(3, name="layer"), (2, 3, 4))
+    one(
+        "EinsumDense/two_axes_out",
+        lambda: L.EinsumDense("ab,bcd->acd", output_shape=(2, 3), bias_axes="d", name="layer"),
+        (5,),
+    )
+
+    def mha_multi_out() -> Any:
+        q = keras.Input((4, 6), name="x")
+        v = keras.Input((5, 3), name="y")
+        layer = L.MultiHeadAttention(
+            num_heads=3, key_dim=2, value_dim=4, output_shape=(2, 3), name="layer"
+        )
+        return keras.Model([q, v], layer(q, v), name="sweep")
+
+    table["MultiHeadAttention/multi_output_shape"] = mha_multi_out
+    one(
+        "GroupNormalization/channels_first",
+        lambda: L.GroupNormalization(groups=2, axis=1, center=False, name="layer"),
+        (4, 3, 3),
+    )
+    one(
+        "UnitNormalization/two_axes", lambda: L.UnitNormalization(axis=[1, 2], name="layer"), (3, 4)
+    )
+    one(
+        "TimeDistributed/conv1d",
+        lambda: L.TimeDistributed(L.Conv1D(2, 3), name="layer"),
+        (4, 8, 3),
+    )
+    one(
+        "UpSampling3D/cf",
+        lambda: L.UpSampling3D((1, 2, 3), data_format=cf, name="layer"),
+        (2, 2, 2, 2),
+    )
+    one(
+        "Cropping3D/asymmetric",
+        lambda: L.Cropping3D(((1, 0), (0, 2), (1, 1)), name="layer"),
+        (4, 5, 6, 1),
+    )
+    one(
+        "AveragePooling3D/cf_same",
+        lambda: L.AveragePooling3D(
+            2, strides=(1, 2, 2), padding="same", data_format=cf, name="layer"
+        ),
+        (2, 3, 5, 5),
+    )
     table["TimeDistributed/sequential_cnn"] = per_frame_cnn
     table["TimeDistributed/functional"] = per_step_functional
     table["ConvLSTM2D/states_cf_strided"] = conv_lstm_states

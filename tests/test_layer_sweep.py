@@ -98,6 +98,7 @@ HAND_MACS = {
     # SpaceToBatchND + Conv2D over padded blocks (4 blocks of 3 x 3 = 36 positions)
     "Conv2D/dilated": (5 * 5 * 9 * 3 * 4, 6 * 6 * 9 * 3 * 4),
     "Conv2DTranspose/dilated_cf": (5 * 5 * 9 * 3 * 2, 0),
+    "Conv1DTranspose/dilated": (6 * 3 * 3 * 2, 0),
     # score_mode="concat" sums concat_score_weight x tanh(q + k), as AdditiveAttention does
     "Attention/scaled_concat": (2 * 5 * 7 * 4, 5 * 7 * 4),
 }
@@ -188,6 +189,7 @@ ROLES = {
     "STFTSpectrogram/real_expanded_same": "real_kernel:weight",
     "MelSpectrogram/then_conv": KB,
     "Pipeline/normalization": "mean:stats variance:stats count:stats",
+    "GroupNormalization/channels_first": "gamma:norm",
     "TimeDistributed/sequential_cnn": f"{KB} gamma:norm beta:norm moving_mean:stats "
     f"moving_variance:stats {KB}",
 }
