@@ -94,9 +94,6 @@ HAND_MACS = {
     "Conv2DTranspose/output_padding": (5 * 5 * 9 * 2 * 3, 0),
     "Conv1DTranspose/same": (6 * 4 * 2 * 3, 0),
     "Conv3D/same_strided": (3**3 * 8 * 2 * 3, 0),
-    # 5 x 5 output positions x 9 x 3 x 4; TensorFlow runs a dilated convolution as
-    # SpaceToBatchND + Conv2D over padded blocks (4 blocks of 3 x 3 = 36 positions)
-    "Conv2D/dilated": (5 * 5 * 9 * 3 * 4, 6 * 6 * 9 * 3 * 4),
     "Conv2DTranspose/dilated_cf": (5 * 5 * 9 * 3 * 2, 0),
     "Conv1DTranspose/dilated": (6 * 3 * 3 * 2, 0),
     # score_mode="concat" sums concat_score_weight x tanh(q + k), as AdditiveAttention does
