@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from layerscope.catalogue import priced_by_rule
 from layerscope.errors import AnalysisError, ModelNotBuiltError
 from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Trace, Variable
 from layerscope.roles import variable_role
@@ -213,14 +214,8 @@ class _Walker:
             path = prefix + str(operation.name)
             calls = [n for n in operation._inbound_nodes if nodes is not None and id(n) in nodes]
             inbound_names: list[str] = []
-            input_shapes: tuple[Shape, ...] = ()
-            output_shapes: tuple[Shape, ...] = ()
-            for index, node in enumerate(calls):
-                tensors = list(node.input_tensors)
-                if index == 0:
-                    input_shapes = tuple(_shape(t.shape) for t in tensors)
-                    output_shapes = tuple(_shape(t.shape) for t in node.output_tensors)
-                for tensor in tensors:
+            for node in calls:
+                for tensor in node.input_tensors:
                     source_op = tensor._keras_history.operation
                     if source_op is None or id(source_op) not in listed:
                         # Sequential's implicit InputLayer is not a row, so not a source.
@@ -233,15 +228,13 @@ class _Walker:
             if is_chain and previous is not None:
                 inbound_names.append(str(previous.name))
                 self.edges.append(Edge(prefix + str(previous.name), path, None))
-            if not calls:
-                input_shapes, output_shapes = _standalone_shapes(operation)
             self.add_row(
                 operation,
                 path,
                 depth,
                 parent,
                 (*chain, id(operation)),
-                (input_shapes, output_shapes),
+                tuple(map(_node_call, calls)) or (_standalone_call(operation),),
                 inbound=tuple(inbound_names),
                 call_count=max(1, len(calls)),
             )
@@ -254,17 +247,17 @@ class _Walker:
         depth: int,
         parent: str | None,
         chain: Chain,
-        shapes: tuple[tuple[Shape, ...], tuple[Shape, ...]],
+        shapes: tuple[LayerCall, ...],
         inbound: tuple[str, ...] = (),
         call_count: int | None = None,
     ) -> None:
         """Append the row of ``operation``, then the rows inside it (nested model or block).
 
-        ``shapes`` are the graph's (first call); a traced call, when recorded, wins, since it
-        is the shape the layer really ran at. ``call_count=None`` (a block's sub-layer, not
-        in any graph) takes the number of traced calls.
+        ``shapes`` are the graph's calls (shown: the first; a shared layer with a rule is priced
+        at each); a traced call, when recorded, wins: it is the shape the layer really ran at.
+        ``call_count=None`` (a block's sub-layer, not in any graph) takes the traced calls' count.
         """
-        input_shapes, output_shapes = shapes
+        input_shapes, output_shapes = shapes[0].input_shapes, shapes[0].output_shapes
         traced = self.traced(chain)
         calls: tuple[LayerCall, ...] = ()
         ops: tuple[Any, ...] = ()
@@ -284,6 +277,8 @@ class _Walker:
             self.top_level_variable_ids.append(variables[1])
         is_container = _is_model(operation)
         sublayers = [] if is_container else _sublayers(operation)
+        if traced is None and len(shapes) > 1 and not is_container and not sublayers:
+            calls = shapes if priced_by_rule(_call_class(operation)) else ()
         self.rows.append(
             LayerReport(
                 name=str(operation.name),
@@ -320,7 +315,7 @@ class _Walker:
                 depth + 1,
                 path,
                 (*chain, id(sub)),
-                _standalone_shapes(sub),
+                (_standalone_call(sub),),
             )
 
     def _variables(self, operation: Any, path: str) -> tuple[tuple[Variable, ...], list[Any]]:
@@ -521,7 +516,12 @@ def _is_model(operation: Any) -> bool:
     return isinstance(operation, keras.Model)
 
 
-def _standalone_shapes(operation: Any) -> tuple[tuple[Shape, ...], tuple[Shape, ...]]:
+def _node_call(node: Any) -> LayerCall:
+    ins, outs = ([_shape(t.shape) for t in ts] for ts in (node.input_tensors, node.output_tensors))
+    return LayerCall(tuple(ins), tuple(outs))
+
+
+def _standalone_call(operation: Any) -> LayerCall:
     """Shapes of a layer that was built without a graph (subclassed models)."""
     build_shapes: Mapping[str, Any] = getattr(operation, "_build_shapes_dict", None) or {}
     inputs: list[Shape] = []
@@ -534,7 +534,7 @@ def _standalone_shapes(operation: Any) -> tuple[tuple[Shape, ...], tuple[Shape, 
             outputs = _flat_shapes(result)
         except Exception:  # noqa: BLE001 - many layers cannot say; the shape is then unknown
             outputs = []
-    return tuple(inputs), tuple(outputs)
+    return LayerCall(tuple(inputs), tuple(outputs))
 
 
 def _flat_shapes(value: Any) -> list[Shape]:

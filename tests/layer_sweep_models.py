@@ -832,6 +832,23 @@ def variants(keras: Any) -> dict[str, Callable[[], Any]]:
     # keras.ops matrix products on symbolic tensors: operation rows in the graph.
     for kind in ("matmul", "einsum", "dot"):
         table[f"ops/{kind}"] = operations(kind)
+
+    def tied_head() -> Any:
+        x = keras.Input((5,), dtype="int32", name="x")
+        embedding = L.ReversibleEmbedding(40, 8, name="layer")
+        hidden = L.Dense(8, name="dense")(embedding(x))
+        return keras.Model(x, embedding(hidden, reverse=True), name="sweep")
+
+    def shared_over_lengths() -> Any:
+        x = keras.Input((3, 4), name="x")
+        y = keras.Input((5, 4), name="y")
+        dense = L.Dense(2, name="layer")
+        joined = L.Concatenate(axis=1, name="join")([dense(x), dense(y)])
+        return keras.Model([x, y], joined, name="sweep")
+
+    # A shared layer called at different shapes: each call priced at its own.
+    table["ReversibleEmbedding/tied_head"] = tied_head
+    table["Dense/shared_lengths"] = shared_over_lengths
     table["Dense/shared"] = shared_dense
     table["Embedding/mask_zero_lstm"] = masked_sequence
     return table

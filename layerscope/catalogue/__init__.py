@@ -52,6 +52,7 @@ __all__ = [
     "layout_rule",
     "names_where",
     "output_rule",
+    "priced_by_rule",
     "variable_shape_rule",
 ]
 
@@ -96,6 +97,13 @@ def cost_rule(class_name: str | None) -> MacRule | None:
     """The MAC rule of ``class_name``'s call, or ``None`` when there is none."""
     kind = kind_of(class_name)
     return None if kind is None else kind.cost
+
+
+def priced_by_rule(class_name: str | None) -> bool:
+    """Whether a rule of its own prices ``class_name``'s calls (a MAC rule, or a wrapper's
+    inner layer's), so that each call of a shared layer can be priced at its own shapes."""
+    kind = kind_of(class_name)
+    return kind is not None and (kind.cost is not None or kind.wrapper)
 
 
 def names_where(flag: str) -> frozenset[str]:

@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from layerscope.catalogue import kind_of, layout_rule, output_rule
+from layerscope.catalogue import kind_of, layout_rule, output_rule, priced_by_rule
 from layerscope.catalogue.kind import ShapeList, VarSpec
 from layerscope.catalogue.merging import merge_shape
 from layerscope.catalogue.params import MAX_SIZE, class_of
 from layerscope.errors import StaticUnsupported
-from layerscope.report import CapturedModel, Edge, LayerReport, Shape, Variable
+from layerscope.report import CapturedModel, Edge, LayerCall, LayerReport, Shape, Variable
 from layerscope.roles import variable_role
 from layerscope.static.archive import WeightsIndex, dataset_count, dataset_count_deep
 from layerscope.static.naming import (
@@ -453,6 +453,17 @@ class ModelReader:
                 )
                 row_config = config
             kind = kind_of(class_name)
+            graph_calls: tuple[LayerCall, ...] = ()
+            if len(calls) > 1 and not operation and custom is None and not is_container:
+                # Each call of a shared layer at its own shapes, as the Keras capture says.
+                if priced_by_rule(class_name):
+                    graph_calls = tuple(
+                        LayerCall(
+                            tuple(shape for _, _, _, shape in node.inputs),
+                            tuple(container.shapes.get((name, index), ())),
+                        )
+                        for index, node in enumerate(calls)
+                    )
             self.rows[row_index] = LayerReport(
                 name=name,
                 path=path,
@@ -468,6 +479,7 @@ class ModelReader:
                 dtype_policy=None if operation else policy_name(class_name, config),
                 config=row_config,
                 call_count=max(1, len(calls)),
+                calls=graph_calls,
             )
             all_variables.extend(variables)
         if layers_group is not None:
