@@ -93,9 +93,7 @@ def test_grouped_attention_layout_refusals() -> None:
 
 
 def test_grouped_attention_shape_is_the_query() -> None:
-    assert attention._grouped_attention_shape({}, [(None, 7, 16), (None, 5, 8)]) == [
-        (None, 7, 16)
-    ]
+    assert attention._grouped_attention_shape({}, [(None, 7, 16), (None, 5, 8)]) == [(None, 7, 16)]
 
 
 def test_dot_attention_layout() -> None:
