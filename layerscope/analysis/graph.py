@@ -116,14 +116,16 @@ def unwrapped(report: CapturedModel, layers: list[LayerReport], total: int) -> l
 
 def reaches(report: CapturedModel, source: str, target: str) -> bool:
     """Whether data flows from the row at ``source`` to the row at ``target``: along the
-    edges, into a nested model through its input rows and out of it from its last rows."""
+    edges, into a nested model through its input rows and out of it from its last rows (a
+    row whose only edge out is to itself, a shared layer called on its own output, is one)."""
     following: dict[str, set[str]] = {}
     incoming: set[str] = set()
     outgoing: set[str] = set()
     for edge in report.edges:
         following.setdefault(edge.source, set()).add(edge.target)
-        incoming.add(edge.target)
-        outgoing.add(edge.source)
+        if edge.source != edge.target:  # a self-loop (a shared layer fed its own output)
+            incoming.add(edge.target)
+            outgoing.add(edge.source)
     for row in report.layers:
         if row.parent is None:
             continue

@@ -250,3 +250,44 @@ def test_block_text_names_a_nested_run_by_its_last_path_segment() -> None:
         "4 x TransformerEncoder, one layer 'layer_0' called 4 times"
     )
     assert block_text(run(declared=False)) == "4 x TransformerEncoder"
+
+
+def test_blocks_after_a_nested_model_ending_in_a_shared_block_are_one_stack() -> None:
+    """A nested model (embedding, then one block called 3 times on its own output, captured
+    with an edge to itself) and 2 blocks after it: one stack, not two parallel towers (the
+    self-loop used to hide the nested model's way out)."""
+    encoder = LayerReport(
+        name="enc",
+        path="enc",
+        depth=0,
+        class_name="Functional",
+        is_container=True,
+        output_shapes=((None, 5, 8),),
+    )
+    shared = dataclasses.replace(
+        block("enc/shared", "SharedBlock", (50, 50), (None, 5, 8), parent="enc"), call_count=3
+    )
+    rows = [
+        source("inputs", (None, 5, 8)),
+        encoder,
+        shared,
+        block("head0", "HeadBlock", (30, 30), (None, 5, 8)),
+        block("head1", "HeadBlock", (30, 30), (None, 5, 8)),
+    ]
+    edges = [
+        ("inputs", "enc"),
+        ("enc/shared", "enc/shared"),
+        ("enc", "head0"),
+        ("head0", "head1"),
+    ]
+    arch = read(model(rows, edges, ("inputs",), "head1"))
+    assert [(run.class_name, run.count, run.shared) for run in arch.blocks] == [
+        ("SharedBlock", 3, True),
+        ("HeadBlock", 2, False),
+    ]
+    assert arch.pattern == "rectangle"
+    assert arch.explanation[0] == (
+        "A stack of 5 repeated blocks (3 x SharedBlock (width 8), one layer 'shared' called "
+        "3 times; 2 x HeadBlock (width 8)): a deep network whose depth is counted in blocks, "
+        "each holding several layers of its own."
+    )

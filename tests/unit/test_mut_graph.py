@@ -304,3 +304,19 @@ def test_is_chain_reads_inside_a_nested_model() -> None:
     # Inside the nested model, x and y unlinked: two sources there.
     split = [("a", "enc"), ("enc", "b")]
     assert is_chain(report(rows, split, ("a",), ("b",))) is False
+
+
+def test_a_shared_layer_fed_its_own_output_is_still_a_way_in_and_out() -> None:
+    """ALBERT's shared block is captured with an edge to itself: inside a nested model, that
+    self-loop is neither a way in nor a way out of the row (data enters and leaves it)."""
+    rows = [
+        r("a", 1),
+        r("enc", 2, container=True, class_name="Functional"),
+        r("enc/shared", 2, parent="enc"),
+        r("b", 1),
+    ]
+    edges = [("a", "enc"), ("enc/shared", "enc/shared"), ("enc", "b")]
+    model = report(rows, edges, ("a",), ("b",))
+    assert reaches(model, "enc/shared", "b") is True
+    assert reaches(model, "a", "enc/shared") is True
+    assert reaches(model, "b", "enc/shared") is False
