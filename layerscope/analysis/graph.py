@@ -116,22 +116,18 @@ def unwrapped(report: CapturedModel, layers: list[LayerReport], total: int) -> l
 
 def reaches(report: CapturedModel, source: str, target: str) -> bool:
     """Whether data flows from the row at ``source`` to the row at ``target``: along the
-    edges, into a nested model through its input rows and out of it from its last rows (a
-    row whose only edge out is to itself, a shared layer called on its own output, is one)."""
+    edges, and between a nested model (or block) and each of its rows both ways. Edges join
+    rows of one group, so in an acyclic group every row is reached from a row without an
+    edge in and reaches one without an edge out; linking every row (not only those) keeps
+    that true where shared layers make a cycle (a block fed its own output, ALBERT's
+    self-loop, or a layer called before and after another), whose rows may have no such
+    row to enter or leave by."""
     following: dict[str, set[str]] = {}
-    incoming: set[str] = set()
-    outgoing: set[str] = set()
     for edge in report.edges:
         following.setdefault(edge.source, set()).add(edge.target)
-        if edge.source != edge.target:  # a self-loop (a shared layer fed its own output)
-            incoming.add(edge.target)
-            outgoing.add(edge.source)
     for row in report.layers:
-        if row.parent is None:
-            continue
-        if row.path not in incoming:
+        if row.parent is not None:
             following.setdefault(row.parent, set()).add(row.path)
-        if row.path not in outgoing:
             following.setdefault(row.path, set()).add(row.parent)
     seen = {source}
     stack = [source]
