@@ -218,11 +218,15 @@ def hub_file(name: str) -> Path:
     counts = CACHE / f"{name}.counts.json"
     with locked(CACHE / f"{name}.lock"):
         if not (target.exists() and counts.exists()):
+            held = name in _MODELS
             model = hub_model(name)
             partial = target.with_suffix(".partial.keras")
             model.save(partial)
             os.replace(partial, target)
             counts.write_text(json.dumps(keras_counts(model), indent=2) + "\n")
+            if not held:  # built only for the file: a worker must not keep every model it
+                del model  # saved (an empty cache made two workers reach 13-16 GB each)
+                _forget(name)
     return target
 
 
@@ -230,3 +234,12 @@ def recorded_counts(name: str) -> dict[str, int]:
     """The counts Keras reported when ``hub_file(name)`` was written."""
     hub_file(name)
     return dict(json.loads((CACHE / f"{name}.counts.json").read_text()))
+
+
+def _forget(name: str) -> None:
+    """Drop an in-memory model and collect the garbage (Keras's name counters are left
+    alone: models built later in this process keep the names they had before)."""
+    import gc
+
+    _MODELS.pop(name, None)
+    gc.collect()

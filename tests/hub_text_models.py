@@ -376,11 +376,15 @@ def text_file(name: str) -> Path:
     counts = CACHE / f"{stem}.counts.json"
     with locked(CACHE / f"{stem}.lock"):
         if not (target.exists() and counts.exists()):
+            held = name in _MODELS
             model = text_model(name)
             partial = target.with_suffix(".partial.keras")
             model.save(partial)
             os.replace(partial, target)
             counts.write_text(json.dumps(keras_counts(model), indent=2) + "\n")
+            if not held:  # built only for the file: a worker must not keep every model it
+                del model  # saved (an empty cache made two workers reach 13-16 GB each)
+                _forget(name)
     return target
 
 
@@ -395,3 +399,14 @@ def _stem(name: str) -> str:
     changed configuration is never read from a file built by the old one."""
     source = inspect.getsource(TEXT_SPECS[name].build)
     return f"text-{name}-{hashlib.sha256(source.encode()).hexdigest()[:10]}"
+
+
+def _forget(name: str) -> None:
+    """Drop an in-memory model and Keras's global state for it, and collect the garbage."""
+    import gc
+
+    import keras
+
+    _MODELS.pop(name, None)
+    keras.backend.clear_session()
+    gc.collect()

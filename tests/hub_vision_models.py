@@ -516,11 +516,15 @@ def vision_file(name: str) -> Path:
     counts = CACHE / f"{name}.counts.json"
     with locked(CACHE / f"{name}.lock"):
         if not (target.exists() and counts.exists()):
+            held = name in _MODELS
             model = vision_model(name)
             partial = target.with_suffix(".partial.keras")
             model.save(partial)
             os.replace(partial, target)
             counts.write_text(json.dumps(keras_counts(model), indent=2) + "\n")
+            if not held:  # built only for the file: a worker must not keep every model it
+                del model  # saved (an empty cache made two workers reach 13-16 GB each)
+                _forget(name)
     return target
 
 
@@ -528,3 +532,14 @@ def vision_counts(name: str) -> dict[str, int]:
     """The counts Keras reported when ``vision_file(name)`` was written."""
     vision_file(name)
     return dict(json.loads((CACHE / f"{name}.counts.json").read_text()))
+
+
+def _forget(name: str) -> None:
+    """Drop an in-memory model and Keras's global state for it, and collect the garbage."""
+    import gc
+
+    import keras
+
+    _MODELS.pop(name, None)
+    keras.backend.clear_session()
+    gc.collect()
