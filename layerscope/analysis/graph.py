@@ -101,12 +101,13 @@ def unwrapped(report: CapturedModel, layers: list[LayerReport], total: int) -> l
     index = 0
     while index < len(layers):
         row = layers[index]
+        if not row.is_block:  # only a block can wrap: the scan below is for blocks alone
+            index += 1
+            continue
         inner = [r for r in report.layers if r.path.startswith(row.path + "/")]
         blocks = sum(1 for r in inner if r.parent == row.path and r.is_block)
-        if (
-            row.is_block
-            and blocks >= 2
-            and (row.params >= WRAPPER_SHARE * total or row.config.get("num_layers") == blocks)
+        if blocks >= 2 and (
+            row.params >= WRAPPER_SHARE * total or row.config.get("num_layers") == blocks
         ):
             layers = [*layers[:index], *leaves(inner), *layers[index + 1 :]]
             continue  # the first sub-layer may be a wrapper too
