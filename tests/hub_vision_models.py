@@ -498,6 +498,8 @@ def vision_model(name: str) -> Any:
     if name not in _MODELS:
         import keras
 
+        _MODELS.clear()  # one model held at a time: a worker holding every swept model
+        # grew past 15 GB and was OOM-killed
         keras.backend.clear_session()
         keras.utils.set_random_seed(0)
         _MODELS[name] = VISION_SPECS[name].build()
