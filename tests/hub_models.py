@@ -14,6 +14,7 @@ lock makes parallel pytest workers wait for one builder instead of racing).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Callable
@@ -211,35 +212,41 @@ def keras_counts(model: Any) -> dict[str, int]:
     }
 
 
-def hub_file(name: str) -> Path:
-    """The model's ``.keras`` file, built and saved once per machine, with the counts Keras
-    reported at save time beside it (``<name>.counts.json``, see ``recorded_counts``)."""
-    target = CACHE / f"{name}.keras"
-    counts = CACHE / f"{name}.counts.json"
-    with locked(CACHE / f"{name}.lock"):
+def model_file(
+    stem: str, name: str, models: dict[str, Any], get_model: Callable[[str], Any]
+) -> Path:
+    """``CACHE/<stem>.keras``, built from ``get_model(name)`` and saved once per machine under
+    a lock, with the counts Keras reported at save time beside it (``<stem>.counts.json``).
+    A model built only for the file is dropped from ``models`` after saving: a worker must
+    not keep every model it saved (an empty cache made two workers reach 13-16 GB each)."""
+    target = CACHE / f"{stem}.keras"
+    counts = CACHE / f"{stem}.counts.json"
+    with locked(CACHE / f"{stem}.lock"):
         if not (target.exists() and counts.exists()):
-            held = name in _MODELS
-            model = hub_model(name)
+            held = name in models
+            model = get_model(name)
             partial = target.with_suffix(".partial.keras")
             model.save(partial)
             os.replace(partial, target)
             counts.write_text(json.dumps(keras_counts(model), indent=2) + "\n")
-            if not held:  # built only for the file: a worker must not keep every model it
-                del model  # saved (an empty cache made two workers reach 13-16 GB each)
-                _forget(name)
+            if not held:
+                del model
+                models.pop(name, None)
+                gc.collect()
     return target
+
+
+def file_counts(stem: str) -> dict[str, int]:
+    """The counts recorded beside ``CACHE/<stem>.keras`` (see :func:`model_file`)."""
+    return dict(json.loads((CACHE / f"{stem}.counts.json").read_text()))
+
+
+def hub_file(name: str) -> Path:
+    """The model's ``.keras`` file, built and saved once per machine (see ``model_file``)."""
+    return model_file(name, name, _MODELS, hub_model)
 
 
 def recorded_counts(name: str) -> dict[str, int]:
     """The counts Keras reported when ``hub_file(name)`` was written."""
     hub_file(name)
-    return dict(json.loads((CACHE / f"{name}.counts.json").read_text()))
-
-
-def _forget(name: str) -> None:
-    """Drop an in-memory model and collect the garbage (Keras's name counters are left
-    alone: models built later in this process keep the names they had before)."""
-    import gc
-
-    _MODELS.pop(name, None)
-    gc.collect()
+    return file_counts(name)

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
-import os
 from pathlib import Path
 from typing import Any
 
-from file_cache import locked
-from hub_models import CACHE, HubSpec, keras_counts
+from hub_models import HubSpec, file_counts, model_file
 
 
 def _albert_base() -> Any:
@@ -372,28 +369,14 @@ def release(name: str) -> None:
 
 def text_file(name: str) -> Path:
     """The model's ``.keras`` file, built and saved once per machine, with the counts Keras
-    reported at save time beside it (see ``text_counts``)."""
-    stem = _stem(name)
-    target = CACHE / f"{stem}.keras"
-    counts = CACHE / f"{stem}.counts.json"
-    with locked(CACHE / f"{stem}.lock"):
-        if not (target.exists() and counts.exists()):
-            held = name in _MODELS
-            model = text_model(name)
-            partial = target.with_suffix(".partial.keras")
-            model.save(partial)
-            os.replace(partial, target)
-            counts.write_text(json.dumps(keras_counts(model), indent=2) + "\n")
-            if not held:  # built only for the file: a worker must not keep every model it
-                del model  # saved (an empty cache made two workers reach 13-16 GB each)
-                _forget(name)
-    return target
+    reported at save time beside it (``hub_models.model_file``)."""
+    return model_file(_stem(name), name, _MODELS, text_model)
 
 
 def text_counts(name: str) -> dict[str, int]:
     """The counts Keras reported when ``text_file(name)`` was written."""
     text_file(name)
-    return dict(json.loads((CACHE / f"{_stem(name)}.counts.json").read_text()))
+    return file_counts(_stem(name))
 
 
 def _stem(name: str) -> str:
@@ -401,14 +384,3 @@ def _stem(name: str) -> str:
     changed configuration is never read from a file built by the old one."""
     source = inspect.getsource(TEXT_SPECS[name].build)
     return f"text-{name}-{hashlib.sha256(source.encode()).hexdigest()[:10]}"
-
-
-def _forget(name: str) -> None:
-    """Drop an in-memory model and Keras's global state for it, and collect the garbage."""
-    import gc
-
-    import keras
-
-    _MODELS.pop(name, None)
-    keras.backend.clear_session()
-    gc.collect()

@@ -15,13 +15,10 @@ the text and vision suites never run each other's models: ``vision_model``,
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
-from file_cache import locked
-from hub_models import CACHE, HubSpec, keras_counts
+from hub_models import HubSpec, file_counts, model_file
 
 
 def _resnet(block_type: str, blocks: list[int], pre_activation: bool, image: int = 224) -> Any:
@@ -513,35 +510,11 @@ def vision_release(name: str) -> None:
 
 def vision_file(name: str) -> Path:
     """The model's ``.keras`` file, built and saved once per machine, with the counts Keras
-    reported at save time beside it (``vision_counts``)."""
-    target = CACHE / f"{name}.keras"
-    counts = CACHE / f"{name}.counts.json"
-    with locked(CACHE / f"{name}.lock"):
-        if not (target.exists() and counts.exists()):
-            held = name in _MODELS
-            model = vision_model(name)
-            partial = target.with_suffix(".partial.keras")
-            model.save(partial)
-            os.replace(partial, target)
-            counts.write_text(json.dumps(keras_counts(model), indent=2) + "\n")
-            if not held:  # built only for the file: a worker must not keep every model it
-                del model  # saved (an empty cache made two workers reach 13-16 GB each)
-                _forget(name)
-    return target
+    reported at save time beside it (``hub_models.model_file``)."""
+    return model_file(name, name, _MODELS, vision_model)
 
 
 def vision_counts(name: str) -> dict[str, int]:
     """The counts Keras reported when ``vision_file(name)`` was written."""
     vision_file(name)
-    return dict(json.loads((CACHE / f"{name}.counts.json").read_text()))
-
-
-def _forget(name: str) -> None:
-    """Drop an in-memory model and Keras's global state for it, and collect the garbage."""
-    import gc
-
-    import keras
-
-    _MODELS.pop(name, None)
-    keras.backend.clear_session()
-    gc.collect()
+    return file_counts(name)
