@@ -36,9 +36,11 @@ def gc_paused() -> Iterator[None]:
 _freeze_after_pause = False
 
 
-def one_shot_process() -> None:
-    """Declare this process short-lived (the CLI): what a pause made is then frozen
-    (``gc.freeze``) when the pause ends, never rescanned. A library caller's process is
-    left alone: frozen objects are freed by reference counting but never by the collector."""
+def one_shot_process(one_shot: bool = True) -> None:
+    """Declare this process short-lived (the console script) or not: in a one-shot process
+    what a pause made is frozen (``gc.freeze``) when the pause ends, never rescanned. Any
+    other process is left alone: frozen objects are freed by reference counting but never by
+    the collector, so a Keras model (all cycles) alive during a frozen pause would never be
+    freed. The CLI called in-process declares ``False``."""
     global _freeze_after_pause
-    _freeze_after_pause = True
+    _freeze_after_pause = one_shot

@@ -90,6 +90,14 @@ def run(argv: list[str]) -> NoReturn:
     command.main(argv[1:])
 
 
+console_process = False
+"""Whether ``main`` runs as the process's own entry point (the console script, ``python -m
+layerscope``), which ends after one command. ``main(argv)`` called in-process is not: a
+report's objects are then never frozen out of the garbage collector's reach
+(:func:`layerscope._gc.one_shot_process`), or every model the caller analysed afterwards
+would stay in memory for good."""
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``layerscope`` console script and ``python -m layerscope``; always
     ends with :class:`SystemExit` carrying the exit status."""
@@ -98,6 +106,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     from layerscope.signals import install_signal_handlers
 
     install_signal_handlers()
+    global console_process
+    console_process = argv is None
     # zipfile's UserWarnings about an archive's oddities (a duplicate member name) are not
     # the user's business on a run that succeeds; real damage is refused with one line.
     warnings.filterwarnings(

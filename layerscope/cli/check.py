@@ -141,7 +141,7 @@ def run(
     if any(b.growth for b in chosen.budgets) and chosen.baseline is None:
         raise UsageError("--max-growth needs --baseline (the model to compare with)")
     args = dataclasses.replace(args, samples=chosen.samples)
-    report = args.analyze()
+    report = args.analyze(last=chosen.baseline is None)
     baseline_report = None
     if chosen.baseline is not None:
         baseline_report = dataclasses.replace(args, model=chosen.baseline).analyze()

@@ -62,7 +62,7 @@ def run(
 
     if output is not None:
         check_output(output, args, other)
-    report_a = args.analyze()
+    report_a = args.analyze(last=False)
     report_b = dataclasses.replace(args, model=other).analyze()
     from layerscope.diffing import diff_reports
 

@@ -99,12 +99,17 @@ class ModelArgs:
         """The analysis options, validated (a bad value is a usage error)."""
         return AnalysisOptions(batch_size=self.batch_size or 1, optimizer=self.optimizer)
 
-    def analyze(self) -> Any:
-        """Validate the cheap options, then load, capture and analyse the model."""
+    def analyze(self, *, last: bool = True) -> Any:
+        """Validate the cheap options, then load, capture and analyse the model. ``last``
+        says no other model is analysed after this one in the command."""
+        from layerscope import cli
         from layerscope._gc import one_shot_process
         from layerscope.api import analyze
 
-        one_shot_process()  # the CLI's process ends after this one report
+        # Only the console script's process ends after its last report; an in-process call
+        # (a test, a notebook) must not freeze what its later analyses make (see main()),
+        # nor may diff freeze its first model while it loads the second.
+        one_shot_process(cli.console_process and last)
         options = self.analysis_options()  # before the (slow) load
         return analyze(
             self.model,

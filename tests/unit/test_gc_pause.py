@@ -5,7 +5,9 @@ grow faster than its layer count (benchmarks/bench_scaling.py)."""
 from __future__ import annotations
 
 import gc
+import signal
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,3 +78,77 @@ def test_the_collector_is_restored_after_an_error() -> None:
         assert not gc.isenabled()
         1 / 0  # noqa: B018
     assert gc.isenabled()
+
+
+# -- who may freeze: only the console script's process, and only after its last model --------
+
+SEED_FILE = str(Path(__file__).resolve().parents[2] / "examples" / "mnist_mlp.keras")
+
+
+def _freeze_flags(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> list[bool]:
+    """Whether a report's pause would freeze (``_gc._freeze_after_pause``) at each analysis
+    the console script starts (``main()`` reading ``sys.argv``)."""
+    import layerscope._gc
+    import layerscope.api
+    from layerscope import cli
+
+    flags: list[bool] = []
+    real = layerscope.api.analyze
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        flags.append(layerscope._gc._freeze_after_pause)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(layerscope.api, "analyze", recording)
+    monkeypatch.setattr(layerscope._gc, "_freeze_after_pause", False)
+    monkeypatch.setattr(cli, "console_process", False)  # main() sets it; restored after
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # the test process is not one-shot
+    monkeypatch.setattr("sys.argv", ["layerscope", *argv])
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main()
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert exit_info.value.code in (0, None)
+    return flags
+
+
+def test_the_console_script_freezes_after_its_one_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _freeze_flags(monkeypatch, ["summary", SEED_FILE]) == [True]
+    assert "Hidden1" in capsys.readouterr().out
+
+
+def test_diff_never_freezes_its_first_model_while_it_loads_the_second(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _freeze_flags(monkeypatch, ["diff", SEED_FILE, SEED_FILE]) == [False, True]
+    capsys.readouterr()
+
+
+def test_check_with_a_baseline_freezes_only_after_the_baseline(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["check", SEED_FILE, "--baseline", SEED_FILE, "--max-growth", "params=10%"]
+    assert _freeze_flags(monkeypatch, argv) == [False, True]
+    assert _freeze_flags(monkeypatch, ["check", SEED_FILE, "--max-params", "1M"]) == [True]
+    capsys.readouterr()
+
+
+def test_the_cli_called_in_process_never_freezes(capsys: pytest.CaptureFixture[str]) -> None:
+    """``main(argv)`` in a long-lived process (a notebook, a test worker) must leave the
+    collector's reach alone: a frozen Keras model is never freed, and a test worker that ran
+    one in-process command kept every model it analysed afterwards (past 12 GB)."""
+    from cli_runner import invoke
+
+    before = gc.get_freeze_count()
+    for argv in (["summary", SEED_FILE], ["diff", SEED_FILE, SEED_FILE]):
+        result = invoke(argv)
+        assert result.exit_code == 0, result.output
+    import layerscope
+
+    layerscope.analyze(SEED_FILE, engine="static")
+    assert gc.get_freeze_count() == before
