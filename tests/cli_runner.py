@@ -38,24 +38,32 @@ def _text(stream: io.TextIOWrapper) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def invoke(argv: list[str]) -> Result:
-    """``layerscope ARGV`` in this process."""
+def invoke(argv: list[str], *, console_script: bool = False) -> Result:
+    """``layerscope ARGV`` in this process: ``main(argv)``, or with ``console_script`` as the
+    console script calls it (``main()`` reading ``sys.argv``, the process declared one-shot;
+    the caller restores ``layerscope.cli.console_process``)."""
     from layerscope.cli import main
 
     out, err = _stream(), _stream()
     saved = sys.stdout, sys.stderr
+    saved_argv = sys.argv
     # main() points SIGTERM/SIGHUP at its own handler, as the console script should; the test
     # process (a pytest-xdist worker) gets its own handlers back afterwards
     handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
     sys.stdout, sys.stderr = out, err
     try:
-        main(argv)
+        if console_script:
+            sys.argv = ["layerscope", *argv]
+            main()
+        else:
+            main(argv)
     except SystemExit as exit_info:
         code = exit_info.code
     else:  # pragma: no cover - main always exits
         raise AssertionError("layerscope.cli.main returned instead of exiting")
     finally:
         sys.stdout, sys.stderr = saved
+        sys.argv = saved_argv
         for number, handler in handlers.items():
             signal.signal(number, handler)
     status = code if isinstance(code, int) else (0 if code is None else 1)

@@ -5,9 +5,7 @@ grow faster than its layer count (benchmarks/bench_scaling.py)."""
 from __future__ import annotations
 
 import gc
-import signal
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from layerscope._gc import gc_paused
 from layerscope.analysis import run_analyses
 from layerscope.options import AnalysisOptions
+from tests.unit.conftest import SEED_FILE
 from tests.unit.handmade import chain, dense
 
 
@@ -82,12 +81,14 @@ def test_the_collector_is_restored_after_an_error() -> None:
 
 # -- who may freeze: only the console script's process, and only after its last model --------
 
-SEED_FILE = str(Path(__file__).resolve().parents[2] / "examples" / "mnist_mlp.keras")
+SEED = str(SEED_FILE)
 
 
-def _freeze_flags(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> list[bool]:
+def _freeze_flags(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> tuple[list[bool], str]:
     """Whether a report's pause would freeze (``_gc._freeze_after_pause``) at each analysis
-    the console script starts (``main()`` reading ``sys.argv``)."""
+    the console script starts (``main()`` reading ``sys.argv``), and what it printed."""
+    from cli_runner import invoke
+
     import layerscope._gc
     import layerscope.api
     from layerscope import cli
@@ -103,39 +104,31 @@ def _freeze_flags(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> list[bool
     monkeypatch.setattr(layerscope._gc, "_freeze_after_pause", False)
     monkeypatch.setattr(cli, "console_process", False)  # main() sets it; restored after
     monkeypatch.setattr(gc, "freeze", lambda: None)  # the test process is not one-shot
-    monkeypatch.setattr("sys.argv", ["layerscope", *argv])
-    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main()
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
-    assert exit_info.value.code in (0, None)
-    return flags
+    result = invoke(argv, console_script=True)
+    assert result.exit_code == 0, result.output
+    return flags, result.stdout
 
 
 def test_the_console_script_freezes_after_its_one_report(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert _freeze_flags(monkeypatch, ["summary", SEED_FILE]) == [True]
-    assert "Hidden1" in capsys.readouterr().out
+    flags, printed = _freeze_flags(monkeypatch, ["summary", SEED])
+    assert flags == [True]
+    assert "Hidden1" in printed
 
 
 def test_diff_never_freezes_its_first_model_while_it_loads_the_second(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert _freeze_flags(monkeypatch, ["diff", SEED_FILE, SEED_FILE]) == [False, True]
-    capsys.readouterr()
+    assert _freeze_flags(monkeypatch, ["diff", SEED, SEED])[0] == [False, True]
 
 
 def test_check_with_a_baseline_freezes_only_after_the_baseline(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    argv = ["check", SEED_FILE, "--baseline", SEED_FILE, "--max-growth", "params=10%"]
-    assert _freeze_flags(monkeypatch, argv) == [False, True]
-    assert _freeze_flags(monkeypatch, ["check", SEED_FILE, "--max-params", "1M"]) == [True]
-    capsys.readouterr()
+    argv = ["check", SEED, "--baseline", SEED, "--max-growth", "params=10%"]
+    assert _freeze_flags(monkeypatch, argv)[0] == [False, True]
+    assert _freeze_flags(monkeypatch, ["check", SEED, "--max-params", "1M"])[0] == [True]
 
 
 def test_the_cli_called_in_process_never_freezes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,10 +138,10 @@ def test_the_cli_called_in_process_never_freezes(capsys: pytest.CaptureFixture[s
     from cli_runner import invoke
 
     before = gc.get_freeze_count()
-    for argv in (["summary", SEED_FILE], ["diff", SEED_FILE, SEED_FILE]):
+    for argv in (["summary", SEED], ["diff", SEED, SEED]):
         result = invoke(argv)
         assert result.exit_code == 0, result.output
     import layerscope
 
-    layerscope.analyze(SEED_FILE, engine="static")
+    layerscope.analyze(SEED, engine="static")
     assert gc.get_freeze_count() == before
